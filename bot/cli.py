@@ -1,0 +1,131 @@
+"""The command-line interface: ``python -m bot run|search|quote|check``.
+
+Maintainers and tests use the same commands as the bot does, so a search result seen in Discord can
+be reproduced in a terminal with ``python -m bot search ... --json``. Errors the user can fix exit
+with code 2 and one line on stderr; no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.config import DEFAULTS, configure_logging, load_settings
+from bot.errors import BotError, ConfigError, EmptyQuery
+
+EXIT_USAGE = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--seeds", type=Path, default=None, help="folder of seed texts (default: SEEDS_DIR or seeds/)"
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("run", help="start the Discord bot")
+
+    search = sub.add_parser("search", help="search the texts")
+    search.add_argument("query")
+    search.add_argument("--document", help="only this text (slug)")
+    search.add_argument("--limit", type=int, default=10)
+    search.add_argument("--json", action="store_true", help="print a JSON array")
+
+    quote = sub.add_parser("quote", help="print one passage by reference")
+    quote.add_argument("ref")
+    quote.add_argument("--json", action="store_true")
+
+    sub.add_parser("check", help="validate every seed text")
+    return parser
+
+
+def _seeds_dir(args: argparse.Namespace) -> Path:
+    if args.seeds is not None:
+        return Path(args.seeds)
+    import os
+
+    return Path(os.environ.get("SEEDS_DIR") or DEFAULTS["SEEDS_DIR"])
+
+
+def _cmd_search(args: argparse.Namespace) -> int:
+    from bot.library import load_library, passage_payload
+    from bot.search import SearchEngine
+
+    if not args.query.strip():
+        raise EmptyQuery("The query is empty: give a few words to search for.")
+    if args.limit < 1:
+        raise BotError("--limit must be at least 1.")
+    library = load_library(_seeds_dir(args))
+    engine = SearchEngine.build(library)
+    hits = engine.search(args.query, document=args.document, limit=args.limit)
+    if args.json:
+        payload = [{**passage_payload(library, hit.passage), "score": hit.score} for hit in hits]
+        print(json.dumps(payload, ensure_ascii=False, indent=2))
+    elif not hits:
+        suggestions = engine.suggest(args.query)
+        hint = f" Closest terms: {', '.join(suggestions)}." if suggestions else ""
+        print(f"No results.{hint}")
+    else:
+        for hit in hits:
+            item = passage_payload(library, hit.passage)
+            print(f"[{item['ref']}] {item['section']} ({hit.score:.3f})\n  {item['text'][:200]}\n")
+    return 0
+
+
+def _cmd_quote(args: argparse.Namespace) -> int:
+    from bot.library import load_library, passage_payload
+
+    library = load_library(_seeds_dir(args))
+    passage = library.resolve(args.ref)
+    item = passage_payload(library, passage)
+    if args.json:
+        print(json.dumps(item, ensure_ascii=False, indent=2))
+    else:
+        print(f"{item['document_title']} — {item['section']}\n\n{item['text']}\n\n{item['ref']}")
+    return 0
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from bot.library import load_library
+
+    library = load_library(_seeds_dir(args))
+    for document in library.documents.values():
+        paragraphs = sum(1 for _ in document.paragraphs())
+        sections = sum(1 for _ in document.walk())
+        print(
+            f"ok  {document.slug}: {sections} sections, {paragraphs} paragraphs, "
+            f"{len(document.footnotes)} notes"
+        )
+    return 0
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    configure_logging(settings.log_level)
+    # Imported by name so that the core never imports discord itself: start-up hands the validated
+    # settings to the Discord layer, which owns the connection.
+    runner = importlib.import_module("cogs.client")
+    result: int = runner.run(settings)
+    return result
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    commands = {
+        "run": _cmd_run,
+        "search": _cmd_search,
+        "quote": _cmd_quote,
+        "check": _cmd_check,
+    }
+    try:
+        return commands[args.command](args)
+    except ConfigError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return EXIT_USAGE
+    except BotError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return EXIT_USAGE if not args.command == "check" else 1

@@ -1,0 +1,149 @@
+"""Configuration from the environment and ``.env``, validated once at start-up.
+
+All defaults are declared here, in one place, so the README's table and the code cannot drift apart
+without a test noticing. The token is wrapped in :class:`Secret` so that printing the settings, a
+traceback or a log line can never reveal it; only the Discord layer unwraps it, at login.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+from dotenv import dotenv_values
+
+from bot.errors import ConfigError
+
+PROJECT_ROOT: Final = Path(__file__).resolve().parent.parent
+
+DEFAULTS: Final[Mapping[str, str]] = {
+    "DATABASE_PATH": "data/bot.db",
+    "LOG_LEVEL": "INFO",
+    "SEEDS_DIR": str(PROJECT_ROOT / "seeds"),
+}
+
+# Three dot-separated base64url parts: the shape Discord gives bot tokens. Checking the shape catches
+# the usual paste mistakes (a client secret, an application id, quotes or spaces) before login does.
+_TOKEN_SHAPE: Final = re.compile(r"^[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{20,}$")
+_LOG_LEVELS: Final = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+class Secret:
+    """A string that refuses to show itself in ``repr``, ``str`` or f-strings."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def get_secret_value(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('**********')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything the bot needs to start, already checked."""
+
+    token: Secret
+    database_path: Path
+    dev_guild_id: int | None
+    log_level: str
+    seeds_dir: Path
+    api_base: str | None = None
+    gateway_url: str | None = None
+
+
+def _environment(env: Mapping[str, str] | None, env_file: Path | None) -> dict[str, str]:
+    """Merge ``.env`` under the real environment: an exported variable wins over the file."""
+    if env is not None:
+        return dict(env)
+    merged: dict[str, str] = {}
+    path = env_file if env_file is not None else Path.cwd() / ".env"
+    if path.is_file():
+        merged.update({k: v for k, v in dotenv_values(path).items() if v is not None})
+    merged.update(os.environ)
+    return merged
+
+
+def _optional(values: Mapping[str, str], key: str) -> str | None:
+    value = values.get(key, "").strip()
+    return value or None
+
+
+def load_settings(
+    env: Mapping[str, str] | None = None,
+    env_file: Path | None = None,
+    *,
+    require_token: bool = True,
+) -> Settings:
+    """Read and validate settings; raise :class:`ConfigError` naming the key and the fix."""
+    values = _environment(env, env_file)
+
+    raw_token = values.get("DISCORD_TOKEN", "").strip()
+    if require_token:
+        if not raw_token:
+            raise ConfigError(
+                "DISCORD_TOKEN is not set: copy .env.example to .env and paste your bot's token "
+                "from the Discord Developer Portal (Bot > Reset Token)."
+            )
+        if not _TOKEN_SHAPE.match(raw_token):
+            raise ConfigError(
+                "DISCORD_TOKEN does not look like a bot token: paste the token from the Developer "
+                "Portal's Bot page (not the client secret or application id), without quotes."
+            )
+
+    dev_guild_raw = _optional(values, "DEV_GUILD_ID")
+    dev_guild_id: int | None = None
+    if dev_guild_raw is not None:
+        if not dev_guild_raw.isdigit():
+            raise ConfigError(
+                "DEV_GUILD_ID must be a server id (digits only; right-click the server with "
+                "Developer Mode on and choose Copy Server ID), or left empty."
+            )
+        dev_guild_id = int(dev_guild_raw)
+
+    log_level = (_optional(values, "LOG_LEVEL") or DEFAULTS["LOG_LEVEL"]).upper()
+    if log_level not in _LOG_LEVELS:
+        raise ConfigError(f"LOG_LEVEL must be one of {', '.join(_LOG_LEVELS)}.")
+
+    database_path = Path(_optional(values, "DATABASE_PATH") or DEFAULTS["DATABASE_PATH"])
+    seeds_dir = Path(_optional(values, "SEEDS_DIR") or DEFAULTS["SEEDS_DIR"])
+    if not seeds_dir.is_dir():
+        raise ConfigError(f"SEEDS_DIR {seeds_dir} is not a folder of seed texts.")
+
+    return Settings(
+        token=Secret(raw_token),
+        database_path=database_path,
+        dev_guild_id=dev_guild_id,
+        log_level=log_level,
+        seeds_dir=seeds_dir,
+        api_base=_optional(values, "DISCORD_API_BASE"),
+        gateway_url=_optional(values, "DISCORD_GATEWAY_URL"),
+    )
+
+
+def configure_logging(level: str) -> None:
+    """Log to stdout with levels and timestamps, which is what process supervisors collect."""
+    logging.basicConfig(
+        level=getattr(logging, level, logging.INFO),
+        format="%(asctime)s %(levelname)-8s %(name)s: %(message)s",
+        stream=sys.stdout,
+        force=True,
+    )
