@@ -147,3 +147,15 @@ def configure_logging(level: str) -> None:
         stream=sys.stdout,
         force=True,
     )
+
+
+GUILD_DEFAULTS: Final[Mapping[str, object]] = {
+    # Core
+    "timezone": "UTC",
+    "moderator_role_id": None,
+    "log_channel_id": None,
+}
+"""Per-server settings and their defaults, declared in one place (stored values override them).
+
+Features add their keys here so that ``/settings`` and the privacy export see every setting.
+"""

@@ -1,0 +1,61 @@
+"""Every kind of member data the bot stores, with how to export it and how to forget it.
+
+A feature that stores rows about a member adds a :class:`MemberData` to :data:`MEMBER_DATA`, so that
+``/me export`` and ``/me forget`` can never miss a table: a test checks that every table with a
+member or user column is covered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import aiosqlite
+
+from bot.storage.database import Database
+
+ExportFn = Callable[[Database, int], Awaitable[list[dict[str, Any]]]]
+ForgetFn = Callable[[aiosqlite.Connection, int], Awaitable[int]]
+
+
+@dataclass(frozen=True, slots=True)
+class MemberData:
+    """One area of member data. ``tables`` are the tables it covers (checked by a test)."""
+
+    name: str
+    tables: tuple[str, ...]
+    export: ExportFn
+    forget: ForgetFn
+
+
+MEMBER_DATA: list[MemberData] = []
+"""Filled by features: ``MEMBER_DATA.append(MemberData(...))`` in their storage module, which
+:func:`all_member_data` imports so registration cannot be skipped."""
+
+
+def all_member_data() -> list[MemberData]:
+    """Import every storage module that registers member data, then return the registry."""
+    import importlib
+    import pkgutil
+
+    import bot.storage as storage
+
+    for module in pkgutil.iter_modules(storage.__path__):
+        importlib.import_module(f"bot.storage.{module.name}")
+    return list(MEMBER_DATA)
+
+
+async def export_member(db: Database, user_id: int) -> dict[str, list[dict[str, Any]]]:
+    """Every row about a user, by area, for a JSON download."""
+    return {area.name: await area.export(db, user_id) for area in all_member_data()}
+
+
+async def forget_member(db: Database, user_id: int) -> dict[str, int]:
+    """Delete every row about a user in one transaction; return the count per area."""
+    areas = all_member_data()
+    counts: dict[str, int] = {}
+    async with db.transaction() as conn:
+        for area in areas:
+            counts[area.name] = await area.forget(conn, user_id)
+    return counts
