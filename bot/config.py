@@ -154,6 +154,8 @@ GUILD_DEFAULTS: Final[Mapping[str, object]] = {
     "timezone": "UTC",
     "moderator_role_id": None,
     "log_channel_id": None,
+    # Prompts: a run missed by less than this many minutes is posted late; older ones are skipped.
+    "prompt_grace_minutes": 60,
 }
 """Per-server settings and their defaults, declared in one place (stored values override them).
 
