@@ -156,6 +156,11 @@ GUILD_DEFAULTS: Final[Mapping[str, object]] = {
     "log_channel_id": None,
     # Prompts: a run missed by less than this many minutes is posted late; older ones are skipped.
     "prompt_grace_minutes": 60,
+    # Streaks: missed days forgiven per week, whether attending a meeting counts as a streak day,
+    # and "daily" or "weekly" streaks (weekly suits groups that meet once a week).
+    "streak_freezes_per_week": 0,
+    "streak_counts_attendance": False,
+    "streak_cadence": "daily",
 }
 """Per-server settings and their defaults, declared in one place (stored values override them).
 
