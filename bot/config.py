@@ -161,6 +161,10 @@ GUILD_DEFAULTS: Final[Mapping[str, object]] = {
     "streak_freezes_per_week": 0,
     "streak_counts_attendance": False,
     "streak_cadence": "daily",
+    # Meetings: minutes in the meeting's voice channel that count as attending, and whether
+    # Discord Scheduled Events starting and completing open and close meetings.
+    "meeting_voice_minutes": 10,
+    "meeting_from_events": False,
 }
 """Per-server settings and their defaults, declared in one place (stored values override them).
 
