@@ -23,7 +23,10 @@ EXIT_USAGE = 2
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--seeds", type=Path, default=None, help="folder of seed texts (default: SEEDS_DIR or seeds/)"
+        "--seeds",
+        type=Path,
+        default=None,
+        help="folder of seed texts (default: SEEDS_DIR or seeds/)",
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -128,4 +131,4 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except BotError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
-        return EXIT_USAGE if not args.command == "check" else 1
+        return EXIT_USAGE if args.command != "check" else 1

@@ -28,7 +28,7 @@ DEFAULTS: Final[Mapping[str, str]] = {
     "SEEDS_DIR": str(PROJECT_ROOT / "seeds"),
 }
 
-# Three dot-separated base64url parts: the shape Discord gives bot tokens. Checking the shape catches
+# Three dot-separated base64url parts: the shape Discord gives bot tokens. Checking it catches
 # the usual paste mistakes (a client secret, an application id, quotes or spaces) before login does.
 _TOKEN_SHAPE: Final = re.compile(r"^[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{20,}$")
 _LOG_LEVELS: Final = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")

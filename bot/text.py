@@ -1,0 +1,71 @@
+"""Text helpers for showing passages and user input safely in Discord's Markdown.
+
+They live in the core, not the Discord layer, because search snippets and embeds are built here and
+tested without Discord; the rules follow Discord's Markdown.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+_INLINE_SPECIAL: Final = re.compile(r"([\\*_~`|\[\]<])")
+_LINE_START_SPECIAL: Final = re.compile(r"^(\s*)(>|#|-|\d+(?=\.))", re.MULTILINE)
+_FOOTNOTE_MARK: Final = re.compile(r"\[\^([^\]\s]+)\]")
+_MENTION_LIKE: Final = re.compile(r"@(everyone|here)")
+ELLIPSIS: Final = "…"
+
+
+def _escape_line_start(match: re.Match[str]) -> str:
+    """Headings, quotes and bullets need the backslash before the mark; numbered lists after."""
+    indent, mark = match[1], match[2]
+    return f"{indent}{mark}\\" if mark[0].isdigit() else f"{indent}\\{mark}"
+
+
+def escape_markdown(text: str) -> str:
+    """Backslash every character Discord's Markdown would act on, and defuse @everyone/@here.
+
+    Mentions are already disabled on every message the bot sends; defusing the visible ``@everyone``
+    as well keeps a quoted text from even looking like a ping.
+    """
+    escaped = _INLINE_SPECIAL.sub(r"\\\1", text)
+    escaped = _LINE_START_SPECIAL.sub(_escape_line_start, escaped)
+    return _MENTION_LIKE.sub("@\u200b\\1", escaped)
+
+
+def render_footnote_marks(text: str, escape: bool = True) -> str:
+    """Show ``[^12]`` markers as ``[12]``, as the texts were published."""
+    parts: list[str] = []
+    last = 0
+    for match in _FOOTNOTE_MARK.finditer(text):
+        chunk = text[last : match.start()]
+        parts.append(escape_markdown(chunk) if escape else chunk)
+        parts.append(f"\\[{match[1]}\\]" if escape else f"[{match[1]}]")
+        last = match.end()
+    tail = text[last:]
+    parts.append(escape_markdown(tail) if escape else tail)
+    return "".join(parts)
+
+
+def plain_text(text: str) -> str:
+    """The words of a passage without footnote markers, for search and previews."""
+    return _FOOTNOTE_MARK.sub("", text)
+
+
+def truncate(text: str, limit: int) -> str:
+    """Cut at a word boundary to at most ``limit`` characters, ending with an ellipsis if cut.
+
+    A trailing lone backslash left by the cut would escape the ellipsis, so it is dropped.
+    """
+    if len(text) <= limit:
+        return text
+    if limit <= len(ELLIPSIS):
+        return ELLIPSIS[:limit]
+    cut = text[: limit - len(ELLIPSIS)]
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    cut = cut.rstrip()
+    while cut.endswith("\\") and not cut.endswith("\\\\"):
+        cut = cut[:-1]
+    return cut + ELLIPSIS

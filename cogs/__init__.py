@@ -1,0 +1,1 @@
+"""The Discord layer: parse an interaction, call :mod:`bot`, render the answer. Nothing else."""

@@ -1,0 +1,53 @@
+"""Moderator-only commands: closed by Discord's default permissions and checked again in code.
+
+Default permissions only set what a server starts with (admins can reopen a command to everyone in
+Server Settings > Integrations), so the code checks again: Manage Server, or the moderator role
+configured with ``/settings moderator-role``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import discord
+from discord import app_commands
+
+from bot.storage.guild_settings import get_setting
+
+T = TypeVar("T")
+
+NOT_A_MODERATOR = (
+    "This command is for moderators: you need Manage Server or the server's moderator role."
+)
+
+
+async def is_moderator(interaction: discord.Interaction) -> bool:
+    """Manage Server, or the configured moderator role; never in direct messages."""
+    member = interaction.user
+    if interaction.guild_id is None or not isinstance(member, discord.Member):
+        return False
+    if interaction.permissions.manage_guild:
+        return True
+    db = getattr(interaction.client, "db", None)
+    if db is None:
+        return False
+    role_id = await get_setting(db, interaction.guild_id, "moderator_role_id")
+    return role_id is not None and any(role.id == role_id for role in member.roles)
+
+
+def moderator_only() -> Callable[[T], T]:
+    """Decorator for a command or group: default permission Manage Server, and a runtime check."""
+
+    async def predicate(interaction: discord.Interaction) -> bool:
+        if not await is_moderator(interaction):
+            raise app_commands.CheckFailure(NOT_A_MODERATOR)
+        return True
+
+    def decorator(func: T) -> T:
+        func = app_commands.default_permissions(manage_guild=True)(func)
+        func = app_commands.guild_only()(func)
+        checked: Any = app_commands.check(predicate)(func)
+        return checked  # type: ignore[no-any-return]
+
+    return decorator

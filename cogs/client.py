@@ -1,0 +1,168 @@
+"""The bot process: connects to Discord, loads the cogs, syncs commands when they changed.
+
+``python -m bot run`` validates the configuration, then calls :func:`run`; this module is the only
+place that unwraps the token.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Sequence
+from typing import Final
+
+import discord
+import yarl
+from discord.ext import commands
+
+from bot.commands_sync import needs_sync, record_sync, tree_fingerprint
+from bot.config import Settings
+from bot.errors import BotError
+from bot.library import Library, load_library
+from bot.search import SearchEngine
+from bot.storage import Database
+
+log = logging.getLogger(__name__)
+
+EXTENSIONS: Final[Sequence[str]] = (
+    "cogs.quote",
+    "cogs.search",
+    "cogs.settings",
+)
+"""Every cog package, loaded in ``setup_hook``; a feature adds its package here."""
+
+ANSWER_DEADLINE: Final = 2.5
+"""Seconds after which an unanswered interaction gets the safety net's answer (Discord allows 3)."""
+
+
+class ManifestoBot(commands.Bot):
+    """The client, holding the core objects the cogs call into."""
+
+    def __init__(
+        self, settings: Settings, db: Database, library: Library, search_engine: SearchEngine
+    ) -> None:
+        from cogs.errors import ErrorReportingTree
+
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=discord.Intents.default(),
+            # Nothing the bot sends may ping unless a call opts in (a moderator's role ping).
+            allowed_mentions=discord.AllowedMentions.none(),
+            tree_cls=ErrorReportingTree,
+            help_command=None,
+        )
+        self.settings = settings
+        self.db = db
+        self.library = library
+        self.search_engine = search_engine
+        self.failed_extensions: list[str] = []
+
+    async def setup_hook(self) -> None:
+        for extension in EXTENSIONS:
+            try:
+                await self.load_extension(extension)
+            except Exception:
+                self.failed_extensions.append(extension)
+                log.exception("failed to load extension %s; the bot starts without it", extension)
+        await self.sync_commands()
+
+    async def sync_commands(self) -> None:
+        """Sync to the development server or globally, only if the tree changed since last time."""
+        scope = self.settings.dev_guild_id
+        guild = discord.Object(id=scope) if scope is not None else None
+        if guild is not None:
+            self.tree.copy_global_to(guild=guild)
+        payload = [command.to_dict(self.tree) for command in self.tree.get_commands(guild=guild)]
+        fingerprint = tree_fingerprint(payload)
+        where = f"server {scope}" if scope is not None else "all servers"
+        if not await needs_sync(self.db, scope, fingerprint):
+            log.info("command tree unchanged; not syncing (%d commands, %s)", len(payload), where)
+            return
+        synced = await self.tree.sync(guild=guild)
+        await record_sync(self.db, scope, fingerprint)
+        log.info("synced %d commands to %s", len(synced), where)
+
+    async def on_ready(self) -> None:
+        # Runs again on every reconnect: only log here, never start work.
+        user = self.user
+        log.info("ready as %s (%s) in %d servers", user, user.id if user else "?", len(self.guilds))
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """The safety net: answer any interaction that nothing answered in time.
+
+        Handlers answer or defer well within Discord's 3 seconds; an interaction still unanswered
+        after :data:`ANSWER_DEADLINE` (a button from a removed feature, a handler that hung) gets a
+        short ephemeral apology instead of Discord's "This interaction failed".
+        """
+        await asyncio.sleep(ANSWER_DEADLINE)
+        if interaction.response.is_done():
+            return
+        log.warning(
+            "interaction %s unanswered after %.1fs; answering", interaction.id, ANSWER_DEADLINE
+        )
+        try:
+            if interaction.type is discord.InteractionType.autocomplete:
+                await interaction.response.autocomplete([])
+            else:
+                await interaction.response.send_message(
+                    "That did not work in time. Please try again.", ephemeral=True
+                )
+        except discord.HTTPException:
+            log.debug("interaction %s expired before the safety net answered", interaction.id)
+
+
+async def _serve(settings: Settings) -> int:
+    try:
+        library = load_library(settings.seeds_dir)
+        engine = SearchEngine.build(library)
+        db = await Database.open(settings.database_path)
+    except BotError as exc:
+        log.error("cannot start: %s", exc.message)
+        return 1
+
+    bot = ManifestoBot(settings, db, library, engine)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+
+    exit_code = 0
+    try:
+        async with bot:
+            runner = asyncio.create_task(bot.start(settings.token.get_secret_value()))
+            stopper = asyncio.create_task(stop.wait())
+            done, _ = await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
+            if runner in done and runner.exception() is not None:
+                error = runner.exception()
+                if isinstance(error, discord.LoginFailure):
+                    log.error(
+                        "Discord rejected DISCORD_TOKEN: reset the token in the Developer Portal "
+                        "and put the new one in .env."
+                    )
+                    exit_code = 2
+                else:
+                    log.error("the connection to Discord failed", exc_info=error)
+                    exit_code = 1
+            else:
+                log.info("shutting down")
+            stopper.cancel()
+            await bot.close()
+            if not runner.done():
+                runner.cancel()
+    finally:
+        await db.close()
+        log.info("database closed")
+    return exit_code
+
+
+def run(settings: Settings) -> int:
+    """Start the bot and block until it stops; returns the process exit code."""
+    if settings.api_base:
+        discord.http.Route.BASE = settings.api_base
+    if settings.gateway_url:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.gateway_url)
+    return asyncio.run(_serve(settings))
+
+
+__all__ = ["EXTENSIONS", "ManifestoBot", "run"]

@@ -1,0 +1,86 @@
+"""The passage message: the embed and its Previous / Next buttons, and the search's Share button."""
+
+from __future__ import annotations
+
+import re
+from typing import Self
+
+import discord
+
+from bot.library import Library
+from bot.library.model import Passage
+from bot.render import passage_embed
+from cogs.render import to_embed
+from cogs.transformers import library_of
+from cogs.ui import SafeButton, checked_custom_id
+
+
+def passage_message(
+    library: Library, passage: Passage, *, heading: str = ""
+) -> tuple[discord.Embed, discord.ui.View]:
+    """The embed and buttons for one passage, as ``/quote`` and the Share button post it."""
+    previous, following = library.neighbours(passage)
+    view = discord.ui.View(timeout=None)
+    # A disabled button still needs a custom_id unique within the message: name the current passage.
+    view.add_item(NavigateButton("prev", (previous or passage).ref, disabled=previous is None))
+    view.add_item(NavigateButton("next", (following or passage).ref, disabled=following is None))
+    return to_embed(passage_embed(library, passage, heading=heading)), view
+
+
+class NavigateButton(SafeButton, template=r"quote:(?P<direction>prev|next):(?P<ref>\S+)"):
+    """Previous / Next paragraph. The custom_id names the passage to show.
+
+    The person who asked for the passage pages the message in place; anyone else who presses
+    gets the neighbouring passage privately, so one reader cannot turn the page under the others.
+    """
+
+    def __init__(self, direction: str, ref: str, *, disabled: bool = False) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Previous" if direction == "prev" else "Next",
+                style=discord.ButtonStyle.secondary,
+                custom_id=checked_custom_id(f"quote:{direction}:{ref}"),
+                disabled=disabled,
+            )
+        )
+        self.ref = ref
+
+    @classmethod
+    def from_match(cls, match: re.Match[str]) -> Self:
+        return cls(match["direction"], match["ref"])
+
+    async def handle(self, interaction: discord.Interaction) -> None:
+        library = library_of(interaction)
+        embed, view = passage_message(library, library.get(self.ref))
+        message = interaction.message
+        metadata = message.interaction_metadata if message is not None else None
+        if metadata is not None and metadata.user.id == interaction.user.id:
+            await interaction.response.edit_message(embed=embed, view=view)
+        else:
+            await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
+
+
+class ShareButton(SafeButton, template=r"quote:share:(?P<ref>\S+)"):
+    """Posts a search result to the channel as a ``/quote`` message."""
+
+    def __init__(self, ref: str, label: str = "Share") -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=label,
+                style=discord.ButtonStyle.primary,
+                custom_id=checked_custom_id(f"quote:share:{ref}"),
+            )
+        )
+        self.ref = ref
+
+    @classmethod
+    def from_match(cls, match: re.Match[str]) -> Self:
+        return cls(match["ref"])
+
+    async def handle(self, interaction: discord.Interaction) -> None:
+        library = library_of(interaction)
+        passage = library.get(self.ref)
+        embed, view = passage_message(library, passage)
+        await interaction.response.send_message(
+            f"Shared by {interaction.user.mention}", embed=embed, view=view
+        )

@@ -1,0 +1,52 @@
+"""``/search``: ranked, typo-tolerant search, answered privately with pages."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.text import escape_markdown, truncate
+from cogs.search.views import SESSIONS, SearchState, results_message
+from cogs.transformers import DocumentOption
+
+if TYPE_CHECKING:
+    from cogs.client import ManifestoBot
+
+MAX_RESULTS = 50
+
+
+class SearchCog(commands.Cog):
+    def __init__(self, bot: ManifestoBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="search", description="Search the texts (typos are forgiven).")
+    @app_commands.describe(query="Words, a phrase or an idea", document="Only this text")
+    async def search(
+        self,
+        interaction: discord.Interaction,
+        query: app_commands.Range[str, 1, 1000],
+        document: DocumentOption | None = None,
+    ) -> None:
+        slug = document.slug if document is not None else None
+        hits = self.bot.search_engine.search(query, document=slug, limit=MAX_RESULTS)
+        if not hits:
+            suggestions = self.bot.search_engine.suggest(query)
+            hint = (
+                " Closest terms in the texts: "
+                + ", ".join(f"**{escape_markdown(s)}**" for s in suggestions)
+                + "."
+                if suggestions
+                else " Try fewer or different words."
+            )
+            shown = escape_markdown(truncate(query, 100))
+            await interaction.response.send_message(
+                f"No passage matches “{shown}”.{hint}", ephemeral=True
+            )
+            return
+        state = SearchState(query=query, hits=tuple(hits))
+        session_id = SESSIONS.put(interaction.user.id, state)
+        embed, view = results_message(self.bot.library, state, session_id, 0)
+        await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
