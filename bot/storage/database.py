@@ -41,19 +41,16 @@ class Migration:
 
 
 def load_migrations(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
-    """Read ``NNNN_name.sql`` files in version order; a gap or duplicate is a packaging bug."""
+    """Read ``NNNN_name.sql`` files in version order; two files with one number is a bug."""
     migrations: list[Migration] = []
     for path in sorted(directory.glob("*.sql")):
         match = _MIGRATION_NAME.match(path.name)
         if match is None:
             raise MigrationError(f"{path.name}: migration files are named NNNN_snake_case.sql")
         migrations.append(Migration(int(match[1]), match[2], path.read_text(encoding="utf-8")))
-    for expected, migration in enumerate(migrations, start=1):
-        if migration.version != expected:
-            raise MigrationError(
-                f"migration {migration.version:04d}_{migration.name} is out of sequence "
-                f"(expected {expected:04d})"
-            )
+    versions = [m.version for m in migrations]
+    if len(set(versions)) != len(versions):
+        raise MigrationError(f"two migration files share a version number: {versions}")
     return migrations
 
 
