@@ -152,9 +152,7 @@ class TestArithmetic:
         assert timedelta() <= got <= timedelta(minutes=60)
         assert got <= sum((i.duration for i in intervals), timedelta())
         # Counting each minute of the meeting by membership agrees with the interval sum.
-        minutes = sum(
-            1 for m in range(60) if any(i.start <= at(m) < i.end for i in intervals)
-        )
+        minutes = sum(1 for m in range(60) if any(i.start <= at(m) < i.end for i in intervals))
         assert got == timedelta(minutes=minutes)
 
 

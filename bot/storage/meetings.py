@@ -1,0 +1,616 @@
+"""Meetings, attendance, moderator corrections and voice presence: every SQL statement for them.
+
+Each write is one transaction, so a check-in is either wholly stored or not at all, and the caller
+acknowledges it only after this module returns. Times are stored as unix seconds (UTC) and handed
+out as aware datetimes. Member ids are plain snowflakes with no link to server membership, so a
+member who leaves keeps their history; only ``/me forget`` removes it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Set
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import aiosqlite
+
+from bot.meetings.attendance import Summary, summarise
+from bot.meetings.errors import (
+    AttendanceUnchanged,
+    MeetingAlreadyRunning,
+    MeetingNotRunning,
+    UnknownMeeting,
+)
+from bot.meetings.intervals import Interval, Reconciliation, Step, is_present, reconcile, step
+from bot.meetings.model import Attendance, AuditEntry, CheckIn, ExportRow, Meeting, Source
+from bot.privacy import MEMBER_DATA, MemberData
+from bot.storage.database import Database, Row
+
+_MEETING_COLUMNS = (
+    "id, guild_id, title, text_channel_id, voice_channel_id, started_by_id, started_at, ended_at, "
+    "event_id, message_channel_id, message_id"
+)
+
+
+def _ts(moment: datetime) -> int:
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime: meetings store UTC moments only")
+    return int(moment.timestamp())
+
+
+def _dt(seconds: int | None) -> datetime | None:
+    return None if seconds is None else datetime.fromtimestamp(seconds, UTC)
+
+
+def _at(seconds: int) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+def _meeting(row: Row) -> Meeting:
+    started = _dt(row["started_at"])
+    assert started is not None
+    return Meeting(
+        id=row["id"],
+        guild_id=row["guild_id"],
+        title=row["title"],
+        started_at=started,
+        ended_at=_dt(row["ended_at"]),
+        text_channel_id=row["text_channel_id"],
+        voice_channel_id=row["voice_channel_id"],
+        started_by_id=row["started_by_id"],
+        event_id=row["event_id"],
+        message_channel_id=row["message_channel_id"],
+        message_id=row["message_id"],
+    )
+
+
+async def _meeting_in(conn: aiosqlite.Connection, guild_id: int, meeting_id: int) -> Meeting:
+    async with conn.execute(
+        f"SELECT {_MEETING_COLUMNS} FROM meetings WHERE id = ? AND guild_id = ?",
+        (meeting_id, guild_id),
+    ) as cursor:
+        row = await cursor.fetchone()
+    if row is None:
+        raise UnknownMeeting(meeting_id)
+    return _meeting(row)
+
+
+# --- Meetings ---------------------------------------------------------------------------------
+
+
+async def start_meeting(
+    db: Database,
+    *,
+    guild_id: int,
+    title: str,
+    at: datetime,
+    text_channel_id: int | None,
+    voice_channel_id: int | None,
+    started_by_id: int | None,
+    event_id: int | None = None,
+) -> Meeting:
+    """Open a meeting; refuse if one is already running in either channel."""
+    async with db.transaction() as conn:
+        for column, channel_id in (
+            ("text_channel_id", text_channel_id),
+            ("voice_channel_id", voice_channel_id),
+        ):
+            if channel_id is None:
+                continue
+            async with conn.execute(
+                f"SELECT id FROM meetings WHERE guild_id = ? AND {column} = ? AND ended_at IS NULL",
+                (guild_id, channel_id),
+            ) as cursor:
+                clash = await cursor.fetchone()
+            if clash is not None:
+                raise MeetingAlreadyRunning(clash["id"], channel_id)
+        cursor = await conn.execute(
+            "INSERT INTO meetings (guild_id, title, text_channel_id, voice_channel_id, "
+            "started_by_id, started_at, event_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (guild_id, title, text_channel_id, voice_channel_id, started_by_id, _ts(at), event_id),
+        )
+        meeting_id = cursor.lastrowid
+        assert meeting_id is not None
+        return await _meeting_in(conn, guild_id, meeting_id)
+
+
+async def set_meeting_message(
+    db: Database, meeting_id: int, channel_id: int, message_id: int
+) -> None:
+    """Remember the meeting's message so ending the meeting can update its button."""
+    async with db.transaction() as conn:
+        await conn.execute(
+            "UPDATE meetings SET message_channel_id = ?, message_id = ? WHERE id = ?",
+            (channel_id, message_id, meeting_id),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class EndedMeeting:
+    meeting: Meeting
+    voice_present: list[int]
+    """Members who reached the voice threshold and were recorded as present by voice now."""
+
+
+async def end_meeting(
+    db: Database, guild_id: int, meeting_id: int, *, at: datetime, voice_threshold: timedelta
+) -> EndedMeeting:
+    """Close the meeting, its open voice stretches, and record voice attendance, atomically.
+
+    An end time before the start (a clock step back) is clamped to the start so the row stays valid.
+    """
+    async with db.transaction() as conn:
+        meeting = await _meeting_in(conn, guild_id, meeting_id)
+        if not meeting.running:
+            raise MeetingNotRunning(meeting_id)
+        end = max(_ts(at), _ts(meeting.started_at))
+        await conn.execute(
+            "UPDATE meeting_voice_intervals SET ended_at = MAX(started_at, ?) "
+            "WHERE meeting_id = ? AND ended_at IS NULL",
+            (end, meeting_id),
+        )
+        per_member: dict[int, list[Interval]] = {}
+        async with conn.execute(
+            "SELECT member_id, started_at, ended_at FROM meeting_voice_intervals "
+            "WHERE meeting_id = ?",
+            (meeting_id,),
+        ) as cursor:
+            async for row in cursor:
+                start, stop = _dt(row["started_at"]), _dt(row["ended_at"])
+                assert start is not None and stop is not None
+                per_member.setdefault(row["member_id"], []).append(Interval(start, stop))
+        ended_at = _dt(end)
+        assert ended_at is not None
+        present = sorted(
+            member
+            for member, intervals in per_member.items()
+            if is_present(intervals, meeting.started_at, ended_at, voice_threshold)
+        )
+        added: list[int] = []
+        for member in present:
+            cursor = await conn.execute(
+                "INSERT INTO meeting_attendance (meeting_id, member_id, source, recorded_at) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (meeting_id, member_id) DO NOTHING",
+                (meeting_id, member, Source.VOICE.value, end),
+            )
+            if cursor.rowcount == 1:
+                added.append(member)
+        await conn.execute("UPDATE meetings SET ended_at = ? WHERE id = ?", (end, meeting_id))
+        return EndedMeeting(await _meeting_in(conn, guild_id, meeting_id), added)
+
+
+async def get_meeting(db: Database, guild_id: int, meeting_id: int) -> Meeting:
+    row = await db.fetchone(
+        f"SELECT {_MEETING_COLUMNS} FROM meetings WHERE id = ? AND guild_id = ?",
+        (meeting_id, guild_id),
+    )
+    if row is None:
+        raise UnknownMeeting(meeting_id)
+    return _meeting(row)
+
+
+async def running_meetings(db: Database, guild_id: int | None = None) -> list[Meeting]:
+    """Running meetings of one server, or of every server (for reconciling after a restart)."""
+    if guild_id is None:
+        rows = await db.fetchall(
+            f"SELECT {_MEETING_COLUMNS} FROM meetings WHERE ended_at IS NULL ORDER BY id"
+        )
+    else:
+        rows = await db.fetchall(
+            f"SELECT {_MEETING_COLUMNS} FROM meetings WHERE guild_id = ? AND ended_at IS NULL "
+            "ORDER BY id",
+            (guild_id,),
+        )
+    return [_meeting(row) for row in rows]
+
+
+async def running_in_channel(db: Database, guild_id: int, channel_id: int) -> Meeting | None:
+    """The running meeting whose text or voice channel this is, if any."""
+    row = await db.fetchone(
+        f"SELECT {_MEETING_COLUMNS} FROM meetings WHERE guild_id = ? AND ended_at IS NULL "
+        "AND (text_channel_id = ? OR voice_channel_id = ?) ORDER BY id LIMIT 1",
+        (guild_id, channel_id, channel_id),
+    )
+    return None if row is None else _meeting(row)
+
+
+async def running_for_event(db: Database, guild_id: int, event_id: int) -> Meeting | None:
+    row = await db.fetchone(
+        f"SELECT {_MEETING_COLUMNS} FROM meetings WHERE guild_id = ? AND event_id = ? "
+        "AND ended_at IS NULL",
+        (guild_id, event_id),
+    )
+    return None if row is None else _meeting(row)
+
+
+async def meetings_between(
+    db: Database, guild_id: int, start: datetime | None, end: datetime | None
+) -> list[Meeting]:
+    """Meetings that started in ``[start, end)``, oldest first; ``None`` leaves a side open."""
+    rows = await db.fetchall(
+        f"SELECT {_MEETING_COLUMNS} FROM meetings WHERE guild_id = ? "
+        "AND (? IS NULL OR started_at >= ?) AND (? IS NULL OR started_at < ?) "
+        "ORDER BY started_at, id",
+        (guild_id, *_bounds(start, end)),
+    )
+    return [_meeting(row) for row in rows]
+
+
+def _bounds(start: datetime | None, end: datetime | None) -> tuple[Any, ...]:
+    lo = None if start is None else _ts(start)
+    hi = None if end is None else _ts(end)
+    return (lo, lo, hi, hi)
+
+
+# --- Attendance -------------------------------------------------------------------------------
+
+
+async def check_in(
+    db: Database, guild_id: int, meeting_id: int, member_id: int, *, at: datetime
+) -> CheckIn:
+    """Record "I'm here". Returns only after the commit, so the caller may then acknowledge it."""
+    async with db.transaction() as conn:
+        meeting = await _meeting_in(conn, guild_id, meeting_id)
+        if not meeting.running:
+            return CheckIn.ENDED
+        cursor = await conn.execute(
+            "INSERT INTO meeting_attendance (meeting_id, member_id, source, recorded_at) "
+            "VALUES (?, ?, ?, ?) ON CONFLICT (meeting_id, member_id) DO NOTHING",
+            (meeting_id, member_id, Source.BUTTON.value, _ts(at)),
+        )
+        return CheckIn.RECORDED if cursor.rowcount == 1 else CheckIn.ALREADY
+
+
+async def correct_attendance(
+    db: Database,
+    guild_id: int,
+    meeting_id: int,
+    member_id: int,
+    *,
+    present: bool,
+    moderator_id: int,
+    at: datetime,
+) -> None:
+    """A moderator adds or removes a member's attendance; change and audit row commit as one.
+
+    A correction that would change nothing is refused, so the audit table only holds real changes.
+    """
+    async with db.transaction() as conn:
+        meeting = await _meeting_in(conn, guild_id, meeting_id)
+        if present:
+            cursor = await conn.execute(
+                "INSERT INTO meeting_attendance (meeting_id, member_id, source, recorded_at) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (meeting_id, member_id) DO NOTHING",
+                (meeting.id, member_id, Source.MODERATOR.value, _ts(at)),
+            )
+            if cursor.rowcount != 1:
+                raise AttendanceUnchanged(
+                    f"<@{member_id}> is already recorded as present at meeting #{meeting.id}."
+                )
+        else:
+            cursor = await conn.execute(
+                "DELETE FROM meeting_attendance WHERE meeting_id = ? AND member_id = ?",
+                (meeting.id, member_id),
+            )
+            if cursor.rowcount != 1:
+                raise AttendanceUnchanged(
+                    f"<@{member_id}> is not recorded at meeting #{meeting.id}: nothing to remove."
+                )
+        await conn.execute(
+            "INSERT INTO meeting_attendance_audit "
+            "(meeting_id, member_id, moderator_id, action, at) VALUES (?, ?, ?, ?, ?)",
+            (meeting.id, member_id, moderator_id, "add" if present else "remove", _ts(at)),
+        )
+
+
+def _attendance(row: Row) -> Attendance:
+    recorded = _dt(row["recorded_at"])
+    assert recorded is not None
+    return Attendance(row["meeting_id"], row["member_id"], Source(row["source"]), recorded)
+
+
+async def attendance_of(db: Database, meeting_id: int) -> list[Attendance]:
+    rows = await db.fetchall(
+        "SELECT meeting_id, member_id, source, recorded_at FROM meeting_attendance "
+        "WHERE meeting_id = ? ORDER BY recorded_at, member_id",
+        (meeting_id,),
+    )
+    return [_attendance(row) for row in rows]
+
+
+async def count_attendance(db: Database, meeting_id: int) -> int:
+    row = await db.fetchone(
+        "SELECT COUNT(*) AS n FROM meeting_attendance WHERE meeting_id = ?", (meeting_id,)
+    )
+    return 0 if row is None else int(row["n"])
+
+
+async def audit_of(db: Database, meeting_id: int) -> list[AuditEntry]:
+    rows = await db.fetchall(
+        "SELECT id, meeting_id, member_id, moderator_id, action, at "
+        "FROM meeting_attendance_audit WHERE meeting_id = ? ORDER BY id",
+        (meeting_id,),
+    )
+    return [
+        AuditEntry(
+            r["id"], r["meeting_id"], r["member_id"], r["moderator_id"], r["action"], _at(r["at"])
+        )
+        for r in rows
+    ]
+
+
+async def member_history(
+    db: Database, guild_id: int, member_id: int
+) -> list[tuple[Meeting, Attendance | None]]:
+    """Every meeting of the server, newest first, with the member's attendance where they came."""
+    rows = await db.fetchall(
+        f"SELECT {', '.join('m.' + c.strip() for c in _MEETING_COLUMNS.split(','))}, "
+        "a.member_id AS a_member, a.source AS a_source, a.recorded_at AS a_recorded "
+        "FROM meetings m LEFT JOIN meeting_attendance a "
+        "ON a.meeting_id = m.id AND a.member_id = ? "
+        "WHERE m.guild_id = ? ORDER BY m.started_at DESC, m.id DESC",
+        (member_id, guild_id),
+    )
+    history: list[tuple[Meeting, Attendance | None]] = []
+    for row in rows:
+        meeting = _meeting(row)
+        attended = None
+        if row["a_member"] is not None:
+            recorded = _dt(row["a_recorded"])
+            assert recorded is not None
+            attended = Attendance(meeting.id, member_id, Source(row["a_source"]), recorded)
+        history.append((meeting, attended))
+    return history
+
+
+async def summary(
+    db: Database, guild_id: int, start: datetime | None, end: datetime | None
+) -> Summary:
+    """Rates per member and per meeting over meetings that started in the range."""
+    meetings = await meetings_between(db, guild_id, start, end)
+    rows = await db.fetchall(
+        "SELECT a.meeting_id, a.member_id FROM meeting_attendance a "
+        "JOIN meetings m ON m.id = a.meeting_id WHERE m.guild_id = ? "
+        "AND (? IS NULL OR m.started_at >= ?) AND (? IS NULL OR m.started_at < ?)",
+        (guild_id, *_bounds(start, end)),
+    )
+    return summarise([m.id for m in meetings], ((r[0], r[1]) for r in rows))
+
+
+async def iter_export(
+    db: Database,
+    guild_id: int,
+    start: datetime | None,
+    end: datetime | None,
+    *,
+    batch: int = 2000,
+) -> AsyncIterator[ExportRow]:
+    """Attendance rows for the CSV, fetched a batch at a time by key.
+
+    Keyset paging (``> last key``) rather than one long cursor keeps memory flat and releases the
+    database between batches, so check-ins are not held up by a long export.
+    """
+    last = (-1, -1)
+    while True:
+        rows = await db.fetchall(
+            "SELECT a.meeting_id, m.title, m.started_at, m.ended_at, a.member_id, a.source, "
+            "a.recorded_at FROM meeting_attendance a JOIN meetings m ON m.id = a.meeting_id "
+            "WHERE m.guild_id = ? "
+            "AND (? IS NULL OR m.started_at >= ?) AND (? IS NULL OR m.started_at < ?) "
+            "AND (a.meeting_id > ? OR (a.meeting_id = ? AND a.member_id > ?)) "
+            "ORDER BY a.meeting_id, a.member_id LIMIT ?",
+            (guild_id, *_bounds(start, end), last[0], last[0], last[1], batch),
+        )
+        for row in rows:
+            started, recorded = _dt(row["started_at"]), _dt(row["recorded_at"])
+            assert started is not None and recorded is not None
+            yield ExportRow(
+                meeting_id=row["meeting_id"],
+                title=row["title"],
+                started_at=started,
+                ended_at=_dt(row["ended_at"]),
+                member_id=row["member_id"],
+                source=Source(row["source"]),
+                recorded_at=recorded,
+            )
+        if len(rows) < batch:
+            return
+        last = (rows[-1]["meeting_id"], rows[-1]["member_id"])
+
+
+# --- Voice presence ---------------------------------------------------------------------------
+
+
+async def record_voice(
+    db: Database, meeting_id: int, member_id: int, *, counting: bool, at: datetime
+) -> Step:
+    """Apply one voice state change: open a stretch when the member starts counting, close it when
+    they stop. Repeated events change nothing, so duplicated gateway events are harmless."""
+    async with db.transaction() as conn:
+        async with conn.execute(
+            "SELECT id FROM meeting_voice_intervals "
+            "WHERE meeting_id = ? AND member_id = ? AND ended_at IS NULL",
+            (meeting_id, member_id),
+        ) as cursor:
+            open_row = await cursor.fetchone()
+        action = step(open_row is not None, counting)
+        if action is Step.OPEN:
+            await conn.execute(
+                "INSERT INTO meeting_voice_intervals (meeting_id, member_id, started_at) "
+                "SELECT id, ?, ? FROM meetings WHERE id = ? AND ended_at IS NULL",
+                (member_id, _ts(at), meeting_id),
+            )
+        elif action is Step.CLOSE:
+            assert open_row is not None
+            await conn.execute(
+                "UPDATE meeting_voice_intervals SET ended_at = MAX(started_at, ?) WHERE id = ?",
+                (_ts(at), open_row["id"]),
+            )
+        return action
+
+
+async def open_voice(db: Database, meeting_id: int) -> dict[int, datetime]:
+    rows = await db.fetchall(
+        "SELECT member_id, started_at FROM meeting_voice_intervals "
+        "WHERE meeting_id = ? AND ended_at IS NULL",
+        (meeting_id,),
+    )
+    return {row["member_id"]: _at(row["started_at"]) for row in rows}
+
+
+async def reconcile_voice(
+    db: Database,
+    meeting_id: int,
+    counting_now: Set[int],
+    *,
+    last_seen: datetime | None,
+    now: datetime,
+) -> Reconciliation:
+    """After a restart, repair the meeting's stretches from who is counted in voice now.
+
+    See :func:`bot.meetings.intervals.reconcile` for the rule; applied here in one transaction.
+    """
+    async with db.transaction() as conn:
+        async with conn.execute(
+            "SELECT member_id, started_at FROM meeting_voice_intervals "
+            "WHERE meeting_id = ? AND ended_at IS NULL",
+            (meeting_id,),
+        ) as cursor:
+            open_now = {row["member_id"]: _at(row["started_at"]) async for row in cursor}
+        plan = reconcile(open_now, counting_now, last_seen, now)
+        for member_id, end in plan.close.items():
+            await conn.execute(
+                "UPDATE meeting_voice_intervals SET ended_at = MAX(started_at, ?) "
+                "WHERE meeting_id = ? AND member_id = ? AND ended_at IS NULL",
+                (_ts(end), meeting_id, member_id),
+            )
+        for member_id in sorted(plan.open):
+            await conn.execute(
+                "INSERT INTO meeting_voice_intervals (meeting_id, member_id, started_at) "
+                "VALUES (?, ?, ?)",
+                (meeting_id, member_id, _ts(now)),
+            )
+        return plan
+
+
+async def voice_time(db: Database, meeting_id: int, *, now: datetime) -> dict[int, timedelta]:
+    """Counted voice time so far per member, open stretches counted up to ``now``."""
+    rows = await db.fetchall(
+        "SELECT member_id, SUM(COALESCE(ended_at, MAX(started_at, ?)) - started_at) AS seconds "
+        "FROM meeting_voice_intervals WHERE meeting_id = ? GROUP BY member_id",
+        (_ts(now), meeting_id),
+    )
+    return {row["member_id"]: timedelta(seconds=row["seconds"]) for row in rows}
+
+
+# --- Member data (privacy) --------------------------------------------------------------------
+
+
+def _plain(rows: list[Row]) -> list[dict[str, Any]]:
+    return [dict(zip(row.keys(), tuple(row), strict=True)) for row in rows]
+
+
+async def _export_attendance(db: Database, user_id: int) -> list[dict[str, Any]]:
+    attendance = await db.fetchall(
+        "SELECT 'attendance' AS kind, a.meeting_id, m.guild_id, m.title, a.source, a.recorded_at "
+        "FROM meeting_attendance a JOIN meetings m ON m.id = a.meeting_id "
+        "WHERE a.member_id = ? ORDER BY a.meeting_id",
+        (user_id,),
+    )
+    voice = await db.fetchall(
+        "SELECT 'voice' AS kind, v.meeting_id, m.guild_id, v.started_at, v.ended_at "
+        "FROM meeting_voice_intervals v JOIN meetings m ON m.id = v.meeting_id "
+        "WHERE v.member_id = ? ORDER BY v.id",
+        (user_id,),
+    )
+    return _plain(attendance) + _plain(voice)
+
+
+async def _forget_attendance(conn: aiosqlite.Connection, user_id: int) -> int:
+    total = 0
+    for table in ("meeting_attendance", "meeting_voice_intervals"):
+        cursor = await conn.execute(f"DELETE FROM {table} WHERE member_id = ?", (user_id,))
+        total += max(cursor.rowcount, 0)
+    return total
+
+
+async def _export_corrections(db: Database, user_id: int) -> list[dict[str, Any]]:
+    rows = await db.fetchall(
+        "SELECT u.id, u.meeting_id, m.guild_id, u.member_id, u.moderator_id, u.action, u.at "
+        "FROM meeting_attendance_audit u JOIN meetings m ON m.id = u.meeting_id "
+        "WHERE u.member_id = ? OR u.moderator_id = ? ORDER BY u.id",
+        (user_id, user_id),
+    )
+    return _plain(rows)
+
+
+async def _forget_corrections(conn: aiosqlite.Connection, user_id: int) -> int:
+    """Corrections about the member go; corrections they made as a moderator stay, unsigned."""
+    deleted = await conn.execute(
+        "DELETE FROM meeting_attendance_audit WHERE member_id = ?", (user_id,)
+    )
+    unsigned = await conn.execute(
+        "UPDATE meeting_attendance_audit SET moderator_id = NULL WHERE moderator_id = ?", (user_id,)
+    )
+    return max(deleted.rowcount, 0) + max(unsigned.rowcount, 0)
+
+
+async def _export_started(db: Database, user_id: int) -> list[dict[str, Any]]:
+    rows = await db.fetchall(
+        "SELECT id, guild_id, title, started_at, ended_at FROM meetings "
+        "WHERE started_by_id = ? ORDER BY id",
+        (user_id,),
+    )
+    return _plain(rows)
+
+
+async def _forget_started(conn: aiosqlite.Connection, user_id: int) -> int:
+    """The meeting stays (others attended it); only the link to who started it goes."""
+    cursor = await conn.execute(
+        "UPDATE meetings SET started_by_id = NULL WHERE started_by_id = ?", (user_id,)
+    )
+    return max(cursor.rowcount, 0)
+
+
+MEMBER_DATA.extend(
+    [
+        MemberData(
+            "meeting_attendance",
+            ("meeting_attendance", "meeting_voice_intervals"),
+            _export_attendance,
+            _forget_attendance,
+        ),
+        MemberData(
+            "meeting_corrections",
+            ("meeting_attendance_audit",),
+            _export_corrections,
+            _forget_corrections,
+        ),
+        MemberData("meetings_started", ("meetings",), _export_started, _forget_started),
+    ]
+)
+
+__all__ = [
+    "EndedMeeting",
+    "attendance_of",
+    "audit_of",
+    "check_in",
+    "correct_attendance",
+    "count_attendance",
+    "end_meeting",
+    "get_meeting",
+    "iter_export",
+    "meetings_between",
+    "member_history",
+    "open_voice",
+    "reconcile_voice",
+    "record_voice",
+    "running_for_event",
+    "running_in_channel",
+    "running_meetings",
+    "set_meeting_message",
+    "start_meeting",
+    "summary",
+    "voice_time",
+]

@@ -1,0 +1,372 @@
+"""Meetings storage against a real SQLite database: atomic writes, refusals that change nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import tracemalloc
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.meetings.errors import (
+    AttendanceUnchanged,
+    MeetingAlreadyRunning,
+    MeetingNotRunning,
+    UnknownMeeting,
+)
+from bot.meetings.export import write_csv
+from bot.meetings.intervals import Step
+from bot.meetings.model import CheckIn, Meeting, Source
+from bot.privacy import MEMBER_DATA
+from bot.storage import meetings as store
+from bot.storage.database import Database
+
+GUILD, OTHER_GUILD = 1, 2
+TEXT, VOICE = 10, 20
+MOD = 99
+T0 = datetime(2024, 9, 1, 18, 0, tzinfo=UTC)
+
+
+def at(minutes: float) -> datetime:
+    return T0 + timedelta(minutes=minutes)
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    database = await Database.open(tmp_path / "bot.db")
+    yield database
+    await database.close()
+
+
+async def start(db: Database, minutes: float = 0, **kwargs: object) -> Meeting:
+    params: dict[str, object] = {
+        "guild_id": GUILD,
+        "title": "Week 1",
+        "at": at(minutes),
+        "text_channel_id": TEXT,
+        "voice_channel_id": VOICE,
+        "started_by_id": MOD,
+    }
+    params.update(kwargs)
+    return await store.start_meeting(db, **params)  # type: ignore[arg-type]
+
+
+async def table_counts(db: Database) -> dict[str, int]:
+    tables = (
+        "meetings",
+        "meeting_attendance",
+        "meeting_attendance_audit",
+        "meeting_voice_intervals",
+    )
+    counts = {}
+    for table in tables:
+        row = await db.fetchone(f"SELECT COUNT(*) FROM {table}")
+        assert row is not None
+        counts[table] = row[0]
+    return counts
+
+
+class TestMeetings:
+    async def test_start_and_end(self, db: Database) -> None:
+        meeting = await start(db)
+        assert meeting.running and meeting.started_at == T0 and meeting.started_by_id == MOD
+        assert await store.running_in_channel(db, GUILD, TEXT) == meeting
+        assert await store.running_in_channel(db, GUILD, VOICE) == meeting
+        ended = await store.end_meeting(
+            db, GUILD, meeting.id, at=at(60), voice_threshold=timedelta(minutes=10)
+        )
+        assert ended.meeting.ended_at == at(60) and not ended.meeting.running
+        assert await store.running_meetings(db, GUILD) == []
+
+    @pytest.mark.parametrize(
+        "clash", [{"voice_channel_id": 21}, {"text_channel_id": 11}], ids=["text", "voice"]
+    )
+    async def test_second_meeting_in_a_busy_channel_is_refused(
+        self, db: Database, clash: dict[str, int]
+    ) -> None:
+        first = await start(db)
+        before = await table_counts(db)
+        with pytest.raises(MeetingAlreadyRunning) as refused:
+            await start(db, **clash)
+        assert refused.value.meeting_id == first.id
+        assert "already running" in refused.value.message
+        assert await table_counts(db) == before
+
+    async def test_same_channel_is_free_again_after_the_end(self, db: Database) -> None:
+        first = await start(db)
+        await store.end_meeting(db, GUILD, first.id, at=at(1), voice_threshold=timedelta())
+        second = await start(db, 2)
+        assert second.id != first.id
+
+    async def test_unknown_or_foreign_meeting(self, db: Database) -> None:
+        meeting = await start(db)
+        before = await table_counts(db)
+        for guild, meeting_id in ((GUILD, meeting.id + 1), (OTHER_GUILD, meeting.id)):
+            with pytest.raises(UnknownMeeting):
+                await store.get_meeting(db, guild, meeting_id)
+            with pytest.raises(UnknownMeeting):
+                await store.check_in(db, guild, meeting_id, 5, at=at(1))
+            with pytest.raises(UnknownMeeting):
+                await store.end_meeting(
+                    db, guild, meeting_id, at=at(2), voice_threshold=timedelta()
+                )
+        assert await table_counts(db) == before
+
+    async def test_ending_twice_is_refused(self, db: Database) -> None:
+        meeting = await start(db)
+        await store.end_meeting(db, GUILD, meeting.id, at=at(5), voice_threshold=timedelta())
+        with pytest.raises(MeetingNotRunning):
+            await store.end_meeting(db, GUILD, meeting.id, at=at(9), voice_threshold=timedelta())
+        assert (await store.get_meeting(db, GUILD, meeting.id)).ended_at == at(5)
+
+    async def test_end_before_start_is_clamped(self, db: Database) -> None:
+        meeting = await start(db, 10)
+        ended = await store.end_meeting(
+            db, GUILD, meeting.id, at=at(0), voice_threshold=timedelta()
+        )
+        assert ended.meeting.ended_at == at(10)
+
+    async def test_event_meeting(self, db: Database) -> None:
+        meeting = await start(db, event_id=777)
+        assert await store.running_for_event(db, GUILD, 777) == meeting
+        assert await store.running_for_event(db, GUILD, 778) is None
+
+
+class TestCheckIn:
+    async def test_recorded_then_already_then_ended(self, db: Database) -> None:
+        meeting = await start(db)
+        assert await store.check_in(db, GUILD, meeting.id, 5, at=at(1)) is CheckIn.RECORDED
+        assert await store.check_in(db, GUILD, meeting.id, 5, at=at(2)) is CheckIn.ALREADY
+        await store.end_meeting(db, GUILD, meeting.id, at=at(3), voice_threshold=timedelta())
+        assert await store.check_in(db, GUILD, meeting.id, 6, at=at(4)) is CheckIn.ENDED
+        rows = await store.attendance_of(db, meeting.id)
+        assert [(r.member_id, r.source, r.recorded_at) for r in rows] == [(5, Source.BUTTON, at(1))]
+
+    async def test_concurrent_check_ins_with_duplicates_give_one_row_each(
+        self, db: Database
+    ) -> None:
+        meeting = await start(db)
+        members = list(range(1000, 1500))
+        clicks = [m for m in members for _ in range(2)] + members[:100]
+        outcomes = await asyncio.gather(
+            *(store.check_in(db, GUILD, meeting.id, m, at=at(1)) for m in clicks)
+        )
+        assert outcomes.count(CheckIn.RECORDED) == 500
+        assert outcomes.count(CheckIn.ALREADY) == len(clicks) - 500
+        assert await store.count_attendance(db, meeting.id) == 500
+
+
+class TestVoice:
+    async def test_voice_attendance_at_the_end(self, db: Database) -> None:
+        meeting = await start(db)
+        # 1: 10 minutes exactly; 2: 9 minutes; 3: two visits of 6; 4: checked in by button too.
+        moves = [
+            (1, 0, True), (1, 10, False),
+            (2, 0, True), (2, 9, False),
+            (3, 0, True), (3, 6, False), (3, 20, True), (3, 26, False),
+            (4, 0, True),
+        ]  # fmt: skip
+        for member, minute, counting in moves:
+            await store.record_voice(db, meeting.id, member, counting=counting, at=at(minute))
+        await store.check_in(db, GUILD, meeting.id, 4, at=at(1))
+        live = await store.voice_time(db, meeting.id, now=at(30))
+        assert live[4] == timedelta(minutes=30) and live[3] == timedelta(minutes=12)
+        ended = await store.end_meeting(
+            db, GUILD, meeting.id, at=at(60), voice_threshold=timedelta(minutes=10)
+        )
+        assert ended.voice_present == [1, 3]
+        sources = {r.member_id: r.source for r in await store.attendance_of(db, meeting.id)}
+        assert sources == {1: Source.VOICE, 3: Source.VOICE, 4: Source.BUTTON}
+        assert await store.open_voice(db, meeting.id) == {}
+
+    async def test_repeated_events_change_nothing(self, db: Database) -> None:
+        meeting = await start(db)
+        steps = [
+            await store.record_voice(db, meeting.id, 1, counting=c, at=at(m))
+            for m, c in ((0, True), (1, True), (5, False), (6, False))
+        ]
+        assert steps == [Step.OPEN, Step.NOTHING, Step.CLOSE, Step.NOTHING]
+        assert (await store.voice_time(db, meeting.id, now=at(60)))[1] == timedelta(minutes=5)
+
+    async def test_no_stretch_opens_in_an_ended_meeting(self, db: Database) -> None:
+        meeting = await start(db)
+        await store.end_meeting(db, GUILD, meeting.id, at=at(1), voice_threshold=timedelta())
+        await store.record_voice(db, meeting.id, 1, counting=True, at=at(2))
+        assert (await table_counts(db))["meeting_voice_intervals"] == 0
+
+    async def test_restart_reconciliation(self, db: Database) -> None:
+        meeting = await start(db)
+        for member in (1, 2):
+            await store.record_voice(db, meeting.id, member, counting=True, at=at(0))
+        # The bot dies after its heartbeat at minute 20 and is back at minute 35: member 1 is still
+        # there, member 2 left in the gap, member 3 arrived in it.
+        plan = await store.reconcile_voice(db, meeting.id, {1, 3}, last_seen=at(20), now=at(35))
+        assert plan.keep == {1} and plan.close == {2: at(20)} and plan.open == {3}
+        ended = await store.end_meeting(
+            db, GUILD, meeting.id, at=at(40), voice_threshold=timedelta(minutes=10)
+        )
+        assert ended.voice_present == [1, 2]
+        assert await store.voice_time(db, meeting.id, now=at(40)) == {
+            1: timedelta(minutes=40),
+            2: timedelta(minutes=20),
+            3: timedelta(minutes=5),
+        }
+
+
+class TestCorrections:
+    async def test_add_and_remove_are_audited(self, db: Database) -> None:
+        meeting = await start(db)
+        await store.end_meeting(db, GUILD, meeting.id, at=at(60), voice_threshold=timedelta())
+        await store.correct_attendance(
+            db, GUILD, meeting.id, 7, present=True, moderator_id=MOD, at=at(70)
+        )
+        assert [(r.member_id, r.source) for r in await store.attendance_of(db, meeting.id)] == [
+            (7, Source.MODERATOR)
+        ]
+        await store.correct_attendance(
+            db, GUILD, meeting.id, 7, present=False, moderator_id=MOD + 1, at=at(80)
+        )
+        assert await store.attendance_of(db, meeting.id) == []
+        audit = await store.audit_of(db, meeting.id)
+        assert [(a.member_id, a.moderator_id, a.action, a.at) for a in audit] == [
+            (7, MOD, "add", at(70)),
+            (7, MOD + 1, "remove", at(80)),
+        ]
+
+    async def test_corrections_that_change_nothing_are_refused(self, db: Database) -> None:
+        meeting = await start(db)
+        await store.check_in(db, GUILD, meeting.id, 7, at=at(1))
+        before = await table_counts(db)
+        with pytest.raises(AttendanceUnchanged, match="already recorded"):
+            await store.correct_attendance(
+                db, GUILD, meeting.id, 7, present=True, moderator_id=MOD, at=at(2)
+            )
+        with pytest.raises(AttendanceUnchanged, match="nothing to remove"):
+            await store.correct_attendance(
+                db, GUILD, meeting.id, 8, present=False, moderator_id=MOD, at=at(2)
+            )
+        with pytest.raises(UnknownMeeting):
+            await store.correct_attendance(
+                db, GUILD, meeting.id + 5, 8, present=True, moderator_id=MOD, at=at(2)
+            )
+        assert await table_counts(db) == before
+
+
+class TestReports:
+    async def _three_meetings(self, db: Database) -> list[Meeting]:
+        made = []
+        for week in range(3):
+            meeting = await start(db, week * 7 * 24 * 60, title=f"Week {week + 1}")
+            for member in range(week + 1):
+                await store.check_in(db, GUILD, meeting.id, 100 + member, at=meeting.started_at)
+            await store.end_meeting(
+                db, GUILD, meeting.id, at=meeting.started_at, voice_threshold=timedelta()
+            )
+            made.append(meeting)
+        return made
+
+    async def test_member_history_keeps_every_meeting(self, db: Database) -> None:
+        made = await self._three_meetings(db)
+        history = await store.member_history(db, GUILD, 101)
+        assert [(m.id, a is not None) for m, a in history] == [
+            (made[2].id, True),
+            (made[1].id, True),
+            (made[0].id, False),
+        ]
+
+    async def test_summary_in_a_range(self, db: Database) -> None:
+        made = await self._three_meetings(db)
+        whole = await store.summary(db, GUILD, None, None)
+        assert [(r.member_id, r.attended, r.held) for r in whole.members] == [
+            (100, 3, 3),
+            (101, 2, 3),
+            (102, 1, 3),
+        ]
+        later = await store.summary(db, GUILD, made[1].started_at, None)
+        assert [(r.meeting_id, r.attendees, r.members) for r in later.meetings] == [
+            (made[1].id, 2, 3),
+            (made[2].id, 3, 3),
+        ]
+        assert (await store.summary(db, OTHER_GUILD, None, None)).meetings == []
+
+    async def test_export_range_and_order(self, db: Database) -> None:
+        made = await self._three_meetings(db)
+        rows = [
+            r
+            async for r in store.iter_export(
+                db, GUILD, made[1].started_at, made[2].started_at, batch=1
+            )
+        ]
+        assert [(r.meeting_id, r.member_id) for r in rows] == [(made[1].id, 100), (made[1].id, 101)]
+        assert rows[0].title == "Week 2" and rows[0].source is Source.BUTTON
+
+    async def test_export_of_100000_rows_streams(self, db: Database, tmp_path: Path) -> None:
+        meeting = await start(db)
+        async with db.transaction() as conn:
+            await conn.executemany(
+                "INSERT INTO meeting_attendance (meeting_id, member_id, source, recorded_at) "
+                "VALUES (?, ?, 'button', ?)",
+                ((meeting.id, member, int(T0.timestamp())) for member in range(100_000)),
+            )
+        out_path = tmp_path / "export.csv"
+        tracemalloc.start()
+        try:
+            with out_path.open("w", encoding="utf-8", newline="") as out:
+                count = await write_csv(store.iter_export(db, GUILD, None, None), out)
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        assert count == 100_000
+        size = out_path.stat().st_size
+        # The file is several megabytes; building it in memory would peak above its size.
+        assert size > 5_000_000
+        assert peak < size / 4, f"peak {peak} bytes for a {size} byte file"
+        with out_path.open(encoding="utf-8", newline="") as check:
+            members = [int(line[4]) for line in csv.reader(check) if line[0] != "meeting_id"]
+        assert members == list(range(100_000))
+
+
+class TestMemberData:
+    async def test_export_and_forget_cover_every_table(self, db: Database) -> None:
+        areas = {area.name: area for area in MEMBER_DATA if area.name.startswith("meeting")}
+        assert {t for a in areas.values() for t in a.tables} == {
+            "meetings",
+            "meeting_attendance",
+            "meeting_attendance_audit",
+            "meeting_voice_intervals",
+        }
+        meeting = await start(db, started_by_id=5)
+        await store.check_in(db, GUILD, meeting.id, 5, at=at(1))
+        await store.check_in(db, GUILD, meeting.id, 6, at=at(1))
+        await store.record_voice(db, meeting.id, 5, counting=True, at=at(1))
+        await store.correct_attendance(
+            db, GUILD, meeting.id, 8, present=True, moderator_id=5, at=at(2)
+        )
+        await store.correct_attendance(
+            db, GUILD, meeting.id, 5, present=False, moderator_id=MOD, at=at(3)
+        )
+        exported = {name: await area.export(db, 5) for name, area in areas.items()}
+        assert [r["kind"] for r in exported["meeting_attendance"]] == ["voice"]
+        assert len(exported["meeting_corrections"]) == 2
+        assert [r["id"] for r in exported["meetings_started"]] == [meeting.id]
+
+        async with db.transaction() as conn:
+            for area in areas.values():
+                await area.forget(conn, 5)
+        assert all([await area.export(db, 5) == [] for area in areas.values()])
+        # Other members' rows stay: 6 and 8 still attended, the meeting still exists.
+        remaining = {r.member_id for r in await store.attendance_of(db, meeting.id)}
+        assert remaining == {6, 8}
+        audit = await store.audit_of(db, meeting.id)
+        assert [(a.member_id, a.moderator_id) for a in audit] == [(8, None)]
+        assert (await store.get_meeting(db, GUILD, meeting.id)).started_by_id is None
+
+
+async def test_export_to_string_has_header_only_when_empty(db: Database) -> None:
+    out = io.StringIO()
+    assert await write_csv(store.iter_export(db, GUILD, None, None), out) == 0
+    assert out.getvalue().startswith("meeting_id,")
