@@ -43,6 +43,9 @@ def _parser() -> argparse.ArgumentParser:
     quote.add_argument("--json", action="store_true")
 
     sub.add_parser("check", help="validate every seed text")
+
+    backup = sub.add_parser("backup", help="copy the live database safely (the bot may be running)")
+    backup.add_argument("path", type=Path, help="new file to write the copy to")
     return parser
 
 
@@ -106,6 +109,42 @@ def _cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_backup(args: argparse.Namespace) -> int:
+    import asyncio
+    import os
+    import sqlite3
+    from contextlib import closing
+
+    from bot.storage.database import Database
+
+    source = load_settings(require_token=False).database_path
+    target: Path = args.path
+    if not source.is_file():
+        raise BotError(f"There is no database at {source} (DATABASE_PATH) to back up.")
+    if target.exists():
+        raise BotError(f"{target} already exists: give a new file name, no backup is overwritten.")
+    partial = target.with_name(target.name + ".partial")
+    partial.unlink(missing_ok=True)  # left by an interrupted earlier run
+
+    async def copy() -> None:
+        # No migrations: a backup must not change the schema under a running (maybe older) bot.
+        db = await Database.open(source, migrations=[])
+        try:
+            await db.backup(partial)
+        finally:
+            await db.close()
+
+    asyncio.run(copy())
+    with closing(sqlite3.connect(partial)) as check:
+        verdict = check.execute("PRAGMA integrity_check").fetchone()[0]
+    if verdict != "ok":
+        partial.unlink()
+        raise BotError(f"The copy failed SQLite's integrity check ({verdict}); nothing was kept.")
+    os.replace(partial, target)  # a half-written file never carries the final name
+    print(f"backed up {source} to {target} ({target.stat().st_size} bytes)")
+    return 0
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     settings = load_settings()
     configure_logging(settings.log_level)
@@ -123,6 +162,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "search": _cmd_search,
         "quote": _cmd_quote,
         "check": _cmd_check,
+        "backup": _cmd_backup,
     }
     try:
         return commands[args.command](args)
