@@ -76,6 +76,16 @@ class Section:
     paragraphs: list[Paragraph] = field(default_factory=list)
     children: list[Section] = field(default_factory=list)
 
+    @property
+    def ref(self) -> str:
+        """``document:section``: names the whole section (it resolves to its first paragraph)."""
+        return f"{self.document}:{self.slug}"
+
+    @property
+    def heading(self) -> str:
+        """The heading as printed, numbering included (``III. GOALS OF THE MOVEMENT``)."""
+        return f"{self.number}. {self.title}" if self.number else self.title
+
     def walk(self) -> Iterator[Section]:
         """This section, then its descendants depth-first, in reading order."""
         yield self
