@@ -1,0 +1,147 @@
+"""What the meeting commands show, as plain text pages, so formatting is tested without Discord.
+
+Members appear as ``<@id>`` mentions: Discord shows the current name (or "unknown user" for someone
+who left) and, since every message is sent with mentions disabled, nobody is pinged. Titles are
+typed by people and are escaped so they cannot break the formatting.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Final
+
+from bot.meetings.attendance import Summary
+from bot.meetings.model import Attendance, AuditEntry, CheckIn, Meeting, Source
+from bot.text import escape_markdown, truncate
+
+LINES_PER_PAGE: Final = 15
+PAGE_LIMIT: Final = 1900
+"""Characters per page, under Discord's 2000 for a message's content."""
+
+_SOURCE_LABEL: Final = {
+    Source.BUTTON: "checked in",
+    Source.VOICE: "voice",
+    Source.MODERATOR: "added by a moderator",
+}
+
+
+def ts(moment: datetime, style: str = "f") -> str:
+    """A Discord timestamp: each reader sees it in their own time zone."""
+    return f"<t:{int(moment.timestamp())}:{style}>"
+
+
+def title(meeting: Meeting) -> str:
+    return f"#{meeting.id} {escape_markdown(truncate(meeting.title, 100))}"
+
+
+def pages(header: str, lines: Sequence[str], per_page: int = LINES_PER_PAGE) -> list[str]:
+    """Split lines into pages that each repeat the header and fit in one message."""
+    if not lines:
+        return [header]
+    result: list[str] = []
+    for start in range(0, len(lines), per_page):
+        chunk = lines[start : start + per_page]
+        result.append(truncate("\n".join([header, *chunk]), PAGE_LIMIT))
+    return result
+
+
+def page_footer(page: int, total: int) -> str:
+    return f"\n-# Page {page + 1} of {total}" if total > 1 else ""
+
+
+def meeting_message(meeting: Meeting, *, threshold_minutes: int) -> str:
+    """The public message carrying the "I'm here" button."""
+    lines = [f"**Meeting {title(meeting)}** started {ts(meeting.started_at, 'R')}."]
+    if meeting.voice_channel_id is not None:
+        lines.append(
+            f"Being in <#{meeting.voice_channel_id}> for {threshold_minutes} minutes counts as "
+            "attending (not while deafened)."
+        )
+    if meeting.ended_at is not None:
+        lines.append(f"Ended {ts(meeting.ended_at, 'R')}. Thank you for coming!")
+    else:
+        lines.append("Press **I'm here** (or use `/here`) to record your attendance.")
+    return "\n".join(lines)
+
+
+def check_in_answer(outcome: CheckIn, meeting: Meeting) -> str:
+    if outcome is CheckIn.RECORDED:
+        return f"You're checked in to meeting {title(meeting)}. Welcome!"
+    if outcome is CheckIn.ALREADY:
+        return f"You were already checked in to meeting {title(meeting)}; nothing changed."
+    return f"Meeting {title(meeting)} has ended, so check-ins are closed."
+
+
+def meeting_report(
+    meeting: Meeting,
+    attendance: Sequence[Attendance],
+    audit: Sequence[AuditEntry],
+    voice: Mapping[int, timedelta],
+) -> list[str]:
+    """``/attendance meeting``: who came and how, voice time so far, and every correction."""
+    state = f"ended {ts(meeting.ended_at)}" if meeting.ended_at is not None else "**running now**"
+    header = (
+        f"**Meeting {title(meeting)}** · started {ts(meeting.started_at)} · {state}\n"
+        f"**{len(attendance)} present**"
+    )
+    lines = [
+        f"• <@{a.member_id}> — {_SOURCE_LABEL[a.source]} {ts(a.recorded_at, 'R')}"
+        for a in attendance
+    ]
+    present = {a.member_id for a in attendance}
+    pending = sorted((m, t) for m, t in voice.items() if m not in present and t > timedelta())
+    if pending:
+        lines.append("**In voice, not yet counted**")
+        lines += [f"• <@{m}> — {int(t.total_seconds() // 60)} min" for m, t in pending]
+    if audit:
+        lines.append("**Corrections**")
+        lines += [
+            f"• {ts(a.at, 'f')} {_moderator(a.moderator_id)} "
+            f"{'added' if a.action == 'add' else 'removed'} <@{a.member_id}>"
+            for a in audit
+        ]
+    return pages(header, lines)
+
+
+def _moderator(moderator_id: int | None) -> str:
+    return "a moderator" if moderator_id is None else f"<@{moderator_id}>"
+
+
+def member_report(
+    member_id: int, history: Sequence[tuple[Meeting, Attendance | None]]
+) -> list[str]:
+    """``/attendance member``: every meeting, newest first, with a mark, and the overall rate."""
+    held = [pair for pair in history if pair[0].ended_at is not None]
+    came = sum(1 for _, a in held if a is not None)
+    rate = f"{came / len(held):.0%}" if held else "no meetings yet"
+    header = f"**Attendance of <@{member_id}>**: {came} of {len(held)} meetings ({rate})"
+    lines = [
+        f"{'✅' if a is not None else '▫️'} {title(m)} · {ts(m.started_at, 'D')}"
+        + (" · running" if m.ended_at is None else "")
+        for m, a in history
+    ]
+    return pages(header, lines)
+
+
+def summary_report(
+    result: Summary,
+    meetings: Mapping[int, Meeting],
+    start: datetime | None,
+    end: datetime | None,
+) -> list[str]:
+    """``/attendance summary``: rates per member, then per meeting."""
+    since = ts(start, "D") if start else "the first meeting"
+    until = ts(end - timedelta(seconds=1), "D") if end else "now"
+    header = f"**Attendance from {since} to {until}** · {len(result.meetings)} meetings"
+    lines = ["**Members**"] if result.members else ["No attendance recorded in this range."]
+    lines += [f"• <@{r.member_id}> — {r.attended}/{r.held} ({r.rate:.0%})" for r in result.members]
+    if result.meetings:
+        lines.append("**Meetings**")
+        lines += [
+            f"• {title(meetings[r.meeting_id])} · {ts(meetings[r.meeting_id].started_at, 'D')} — "
+            f"{r.attendees}/{r.members} ({r.rate:.0%})"
+            for r in result.meetings
+            if r.meeting_id in meetings
+        ]
+    return pages(header, lines)
