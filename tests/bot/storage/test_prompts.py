@@ -129,11 +129,14 @@ async def test_due_and_wake_times(db: Database) -> None:
 
 
 async def test_reading_log_counts_a_passage_once_a_day_and_undoes(db: Database) -> None:
-    kwargs = dict(guild_id=GUILD, user_id=5, document="anti-ai", section="intro",
-                  ref="anti-ai:intro", source="prompt")
-    assert await reading_log.record_reading(db, read_on=date(2026, 5, 4), now=NOW, **kwargs)
-    assert not await reading_log.record_reading(db, read_on=date(2026, 5, 4), now=NOW, **kwargs)
-    assert await reading_log.record_reading(db, read_on=date(2026, 5, 5), now=NOW, **kwargs)
+    async def mark(day: date) -> bool:
+        return await reading_log.record_reading(
+            db, guild_id=GUILD, user_id=5, document="anti-ai", section="intro",
+            ref="anti-ai:intro", source="prompt", read_on=day, now=NOW)
+
+    assert await mark(date(2026, 5, 4))
+    assert not await mark(date(2026, 5, 4))
+    assert await mark(date(2026, 5, 5))
     readings = await reading_log.readings_for_member(db, guild_id=GUILD, user_id=5)
     assert [r.read_on for r in readings] == [date(2026, 5, 4), date(2026, 5, 5)]
     assert await reading_log.reading_days(db, guild_id=GUILD, user_id=5) == [
