@@ -29,6 +29,8 @@ EXTENSIONS: Final[Sequence[str]] = (
     "cogs.quote",
     "cogs.search",
     "cogs.settings",
+    "cogs.meetings",
+    "cogs.me",
 )
 """Every cog package, loaded in ``setup_hook``; a feature adds its package here."""
 

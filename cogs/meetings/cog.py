@@ -1,0 +1,554 @@
+"""``/meeting``, ``/here``, ``/attendance``, and attendance from voice and Scheduled Events.
+
+Everything here is thin: rules, SQL and texts live in :mod:`bot.meetings` and
+:mod:`bot.storage.meetings`. Every answer is sent after the database committed, so what a member
+sees acknowledged is on disk.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import tempfile
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+import discord
+from discord import app_commands
+from discord.ext import commands, tasks
+
+from bot.meetings.attendance import date_range
+from bot.meetings.errors import BadMeetingSetup, MeetingError, NoRunningMeeting
+from bot.meetings.export import write_csv
+from bot.meetings.intervals import VoiceState, counts
+from bot.meetings.model import Meeting
+from bot.meetings.render import (
+    meeting_message,
+    meeting_report,
+    member_report,
+    page_footer,
+    summary_report,
+    title,
+)
+from bot.storage import meetings as store
+from bot.storage.guild_settings import get_setting
+from bot.storage.meta import get_meta, set_meta
+from cogs.checks import moderator_only
+from cogs.meetings.views import ReportPageButton, check_in_reply, here_view
+
+if TYPE_CHECKING:
+    from cogs.client import ManifestoBot
+
+log = logging.getLogger(__name__)
+
+HEARTBEAT_KEY = "meetings.heartbeat"
+HEARTBEAT_SECONDS = 30
+"""How often a running meeting records that the bot is alive: the most voice time a crash can
+credit to someone who left while the bot was down."""
+
+
+def _guild_id(interaction: discord.Interaction) -> int:
+    if interaction.guild_id is None:
+        raise MeetingError("Meetings work in a server, not in direct messages.")
+    return interaction.guild_id
+
+
+def _bot(interaction: discord.Interaction) -> ManifestoBot:
+    return interaction.client  # type: ignore[return-value]
+
+
+async def _threshold(bot: ManifestoBot, guild_id: int) -> timedelta:
+    minutes = await get_setting(bot.db, guild_id, "meeting_voice_minutes")
+    return timedelta(minutes=int(minutes))
+
+
+async def _timezone(bot: ManifestoBot, guild_id: int) -> ZoneInfo:
+    return ZoneInfo(str(await get_setting(bot.db, guild_id, "timezone")))
+
+
+def _voice_state(state: discord.VoiceState, channel_id: int | None) -> VoiceState:
+    return VoiceState(channel_id, deafened=bool(state.deaf or state.self_deaf))
+
+
+def _counting_now(bot: ManifestoBot, meeting: Meeting) -> set[int]:
+    """Members counted in the meeting's voice channel right now, from the gateway's cache."""
+    guild = bot.get_guild(meeting.guild_id)
+    if guild is None or meeting.voice_channel_id is None:
+        return set()
+    channel = guild.get_channel(meeting.voice_channel_id)
+    if not isinstance(channel, discord.VoiceChannel | discord.StageChannel):
+        return set()
+    afk = guild.afk_channel.id if guild.afk_channel else None
+    me = bot.user.id if bot.user else None
+    return {
+        user_id
+        for user_id, state in channel.voice_states.items()
+        if user_id != me and counts(_voice_state(state, channel.id), channel.id, afk)
+    }
+
+
+async def open_meeting(
+    bot: ManifestoBot,
+    guild: discord.Guild,
+    *,
+    title_text: str,
+    text_channel: discord.abc.Messageable | None,
+    text_channel_id: int | None,
+    voice_channel_id: int | None,
+    started_by_id: int | None,
+    event_id: int | None = None,
+) -> Meeting:
+    """Store the meeting, credit whoever is already in voice, and post the check-in message."""
+    if guild.afk_channel is not None and voice_channel_id == guild.afk_channel.id:
+        raise BadMeetingSetup(
+            "The AFK channel cannot be the meeting room: time there never counts. "
+            "Pick the voice channel you meet in."
+        )
+    now = discord.utils.utcnow()
+    meeting = await store.start_meeting(
+        bot.db,
+        guild_id=guild.id,
+        title=title_text,
+        at=now,
+        text_channel_id=text_channel_id,
+        voice_channel_id=voice_channel_id,
+        started_by_id=started_by_id,
+        event_id=event_id,
+    )
+    if voice_channel_id is not None:
+        await store.reconcile_voice(
+            bot.db, meeting.id, _counting_now(bot, meeting), last_seen=None, now=now
+        )
+    if text_channel is not None:
+        minutes = int((await _threshold(bot, guild.id)).total_seconds() // 60)
+        try:
+            message = await text_channel.send(
+                meeting_message(meeting, threshold_minutes=minutes), view=here_view(meeting.id)
+            )
+        except discord.HTTPException:
+            log.warning("could not post the message of meeting %s", meeting.id, exc_info=True)
+        else:
+            await store.set_meeting_message(bot.db, meeting.id, message.channel.id, message.id)
+    return meeting
+
+
+async def close_meeting(
+    bot: ManifestoBot, meeting: Meeting, *, at: datetime | None = None
+) -> store.EndedMeeting:
+    """End the meeting (voice attendance is settled in the same transaction), then disable the
+    message's button. The edit is cosmetic: a click on a stale button is told the meeting ended."""
+    ended = await store.end_meeting(
+        bot.db,
+        meeting.guild_id,
+        meeting.id,
+        at=at or discord.utils.utcnow(),
+        voice_threshold=await _threshold(bot, meeting.guild_id),
+    )
+    final = ended.meeting
+    if final.message_channel_id is not None and final.message_id is not None:
+        minutes = int((await _threshold(bot, meeting.guild_id)).total_seconds() // 60)
+        partial = bot.get_partial_messageable(final.message_channel_id)
+        try:
+            await partial.get_partial_message(final.message_id).edit(
+                content=meeting_message(final, threshold_minutes=minutes),
+                view=here_view(final.id, ended=True),
+            )
+        except discord.HTTPException:
+            log.warning("could not update the message of meeting %s", final.id, exc_info=True)
+    return ended
+
+
+async def _meeting_here(interaction: discord.Interaction, guild_id: int) -> Meeting:
+    """The meeting this command is about: the one in this channel, else the only one running."""
+    db = _bot(interaction).db
+    if interaction.channel_id is not None:
+        here = await store.running_in_channel(db, guild_id, interaction.channel_id)
+        if here is not None:
+            return here
+    running = await store.running_meetings(db, guild_id)
+    if len(running) == 1:
+        return running[0]
+    if not running:
+        raise NoRunningMeeting()
+    raise NoRunningMeeting(
+        "Several meetings are running: use this in the meeting's channel, or give its id."
+    )
+
+
+@moderator_only()
+class MeetingCog(
+    commands.GroupCog, group_name="meeting", group_description="Reading-group meetings"
+):
+    def __init__(self, bot: ManifestoBot) -> None:
+        self.bot = bot
+        super().__init__()
+
+    @app_commands.command(name="start", description="Start a meeting with an I'm here button.")
+    @app_commands.describe(
+        title="What the meeting is about (default: the date)",
+        voice="Voice channel where time counts as attending",
+        text="Channel for the check-in message (default: this one)",
+    )
+    async def start(
+        self,
+        interaction: discord.Interaction,
+        title: app_commands.Range[str, 1, 100] | None = None,
+        voice: discord.VoiceChannel | discord.StageChannel | None = None,
+        text: discord.TextChannel | None = None,
+    ) -> None:
+        guild = interaction.guild
+        if guild is None:
+            raise MeetingError("Meetings work in a server, not in direct messages.")
+        channel: Any = text if text is not None else interaction.channel
+        if channel is None or not hasattr(channel, "send"):
+            raise MeetingError("Pick a text channel for the check-in message with `text:`.")
+        resolved: Any = guild.get_channel(channel.id) or channel
+        me = guild.me
+        if isinstance(resolved, discord.abc.GuildChannel) and me is not None:
+            perms = resolved.permissions_for(me)
+            if not (perms.send_messages and perms.view_channel):
+                raise MeetingError(
+                    f"I cannot post in <#{resolved.id}>: give me View Channel and Send Messages "
+                    "there, or pick another channel with `text:`."
+                )
+        tz = await _timezone(self.bot, guild.id)
+        name = title or f"Meeting of {discord.utils.utcnow().astimezone(tz):%Y-%m-%d}"
+        meeting = await open_meeting(
+            self.bot,
+            guild,
+            title_text=name,
+            text_channel=resolved,
+            text_channel_id=resolved.id,
+            voice_channel_id=voice.id if voice else None,
+            started_by_id=interaction.user.id,
+        )
+        await interaction.response.send_message(
+            f"Meeting {title_formatted(meeting)} started in <#{resolved.id}>. "
+            f"End it with `/meeting end`.",
+            ephemeral=True,
+        )
+
+    @app_commands.command(name="end", description="End a meeting and record voice attendance.")
+    @app_commands.describe(meeting="Meeting id (default: the one running in this channel)")
+    async def end(self, interaction: discord.Interaction, meeting: int | None = None) -> None:
+        guild_id = _guild_id(interaction)
+        target = (
+            await store.get_meeting(self.bot.db, guild_id, meeting)
+            if meeting is not None
+            else await _meeting_here(interaction, guild_id)
+        )
+        ended = await close_meeting(self.bot, target)
+        present = await store.count_attendance(self.bot.db, target.id)
+        await interaction.response.send_message(
+            f"Meeting {title_formatted(ended.meeting)} ended: {present} present "
+            f"({len(ended.voice_present)} by voice). See `/attendance meeting {target.id}`.",
+            ephemeral=True,
+        )
+
+
+def title_formatted(meeting: Meeting) -> str:
+    return f"**{title(meeting)}**"
+
+
+class PresenceCog(commands.Cog):
+    """``/here``, voice tracking, Scheduled Events, and repair after a restart."""
+
+    def __init__(self, bot: ManifestoBot) -> None:
+        self.bot = bot
+
+    async def cog_load(self) -> None:
+        self.heartbeat.start()
+
+    async def cog_unload(self) -> None:
+        self.heartbeat.cancel()
+
+    @app_commands.command(name="here", description="Check in to the meeting running here.")
+    @app_commands.guild_only()
+    async def here(self, interaction: discord.Interaction) -> None:
+        meeting = await _meeting_here(interaction, _guild_id(interaction))
+        await check_in_reply(interaction, meeting.id)
+
+    @tasks.loop(seconds=HEARTBEAT_SECONDS)
+    async def heartbeat(self) -> None:
+        if await store.running_meetings(self.bot.db):
+            await set_meta(self.bot.db, HEARTBEAT_KEY, discord.utils.utcnow().isoformat())
+
+    @heartbeat.before_loop
+    async def _before_heartbeat(self) -> None:
+        await self.bot.wait_until_ready()
+
+    @commands.Cog.listener()
+    async def on_ready(self) -> None:
+        await self.reconcile()
+
+    async def reconcile(self) -> None:
+        """Repair every running meeting from what the gateway reports now.
+
+        Voice stretches follow :func:`bot.meetings.intervals.reconcile`; a meeting opened by a
+        Scheduled Event that completed while the bot was away is closed at the last heartbeat.
+        """
+        raw = await get_meta(self.bot.db, HEARTBEAT_KEY)
+        last_seen = datetime.fromisoformat(raw) if raw else None
+        now = discord.utils.utcnow()
+        for meeting in await store.running_meetings(self.bot.db):
+            guild = self.bot.get_guild(meeting.guild_id)
+            if guild is None:
+                continue
+            try:
+                if meeting.event_id is not None:
+                    event = guild.get_scheduled_event(meeting.event_id)
+                    if event is None or event.status in (
+                        discord.EventStatus.completed,
+                        discord.EventStatus.cancelled,
+                    ):
+                        await close_meeting(self.bot, meeting, at=last_seen or now)
+                        continue
+                plan = await store.reconcile_voice(
+                    self.bot.db,
+                    meeting.id,
+                    _counting_now(self.bot, meeting),
+                    last_seen=last_seen,
+                    now=now,
+                )
+                log.info(
+                    "meeting %s reconciled: %d kept, %d closed, %d opened",
+                    meeting.id,
+                    len(plan.keep),
+                    len(plan.close),
+                    len(plan.open),
+                )
+            except Exception:
+                log.exception("could not reconcile meeting %s", meeting.id)
+        await set_meta(self.bot.db, HEARTBEAT_KEY, now.isoformat())
+
+    @commands.Cog.listener()
+    async def on_voice_state_update(
+        self, member: discord.Member, before: discord.VoiceState, after: discord.VoiceState
+    ) -> None:
+        if member.bot:
+            return
+        channels = {c.id for c in (before.channel, after.channel) if c is not None}
+        meetings = [
+            m
+            for m in await store.running_meetings(self.bot.db, member.guild.id)
+            if m.voice_channel_id in channels
+        ]
+        if not meetings:
+            return
+        afk = member.guild.afk_channel.id if member.guild.afk_channel else None
+        state = _voice_state(after, after.channel.id if after.channel else None)
+        now = discord.utils.utcnow()
+        for meeting in meetings:
+            await store.record_voice(
+                self.bot.db,
+                meeting.id,
+                member.id,
+                counting=counts(state, meeting.voice_channel_id, afk),
+                at=now,
+            )
+
+    @commands.Cog.listener()
+    async def on_scheduled_event_update(
+        self, before: discord.ScheduledEvent, after: discord.ScheduledEvent
+    ) -> None:
+        guild = after.guild
+        if guild is None or not await get_setting(self.bot.db, guild.id, "meeting_from_events"):
+            return
+        if after.status is discord.EventStatus.active and before.status is not after.status:
+            if await store.running_for_event(self.bot.db, guild.id, after.id) is not None:
+                return
+            voice = after.channel if isinstance(after.channel, discord.VoiceChannel) else None
+            stage = after.channel if isinstance(after.channel, discord.StageChannel) else None
+            room = voice or stage
+            text: Any = voice or guild.system_channel
+            try:
+                await open_meeting(
+                    self.bot,
+                    guild,
+                    title_text=after.name,
+                    text_channel=text,
+                    text_channel_id=text.id if text is not None else None,
+                    voice_channel_id=room.id if room is not None else None,
+                    started_by_id=after.creator_id,
+                    event_id=after.id,
+                )
+            except MeetingError as error:
+                log.warning("event %s did not open a meeting: %s", after.id, error.message)
+        elif after.status in (discord.EventStatus.completed, discord.EventStatus.cancelled):
+            await self._close_event(guild.id, after.id)
+
+    @commands.Cog.listener()
+    async def on_scheduled_event_delete(self, event: discord.ScheduledEvent) -> None:
+        if event.guild is not None:
+            await self._close_event(event.guild.id, event.id)
+
+    async def _close_event(self, guild_id: int, event_id: int) -> None:
+        meeting = await store.running_for_event(self.bot.db, guild_id, event_id)
+        if meeting is not None:
+            await close_meeting(self.bot, meeting)
+
+
+# --- /attendance --------------------------------------------------------------------------------
+
+
+async def build_report(interaction: discord.Interaction, key: str) -> list[str]:
+    """The pages of a report named by a key: ``m<id>``, ``u<id>`` or ``s<from>.<to>``."""
+    bot = _bot(interaction)
+    guild_id = _guild_id(interaction)
+    kind, rest = key[0], key[1:]
+    if kind == "m":
+        meeting = await store.get_meeting(bot.db, guild_id, int(rest))
+        voice = await store.voice_time(bot.db, meeting.id, now=discord.utils.utcnow())
+        return meeting_report(
+            meeting,
+            await store.attendance_of(bot.db, meeting.id),
+            await store.audit_of(bot.db, meeting.id),
+            voice,
+        )
+    if kind == "u":
+        member_id = int(rest)
+        return member_report(member_id, await store.member_history(bot.db, guild_id, member_id))
+    lo_text, hi_text = (None if part == "-" else part for part in rest.split("."))
+    start, end = date_range(lo_text, hi_text, await _timezone(bot, guild_id))
+    held = await store.meetings_between(bot.db, guild_id, start, end)
+    result = await store.summary(bot.db, guild_id, start, end)
+    return summary_report(result, {m.id: m for m in held}, start, end)
+
+
+def report_message(key: str, texts: list[str], page: int) -> tuple[str, discord.ui.View]:
+    page = min(max(page, 0), len(texts) - 1)
+    view = discord.ui.View(timeout=None)
+    if len(texts) > 1:
+        view.add_item(ReportPageButton(key, page - 1, "Previous", disabled=page == 0))
+        view.add_item(ReportPageButton(key, page + 1, "Next", disabled=page >= len(texts) - 1))
+    return texts[page] + page_footer(page, len(texts)), view
+
+
+async def _send_report(interaction: discord.Interaction, key: str) -> None:
+    content, view = report_message(key, await build_report(interaction, key), 0)
+    await interaction.response.send_message(content, view=view, ephemeral=True)
+
+
+def _range_key(start: str | None, end: str | None) -> str:
+    # Validated by date_range before use; kept as typed (YYYY-MM-DD) so the button can rebuild it.
+    return f"s{(start or '-').strip()}.{(end or '-').strip()}"
+
+
+@moderator_only()
+class AttendanceCog(
+    commands.GroupCog, group_name="attendance", group_description="Meeting attendance"
+):
+    def __init__(self, bot: ManifestoBot) -> None:
+        self.bot = bot
+        super().__init__()
+
+    @app_commands.command(name="meeting", description="Who attended a meeting, and corrections.")
+    @app_commands.describe(meeting="Meeting id (default: the latest)")
+    async def meeting(self, interaction: discord.Interaction, meeting: int | None = None) -> None:
+        guild_id = _guild_id(interaction)
+        if meeting is None:
+            held = await store.meetings_between(self.bot.db, guild_id, None, None)
+            if not held:
+                raise NoRunningMeeting("No meeting has been held yet: start one with /meeting.")
+            meeting = held[-1].id
+        await store.get_meeting(self.bot.db, guild_id, meeting)  # unknown ids answer clearly
+        await _send_report(interaction, f"m{meeting}")
+
+    @app_commands.command(name="member", description="A member's attendance over all meetings.")
+    @app_commands.describe(member="The member (default: you)")
+    async def member(
+        self, interaction: discord.Interaction, member: discord.User | None = None
+    ) -> None:
+        _guild_id(interaction)
+        await _send_report(interaction, f"u{(member or interaction.user).id}")
+
+    @app_commands.command(name="summary", description="Attendance rates per member and meeting.")
+    @app_commands.describe(start="First day, YYYY-MM-DD", end="Last day, YYYY-MM-DD")
+    @app_commands.rename(start="from", end="to")
+    async def summary(
+        self,
+        interaction: discord.Interaction,
+        start: app_commands.Range[str, 1, 10] | None = None,
+        end: app_commands.Range[str, 1, 10] | None = None,
+    ) -> None:
+        guild_id = _guild_id(interaction)
+        date_range(start, end, await _timezone(self.bot, guild_id))  # refuse bad input first
+        await _send_report(interaction, _range_key(start, end))
+
+    @app_commands.command(name="export", description="Attendance as a CSV file.")
+    @app_commands.describe(start="First day, YYYY-MM-DD", end="Last day, YYYY-MM-DD")
+    @app_commands.rename(start="from", end="to")
+    async def export(
+        self,
+        interaction: discord.Interaction,
+        start: app_commands.Range[str, 1, 10] | None = None,
+        end: app_commands.Range[str, 1, 10] | None = None,
+    ) -> None:
+        guild_id = _guild_id(interaction)
+        lo, hi = date_range(start, end, await _timezone(self.bot, guild_id))
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        # On disk, not in memory: a large server's history streams through a temporary file.
+        with tempfile.TemporaryFile() as raw:
+            text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+            rows = await write_csv(store.iter_export(self.bot.db, guild_id, lo, hi), text)
+            text.flush()
+            size = raw.tell()
+            text.detach()
+            if size > interaction.filesize_limit:
+                raise MeetingError(
+                    f"The export is {size // 1_000_000} MB, over Discord's upload limit: "
+                    "narrow it with `from` and `to`."
+                )
+            raw.seek(0)
+            stamp = datetime.now(UTC).strftime("%Y%m%d")
+            await interaction.followup.send(
+                f"{rows} attendance rows.",
+                file=discord.File(raw, filename=f"attendance-{guild_id}-{stamp}.csv"),
+                ephemeral=True,
+            )
+
+    @app_commands.command(name="add", description="Record a member as present at a meeting.")
+    @app_commands.describe(member="Who attended", meeting="Meeting id")
+    async def add(
+        self, interaction: discord.Interaction, member: discord.User, meeting: int
+    ) -> None:
+        await self._correct(interaction, member, meeting, present=True)
+
+    @app_commands.command(name="remove", description="Remove a member's attendance of a meeting.")
+    @app_commands.describe(member="Who did not attend", meeting="Meeting id")
+    async def remove(
+        self, interaction: discord.Interaction, member: discord.User, meeting: int
+    ) -> None:
+        await self._correct(interaction, member, meeting, present=False)
+
+    async def _correct(
+        self, interaction: discord.Interaction, member: discord.User, meeting: int, *, present: bool
+    ) -> None:
+        guild_id = _guild_id(interaction)
+        await store.correct_attendance(
+            self.bot.db,
+            guild_id,
+            meeting,
+            member.id,
+            present=present,
+            moderator_id=interaction.user.id,
+            at=discord.utils.utcnow(),
+        )
+        done = "Added" if present else "Removed"
+        await interaction.response.send_message(
+            f"{done} {member.mention} {'to' if present else 'from'} meeting #{meeting}. "
+            f"The change is listed in `/attendance meeting {meeting}`.",
+            ephemeral=True,
+        )
+
+
+__all__ = [
+    "AttendanceCog",
+    "MeetingCog",
+    "PresenceCog",
+    "build_report",
+    "close_meeting",
+    "open_meeting",
+    "report_message",
+]
