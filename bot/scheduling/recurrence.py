@@ -26,7 +26,7 @@ from dateutil.relativedelta import relativedelta
 from dateutil.rrule import DAILY, MONTHLY, WEEKLY, rrule, weekday
 
 from bot.errors import BotError
-from bot.scheduling.zones import get_zone
+from bot.timezones import parse_timezone
 
 Kind = Literal["once", "daily", "weekly", "monthly_day", "monthly_weekday", "cron"]
 KINDS: Final[tuple[Kind, ...]] = (
@@ -88,7 +88,7 @@ class Recurrence:
     _zone: ZoneInfo = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_zone", get_zone(self.timezone))
+        object.__setattr__(self, "_zone", parse_timezone(self.timezone))
 
     @property
     def zone(self) -> ZoneInfo:
@@ -320,7 +320,8 @@ def build_recurrence(
     ``now`` anchors "every N days/weeks" to the local date of creation and refuses a one-off in
     the past; it is passed in so tests control it.
     """
-    zone = get_zone(timezone)
+    zone = parse_timezone(timezone)
+    timezone = zone.key
     if kind not in KINDS:
         raise ScheduleError(f"“{kind}” is not a kind of schedule: use one of {', '.join(KINDS)}.")
     interval = 1 if every is None else every

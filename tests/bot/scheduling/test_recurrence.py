@@ -17,7 +17,7 @@ from bot.scheduling.recurrence import (
     build_recurrence,
     resolve_local,
 )
-from bot.scheduling.zones import UnknownTimeZone, complete_timezone
+from bot.timezones import UnknownTimezone
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -207,18 +207,16 @@ def test_bad_input_is_refused_with_a_sentence(
 
 
 def test_unknown_time_zone_suggests_names() -> None:
-    with pytest.raises(UnknownTimeZone) as info:
+    with pytest.raises(UnknownTimezone) as info:
         build_recurrence("daily", "Europe/Berln", now=utc(2026, 5, 1), at="18:00")
     assert "Europe/Berlin" in info.value.message
-    with pytest.raises(UnknownTimeZone):
+    with pytest.raises(UnknownTimezone):
         build_recurrence("daily", "../../etc/passwd", now=utc(2026, 5, 1), at="18:00")
 
 
-def test_time_zone_autocomplete() -> None:
-    assert complete_timezone("")[0] == "UTC"
-    assert complete_timezone("berlin")[0] == "Europe/Berlin"
-    assert "America/New_York" in complete_timezone("new york")
-    assert len(complete_timezone("a", limit=25)) == 25
+def test_time_zone_names_are_stored_canonically() -> None:
+    rec = build_recurrence("daily", "europe/berlin", now=utc(2026, 5, 1), at="18:00")
+    assert rec.timezone == "Europe/Berlin"
 
 
 # --- Properties ----------------------------------------------------------------------------------
