@@ -28,7 +28,7 @@ from bot.errors import (
 )
 from bot.library.model import NOTE_SECTION, Document, Footnote, Paragraph, Passage, Section
 from bot.library.parser import front_matter_line, parse_seed, roman_to_int, section_number_value
-from bot.library.references import NOISE_WORDS, NOTE_WORDS, Query, as_number, clean, name_words
+from bot.library.references import NOISE_WORDS, NOTE_WORDS, Query, as_number, clean
 
 NOTES_TITLE: Final = "Notes"
 """How footnotes are labelled where a section title would stand."""
@@ -43,8 +43,9 @@ SUGGESTIONS: Final = 5
 
 # Fuzzy matching (rapidfuzz WRatio, 0-100): below the floor a guess is noise; within the margin of
 # the best, two guesses are too close to pick one without asking.
-_FUZZY_FLOOR: Final = 72
-_FUZZY_MARGIN: Final = 6
+_WORD_FLOOR: Final = 80
+_FUZZY_MARGIN: Final = 3
+_FUZZY_MAX_WORDS: Final = 12
 _COMPLETE_FLOOR: Final = 45
 _MARKER: Final = re.compile(r"\[\^[^\]\s]+\]")
 _EMPHASIS: Final = re.compile(r"(?<!\w)[*_]{1,3}|[*_]{1,3}(?!\w)")
@@ -99,9 +100,11 @@ class Library:
     # -- building ----------------------------------------------------------------------------
 
     def _add_document(self, document: Document) -> None:
-        if document.slug in self.documents:
+        existing = self.documents.get(document.slug)
+        if existing is not None:
+            other = existing.source or existing.title
             raise SeedError(
-                _where(document), f"document slug “{document.slug}” is used by two seed files"
+                _where(document), f"document slug “{document.slug}” is already used by {other}"
             )
         self.documents[document.slug] = document
         names = {document.slug, document.slug.replace("-", "")}
@@ -285,8 +288,15 @@ class Library:
             sections = [choice for choice in choices if choice.kind == 0]
             return [(c.label, c.value) for c in sections[:limit]]
         picked: dict[str, _Choice] = {}
-        for choice in self._structured_choices(current, scope):
+        structured = self._structured_choices(current, scope)
+        for choice in structured:
             picked.setdefault(choice.value, choice)
+        if structured and len(picked) < limit:
+            # What was named, then what follows it in reading order: the likely next choices.
+            last = choices.index(structured[-1]) if structured[-1] in choices else len(choices)
+            for choice in choices[last + 1 : last + 1 + limit]:
+                if choice.document == structured[-1].document:
+                    picked.setdefault(choice.value, choice)
         if len(picked) < limit:
             scored = process.extract(
                 " ".join(query.words),
@@ -347,14 +357,17 @@ class Library:
         if exact is not None:
             return exact
         first_error: BadReference | None = None
+        suggest_in = scope
         for document, rest in self._readings(query.words, scope):
             try:
                 return self._locate(document, rest, query)
             except BadReference as exc:
-                first_error = first_error or exc
+                if first_error is None:
+                    first_error = exc
+                    suggest_in = document.slug if document else scope
         assert first_error is not None  # _readings always yields the reading without a document
         if not first_error.candidates:
-            raise UnknownReference(query.display, self._suggest(query, scope))
+            raise UnknownReference(query.display, self._suggest(query, suggest_in))
         raise first_error
 
     def _exact(self, text: str, scope: str | None) -> _Found | None:
@@ -374,39 +387,42 @@ class Library:
     ) -> list[tuple[Document | None, tuple[str, ...]]]:
         """Ways the leading words may name a document, most literal first; then "no document"."""
         readings: list[tuple[Document | None, tuple[str, ...]]] = []
-        seen: set[tuple[str | None, int]] = set()
+        taken_by: dict[str | None, int] = {}
 
         def add(slug: str | None, taken: int) -> None:
             if scope is not None and slug not in (None, scope):
                 return
-            if (slug, taken) in seen:
-                return
-            seen.add((slug, taken))
+            if slug in taken_by and taken_by[slug] >= taken:
+                return  # the same document read from as many words or more already
+            taken_by[slug] = taken
             readings.append((self.documents[slug] if slug else None, words[taken:]))
 
+        named_outright = False
+        for taken in (3, 2, 1):
+            head = words[:taken]
+            named = self._names.get("-".join(head)) or self._names.get("".join(head))
+            if taken <= len(words) and named is not None:
+                add(named, taken)
+                named_outright = True
+                break
+        # Misspelt names ("anti-ia", "technocomunist"), compared word count for word count so
+        # that "anti-ai 3" is not read as a misspelling of "anti-ai".
         for taken in (3, 2, 1):
             if taken > len(words):
                 continue
-            head = words[:taken]
-            for name in ("-".join(head), "".join(head)):
-                if name in self._names:
-                    add(self._names[name], taken)
-        first = words[0]
-        if len(first) >= 3:
-            owners = {slug for name, slug in self._names.items() if name.startswith(first)}
-            if len(owners) == 1:
-                add(owners.pop(), 1)
-            if len(first) >= 4:
-                hits = process.extract(
-                    first, list(self._names), scorer=fuzz.ratio, score_cutoff=80, limit=None
-                )
-                owners = {self._names[name] for name, _score, _index in hits}
-                if len(owners) == 1:
-                    add(owners.pop(), 1)
-        if scope is not None:
+            head = "-".join(words[:taken])
+            owners = {
+                slug
+                for name, slug in self._names.items()
+                if name.count("-") + 1 == taken
+                and len(name) >= 4
+                and (fuzz.ratio(head, name) >= 80 or (taken == 1 and name.startswith(head)))
+            }
+            if len(owners) == 1 and len(head) >= 4:
+                add(owners.pop(), taken)
+        if not named_outright or not readings:
+            # A document named outright is meant; otherwise the words may all be a section's.
             add(scope, 0)
-        else:
-            add(None, 0)
         return readings
 
     def _locate(self, document: Document | None, rest: tuple[str, ...], query: Query) -> _Found:
@@ -423,6 +439,10 @@ class Library:
         sections = self._match_sections(document, words)
         if not sections:
             raise UnknownReference(query.display, [])
+        if index is not None and len(sections) > 1:
+            # "demands 10": of the sections the words fit, only one may have a tenth paragraph.
+            holding = [s for s in sections if index <= len(s.paragraphs)]
+            sections = holding or sections
         if len(sections) > 1:
             refs = [_target_ref(section, index) for section in sections]
             raise AmbiguousReference(query.display, refs)
@@ -450,24 +470,16 @@ class Library:
                 if numbered:
                     return numbered
         phrase = "-".join(words)
+        compact = "".join(words)
         for test in (
-            lambda slug: slug == phrase,
+            lambda slug: slug == phrase or slug.replace("-", "") == compact,
             lambda slug: slug.startswith(phrase),
             lambda slug: f"-{phrase}" in f"-{slug}",
         ):
             found = [section for section in pool if test(section.slug)]
             if found:
                 return found
-        if len(phrase) < 3:
-            return []
-        titles = [" ".join(name_words(section.slug)) for section in pool]
-        scored = process.extract(
-            " ".join(words), titles, scorer=fuzz.WRatio, score_cutoff=_FUZZY_FLOOR, limit=None
-        )
-        if not scored:
-            return []
-        best = max(score for _title, score, _index in scored)
-        return [pool[index] for _title, score, index in scored if score >= best - _FUZZY_MARGIN]
+        return _fuzzy_sections(pool, words)
 
     def _note(self, document: Document | None, words: tuple[str, ...], query: Query) -> _Found:
         documents = [document] if document else list(self.documents.values())
@@ -507,10 +519,19 @@ class Library:
             " ".join(query.words),
             self._keys[scope],
             scorer=fuzz.WRatio,
-            limit=SUGGESTIONS,
+            limit=SUGGESTIONS * 2,
             score_cutoff=_COMPLETE_FLOOR,
         )
-        return [self._choices[scope][index].value for _key, _score, index in scored]
+        refs: list[str] = []
+        for _key, _score, index in scored:
+            choice = self._choices[scope][index]
+            section = self._sections.get(choice.value)
+            first = self._first_paragraph(section) if section else None
+            if first is not None and first.ref in refs:
+                refs.remove(first.ref)  # a section and its first paragraph: name the section
+            if choice.value not in refs and not (section is None and _owner_listed(choice, refs)):
+                refs.append(choice.value)
+        return refs[:SUGGESTIONS]
 
 
 def load_library(seeds_dir: Path) -> Library:
@@ -554,6 +575,47 @@ def _where(document: Document) -> str:
     if document.source is None:
         return f"{document.slug}:1"
     return f"{document.source}:{front_matter_line(document.source, 'slug')}"
+
+
+def _fuzzy_sections(pool: Sequence[Section], words: tuple[str, ...]) -> list[Section]:
+    """Sections whose title has a close match for every typed word (``labour unoins``).
+
+    Matching word by word, rather than the whole phrase, keeps a common word such as "ai" from
+    pulling in every title that contains it: each typed word must find its own counterpart.
+    """
+    if not words or len(words) > _FUZZY_MAX_WORDS:
+        return []
+    scored: list[tuple[float, Section]] = []
+    for section in pool:
+        title_words = section.slug.split("-")
+        total = 0.0
+        for word in words:
+            best = max(_word_score(word, title_word) for title_word in title_words)
+            if best < _WORD_FLOOR:
+                break
+            total += best
+        else:
+            scored.append((total / len(words), section))
+    if not scored:
+        return []
+    top = max(score for score, _section in scored)
+    return [section for score, section in scored if score >= top - _FUZZY_MARGIN]
+
+
+def _word_score(typed: str, title_word: str) -> float:
+    if typed == title_word:
+        return 100.0
+    if len(typed) >= 2 and title_word.startswith(typed):
+        return 90.0
+    if len(typed) >= 4:
+        return fuzz.ratio(typed, title_word)
+    return 0.0
+
+
+def _owner_listed(choice: _Choice, refs: list[str]) -> bool:
+    """Whether a paragraph's section is already suggested and the paragraph is its first."""
+    section_ref, _, index = choice.value.rpartition(":")
+    return index == "1" and section_ref in refs
 
 
 def _target_ref(section: Section, index: int | None) -> str:

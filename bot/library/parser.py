@@ -51,6 +51,8 @@ _MARKDOWN: Final = MarkdownIt("commonmark").use(front_matter_plugin).use(footnot
 
 def slugify(text: str, max_length: int = MAX_SECTION_SLUG) -> str:
     """Lower-case ASCII words and hyphens: ``What Is to Be Done?`` → ``what-is-to-be-done``."""
+    # Apostrophes join (``d’Arc`` → ``darc``), whichever of the two the text happens to use.
+    text = text.replace("’", "").replace("'", "")
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     words = re.findall(r"[a-z0-9]+", ascii_text.casefold())
     slug = ""
@@ -163,7 +165,8 @@ def _front_matter(token: Token, name: str) -> tuple[dict[str, str], object]:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 1
-        raise SeedError(f"{name}:{line}", f"front matter is not valid YAML ({exc})") from exc
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise SeedError(f"{name}:{line}", f"front matter is not valid YAML: {problem}") from exc
     if not isinstance(data, dict):
         raise SeedError(f"{name}:1", "front matter must be 'key: value' lines")
     missing = [key for key in REQUIRED_KEYS if key not in data or data[key] in (None, "")]
