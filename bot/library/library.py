@@ -410,15 +410,15 @@ class Library:
         for taken in (3, 2, 1):
             if taken > len(words):
                 continue
-            head = "-".join(words[:taken])
+            typed = "-".join(words[:taken])
             owners = {
                 slug
                 for name, slug in self._names.items()
                 if name.count("-") + 1 == taken
                 and len(name) >= 4
-                and (fuzz.ratio(head, name) >= 80 or (taken == 1 and name.startswith(head)))
+                and (fuzz.ratio(typed, name) >= 80 or (taken == 1 and name.startswith(typed)))
             }
-            if len(owners) == 1 and len(head) >= 4:
+            if len(owners) == 1 and len(typed) >= 4:
                 add(owners.pop(), taken)
         if not named_outright or not readings:
             # A document named outright is meant; otherwise the words may all be a section's.
