@@ -32,7 +32,6 @@ from bot.scheduling.content import (
     DocumentLookup,
     Escape,
     PlanFinished,
-    PostPayload,
     Rendered,
     render,
 )
@@ -342,17 +341,3 @@ class Scheduler:
                 log.warning("no one to tell about prompt #%s: %s", schedule.id, text)
         except Exception:
             log.exception("could not tell moderators about prompt #%s", schedule.id)
-
-
-def preview_payload(payload: PostPayload) -> str:
-    """The post as text, for a moderator to check before it goes out."""
-    parts = [payload.content]
-    if payload.embed_title:
-        parts.append(f"> **{payload.embed_title}**")
-    if payload.embed_text:
-        text = payload.embed_text if len(payload.embed_text) <= 600 else (
-            payload.embed_text[:600].rstrip() + "…")
-        parts.append("\n".join(f"> {line}" for line in text.splitlines()))
-    if payload.thread_name:
-        parts.append(f"🧵 Thread: **{payload.thread_name}**")
-    return "\n".join(parts)

@@ -1,0 +1,97 @@
+"""How schedules read in Discord: previews and list lines, built here so tests can read them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Final
+
+from bot.scheduling.content import Content, PostOptions, PostPayload
+from bot.scheduling.recurrence import Recurrence
+from bot.storage.prompts import Run, Schedule
+
+PREVIEW_RUNS: Final = 5
+PAGE_SIZE: Final = 8
+_EXCERPT: Final = 600
+
+
+def stamp(moment: datetime, style: str = "f") -> str:
+    """A Discord timestamp: every reader sees it in their own time zone."""
+    return f"<t:{int(moment.timestamp())}:{style}>"
+
+
+def payload_text(payload: PostPayload) -> str:
+    """The post as a moderator should check it: the message, the passage's start, the thread."""
+    parts = [payload.content]
+    if payload.embed_title:
+        parts.append(f"> **{payload.embed_title}**")
+    if payload.embed_text:
+        text = payload.embed_text
+        if len(text) > _EXCERPT:
+            text = text[:_EXCERPT].rstrip() + "…"
+        parts.append("\n".join(f"> {line}" if line else ">" for line in text.splitlines()))
+    if payload.thread_name:
+        parts.append(f"Thread: **{payload.thread_name}**")
+    if payload.reading is not None:
+        parts.append("With a **Mark as read** button.")
+    return "\n".join(parts)
+
+
+def preview(
+    *,
+    title: str,
+    channel_id: int,
+    content: Content,
+    recurrence: Recurrence,
+    options: PostOptions,
+    payload: PostPayload | None,
+    runs: Sequence[datetime],
+    status: str = "active",
+    paused_reason: str | None = None,
+) -> str:
+    """The answer to ``/prompt add`` and ``/prompt preview``: when, where, and exactly what."""
+    lines = [f"**{title}** in <#{channel_id}>", f"{recurrence.describe()}.",
+             content.describe() + "."]
+    if options.ping_role_id:
+        lines.append(f"Pings <@&{options.ping_role_id}>.")
+    if status == "paused":
+        lines.append(f"**Paused**: {paused_reason or 'by a moderator'}.")
+    elif status == "finished":
+        lines.append("**Finished**: nothing more to post.")
+    if status == "active" and runs:
+        lines.append("Next runs: " + ", ".join(stamp(r) for r in runs[:PREVIEW_RUNS]))
+    elif status == "active":
+        lines.append("No future runs.")
+    lines.append("")
+    lines.append("**Next post**" if payload is not None else "**Next post**: none (plan finished)")
+    if payload is not None:
+        lines.append(payload_text(payload))
+    text = "\n".join(lines)
+    return text if len(text) <= 2000 else text[:1999] + "…"
+
+
+def list_page(
+    schedules: Sequence[Schedule], last: Mapping[int, Run], page: int, pages: int
+) -> str:
+    if not schedules:
+        return "No prompts yet. Add one with `/prompt add`."
+    lines = [f"**Prompts** (page {page + 1} of {pages})"]
+    for s in schedules:
+        if s.status == "active" and s.next_run_at is not None:
+            when = f"next {stamp(s.next_run_at)} ({stamp(s.next_run_at, 'R')})"
+        elif s.status == "paused":
+            when = f"**paused**: {s.paused_reason or 'by a moderator'}"
+        else:
+            when = "**finished**"
+        previous = last.get(s.id)
+        tail = ""
+        if previous is not None and previous.status == "failed":
+            tail = " · last run failed"
+        elif previous is not None and previous.status == "posted" and previous.posted_at:
+            tail = f" · last posted {stamp(previous.posted_at, 'R')}"
+        lines.append(
+            f"`#{s.id}` <#{s.channel_id}> · {s.recurrence.describe()} · {s.content.describe()}"
+            f"\n  {when}{tail}"
+        )
+    text = "\n".join(lines)
+    return text if len(text) <= 2000 else text[:1999] + "…"
