@@ -8,6 +8,7 @@ member who leaves keeps their history; only ``/me forget`` removes it.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Set
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -260,6 +261,91 @@ async def check_in(
             (meeting_id, member_id, Source.BUTTON.value, _ts(at)),
         )
         return CheckIn.RECORDED if cursor.rowcount == 1 else CheckIn.ALREADY
+
+
+@dataclass(slots=True)
+class _Pending:
+    guild_id: int
+    meeting_id: int
+    member_id: int
+    at: datetime
+    done: asyncio.Future[CheckIn]
+
+
+class CheckInBatcher:
+    """Group commit for check-ins: clicks that arrive together share one transaction.
+
+    500 people pressing "I'm here" at once would otherwise queue 500 transactions behind the
+    database lock, and the last would wait for all the others. Here each click joins the next
+    batch; the batch commits, and only then is every click in it answered, so the rule "a click
+    is acknowledged only after its commit" holds for each one. A failing click (an unknown
+    meeting) fails alone; an error of the database fails the whole batch, and nothing in it is
+    acknowledged.
+    """
+
+    def __init__(self, db: Database, max_batch: int = 500) -> None:
+        self._db = db
+        self._max_batch = max_batch
+        self._pending: list[_Pending] = []
+        self._flusher: asyncio.Task[None] | None = None
+
+    async def check_in(
+        self, guild_id: int, meeting_id: int, member_id: int, *, at: datetime
+    ) -> CheckIn:
+        done: asyncio.Future[CheckIn] = asyncio.get_running_loop().create_future()
+        self._pending.append(_Pending(guild_id, meeting_id, member_id, at, done))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush())
+        return await done
+
+    async def _flush(self) -> None:
+        while self._pending:
+            batch, self._pending = (
+                self._pending[: self._max_batch],
+                self._pending[self._max_batch :],
+            )
+            try:
+                results = await self._commit(batch)
+            except BaseException as error:
+                for item in batch:
+                    if not item.done.done():
+                        item.done.set_exception(error)
+                if not isinstance(error, Exception):
+                    raise
+                continue
+            for item, result in zip(batch, results, strict=True):
+                if item.done.done():
+                    continue
+                if isinstance(result, BaseException):
+                    item.done.set_exception(result)
+                else:
+                    item.done.set_result(result)
+
+    async def _commit(self, batch: list[_Pending]) -> list[CheckIn | Exception]:
+        results: list[CheckIn | Exception] = []
+        meetings: dict[tuple[int, int], Meeting | UnknownMeeting] = {}
+        async with self._db.transaction() as conn:
+            for item in batch:
+                key = (item.guild_id, item.meeting_id)
+                if key not in meetings:
+                    try:
+                        meetings[key] = await _meeting_in(conn, *key)
+                    except UnknownMeeting as unknown:
+                        meetings[key] = unknown
+                meeting = meetings[key]
+                if isinstance(meeting, UnknownMeeting):
+                    results.append(meeting)
+                    continue
+                if not meeting.running:
+                    results.append(CheckIn.ENDED)
+                    continue
+                cursor = await conn.execute(
+                    "INSERT INTO meeting_attendance (meeting_id, member_id, source, recorded_at) "
+                    "VALUES (?, ?, ?, ?) ON CONFLICT (meeting_id, member_id) DO NOTHING",
+                    (meeting.id, item.member_id, Source.BUTTON.value, _ts(item.at)),
+                )
+                results.append(CheckIn.RECORDED if cursor.rowcount == 1 else CheckIn.ALREADY)
+        return results
 
 
 async def correct_attendance(
@@ -592,6 +678,7 @@ MEMBER_DATA.extend(
 )
 
 __all__ = [
+    "CheckInBatcher",
     "EndedMeeting",
     "attendance_of",
     "audit_of",

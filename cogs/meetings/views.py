@@ -7,12 +7,14 @@ names the report and the page, so they keep working after a restart.
 from __future__ import annotations
 
 import re
+import weakref
 from typing import TYPE_CHECKING, Self
 
 import discord
 
 from bot.meetings.render import check_in_answer
 from bot.storage import meetings as store
+from bot.storage.database import Database
 from cogs.ui import SafeButton, checked_custom_id
 
 if TYPE_CHECKING:
@@ -23,14 +25,28 @@ def _bot(interaction: discord.Interaction) -> ManifestoBot:
     return interaction.client  # type: ignore[return-value]
 
 
+_BATCHERS: weakref.WeakKeyDictionary[Database, store.CheckInBatcher] = weakref.WeakKeyDictionary()
+
+
+def _batcher(db: Database) -> store.CheckInBatcher:
+    batcher = _BATCHERS.get(db)
+    if batcher is None:
+        batcher = _BATCHERS[db] = store.CheckInBatcher(db)
+    return batcher
+
+
 async def check_in_reply(interaction: discord.Interaction, meeting_id: int) -> None:
-    """Record the check-in, and only once it is committed tell the member it worked."""
+    """Record the check-in, and only once it is committed tell the member it worked.
+
+    Clicks arriving together share one commit (:class:`bot.storage.meetings.CheckInBatcher`), so
+    a crowd at the start of a meeting is answered quickly, each only after its row is on disk.
+    """
     if interaction.guild_id is None:
         await interaction.response.send_message("Check-ins work in a server.", ephemeral=True)
         return
     db = _bot(interaction).db
-    outcome = await store.check_in(
-        db, interaction.guild_id, meeting_id, interaction.user.id, at=discord.utils.utcnow()
+    outcome = await _batcher(db).check_in(
+        interaction.guild_id, meeting_id, interaction.user.id, at=discord.utils.utcnow()
     )
     meeting = await store.get_meeting(db, interaction.guild_id, meeting_id)
     await interaction.response.send_message(check_in_answer(outcome, meeting), ephemeral=True)

@@ -160,6 +160,52 @@ class TestCheckIn:
         assert await store.count_attendance(db, meeting.id) == 500
 
 
+class TestCheckInBatcher:
+    async def test_a_crowd_with_duplicates_gives_one_row_each(self, db: Database) -> None:
+        meeting = await start(db)
+        batcher = store.CheckInBatcher(db, max_batch=128)
+        members = list(range(1000, 1500))
+        clicks = [m for m in members for _ in range(2)]
+        outcomes = await asyncio.gather(
+            *(batcher.check_in(GUILD, meeting.id, m, at=at(1)) for m in clicks)
+        )
+        assert outcomes.count(CheckIn.RECORDED) == 500
+        assert outcomes.count(CheckIn.ALREADY) == 500
+        assert await store.count_attendance(db, meeting.id) == 500
+
+    async def test_a_bad_click_fails_alone(self, db: Database) -> None:
+        running = await start(db)
+        ended = await start(db, text_channel_id=11, voice_channel_id=21)
+        await store.end_meeting(db, GUILD, ended.id, at=at(1), voice_threshold=timedelta())
+        batcher = store.CheckInBatcher(db)
+        outcomes = await asyncio.gather(
+            batcher.check_in(GUILD, running.id, 5, at=at(2)),
+            batcher.check_in(GUILD, running.id + 100, 5, at=at(2)),
+            batcher.check_in(GUILD, ended.id, 5, at=at(2)),
+            batcher.check_in(OTHER_GUILD, running.id, 6, at=at(2)),
+            return_exceptions=True,
+        )
+        assert outcomes[0] is CheckIn.RECORDED and outcomes[2] is CheckIn.ENDED
+        assert isinstance(outcomes[1], UnknownMeeting) and isinstance(outcomes[3], UnknownMeeting)
+        assert [r.member_id for r in await store.attendance_of(db, running.id)] == [5]
+
+    async def test_a_failed_commit_acknowledges_nobody(self, db: Database) -> None:
+        meeting = await start(db)
+        batcher = store.CheckInBatcher(db)
+        async with db.transaction() as conn:
+            # A trigger makes the database refuse the whole batch, as a full disk would.
+            await conn.execute(
+                "CREATE TRIGGER refuse BEFORE INSERT ON meeting_attendance "
+                "WHEN NEW.member_id = 13 BEGIN SELECT RAISE(ABORT, 'disk full'); END"
+            )
+        outcomes = await asyncio.gather(
+            *(batcher.check_in(GUILD, meeting.id, m, at=at(1)) for m in (12, 13, 14)),
+            return_exceptions=True,
+        )
+        assert all(isinstance(o, Exception) for o in outcomes)
+        assert await store.count_attendance(db, meeting.id) == 0
+
+
 class TestVoice:
     async def test_voice_attendance_at_the_end(self, db: Database) -> None:
         meeting = await start(db)
