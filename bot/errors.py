@@ -72,5 +72,7 @@ class AmbiguousReference(BadReference):
 
     def __init__(self, query: str, candidates: Sequence[str]) -> None:
         listed = ", ".join(f"`{c}`" for c in candidates[:5])
-        super().__init__(f"“{query}” could mean several passages: {listed}. Be more specific.", candidates)
+        super().__init__(
+            f"“{query}” could mean several passages: {listed}. Be more specific.", candidates
+        )
         self.query = query

@@ -21,7 +21,9 @@ async def get_settings(db: Database, guild_id: int) -> dict[str, Any]:
         "SELECT key, value FROM guild_settings WHERE guild_id = ?", (guild_id,)
     )
     settings: dict[str, Any] = dict(GUILD_DEFAULTS)
-    settings.update({row["key"]: json.loads(row["value"]) for row in rows if row["key"] in settings})
+    settings.update(
+        {row["key"]: json.loads(row["value"]) for row in rows if row["key"] in settings}
+    )
     return settings
 
 
