@@ -351,7 +351,7 @@ class Library:
         return [self._choice_by_value[p.ref] for p in section.paragraphs[passage.index - 1 :]]
 
     def _find(self, text: str, scope: str | None, *, suggest: bool = True) -> _Found:
-        """Resolve ``text``; with ``suggest``, an error carries candidates (costly per keystroke)."""
+        """Resolve ``text``; with ``suggest``, errors carry candidates (too slow per keystroke)."""
         query = clean(text)
         if not query.words:
             raise UnknownReference(query.display, self._starting_refs(scope))
