@@ -31,6 +31,7 @@ EXTENSIONS: Final[Sequence[str]] = (
     "cogs.settings",
     "cogs.meetings",
     "cogs.me",
+    "cogs.prompts",
 )
 """Every cog package, loaded in ``setup_hook``; a feature adds its package here."""
 

@@ -1,0 +1,520 @@
+"""``/prompt``: moderators schedule discussion questions and reading plans.
+
+Everything is validated before anything is stored, and the answer to ``add`` is the preview: the
+exact next post and the next five runs. The scheduler is created and started here, in
+``cog_load`` (which runs inside ``setup_hook``), never in ``on_ready``, which runs again on every
+reconnect.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.errors import BotError
+from bot.scheduling import present
+from bot.scheduling.content import (
+    Content,
+    PlanFinished,
+    PostOptions,
+    PostPayload,
+    question_content,
+    questions_content,
+    reading_content,
+    render,
+)
+from bot.scheduling.recurrence import Recurrence, ScheduleError, build_recurrence
+from bot.scheduling.scheduler import Scheduler
+from bot.storage import prompts as store
+from bot.storage.guild_settings import get_setting
+from bot.text import escape_markdown
+from bot.timezones import suggest_timezones
+from cogs.checks import moderator_only
+from cogs.errors import answer_error
+from cogs.prompts.poster import ARCHIVE_MINUTES, DiscordPoster
+from cogs.prompts.views import ListPageButton, RemoveButton
+from cogs.transformers import DocumentOption, choice
+
+if TYPE_CHECKING:
+    from cogs.client import ManifestoBot
+
+log = logging.getLogger(__name__)
+
+CONTENT_CHOICES = [
+    app_commands.Choice(name="A fixed question", value="question"),
+    app_commands.Choice(name="A rotating list of questions", value="questions"),
+    app_commands.Choice(name="A reading plan", value="reading"),
+]
+REPEAT_CHOICES = [
+    app_commands.Choice(name="Once", value="once"),
+    app_commands.Choice(name="Daily / every N days", value="daily"),
+    app_commands.Choice(name="Weekly on chosen days / every N weeks", value="weekly"),
+    app_commands.Choice(name="Monthly on a day of the month", value="monthly_day"),
+    app_commands.Choice(name="Monthly on the n-th weekday", value="monthly_weekday"),
+    app_commands.Choice(name="Cron expression", value="cron"),
+]
+UNIT_CHOICES = [
+    app_commands.Choice(name="One section per post", value="section"),
+    app_commands.Choice(name="N paragraphs per post", value="paragraphs"),
+]
+ARCHIVE_CHOICES = [
+    app_commands.Choice(name={60: "1 hour", 1440: "1 day", 4320: "3 days", 10080: "1 week"}[m],
+                        value=m)
+    for m in ARCHIVE_MINUTES
+]
+NEEDED = ("view_channel", "send_messages", "embed_links")
+SCHEDULE_DESCRIBE = {
+    "repeat": "How often: once, daily, weekly, monthly, or a cron expression",
+    "time": "Time of day, 24-hour HH:MM (daily, weekly, monthly)",
+    "days": "Weekly: days of the week, like sun or mon,wed,fri",
+    "every": "Every N days / weeks / months (default 1)",
+    "day": "Monthly: day of the month 1–31, or last",
+    "nth": "Monthly on a weekday: 1st, 2nd, 3rd, 4th, 5th or last",
+    "weekday": "Monthly on a weekday: which day, like fri",
+    "date": "Once: local date and time, YYYY-MM-DD HH:MM",
+    "cron": "Cron: five fields, like 0 18 * * sun",
+    "timezone": "IANA time zone (default: the server's, set with /settings timezone)",
+}
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def timezone_autocomplete(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    return [choice(name, name) for name in suggest_timezones(current)]
+
+
+async def section_autocomplete(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    library = interaction.client.library  # type: ignore[attr-defined]
+    slug = getattr(interaction.namespace, "document", None)
+    documents = list(library.documents.values())
+    text = current.strip().lower()
+    found = []
+    for document in documents:
+        if slug and slug not in (document.slug, document.title):
+            continue
+        for section in document.walk():
+            if section.paragraphs and (not text or text in section.slug
+                                       or text in section.title.lower()):
+                found.append(choice(section.title, section.slug))
+    return found[:25]
+
+
+async def schedule_autocomplete(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[int]]:
+    if interaction.guild_id is None:
+        return []
+    db = interaction.client.db  # type: ignore[attr-defined]
+    ids = await store.schedule_ids(db, interaction.guild_id, current.strip().lstrip("#"))
+    return [app_commands.Choice(name=f"#{i}", value=i) for i in ids]
+
+
+class TextModal(discord.ui.Modal):
+    """A long text field; the command's remaining work runs on submit."""
+
+    def __init__(
+        self,
+        title: str,
+        label: str,
+        finish: Callable[[discord.Interaction, str], Awaitable[None]],
+        *,
+        default: str = "",
+        placeholder: str = "",
+    ) -> None:
+        super().__init__(title=title, timeout=900)
+        self.text: discord.ui.TextInput[TextModal] = discord.ui.TextInput(
+            label=label, style=discord.TextStyle.paragraph, default=default or None,
+            placeholder=placeholder or None, max_length=4000,
+        )
+        self.add_item(self.text)
+        self._finish = finish
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        await self._finish(interaction, self.text.value)
+
+    async def on_error(  # type: ignore[override]
+        self, interaction: discord.Interaction, error: Exception, /
+    ) -> None:
+        await answer_error(interaction, error)
+
+
+@moderator_only()
+class PromptCog(commands.GroupCog, group_name="prompt",
+                group_description="Scheduled discussion prompts and reading plans"):
+    def __init__(self, bot: ManifestoBot) -> None:
+        self.bot = bot
+        self.scheduler = Scheduler(
+            bot.db, DiscordPoster(bot), lambda slug: bot.library.document(slug),
+            escape=escape_markdown,
+        )
+        super().__init__()
+
+    async def cog_load(self) -> None:
+        self.scheduler.start()
+
+    async def cog_unload(self) -> None:
+        await self.scheduler.stop()
+
+    # --- Helpers --------------------------------------------------------------------------------
+
+    def _check_channel(
+        self, interaction: discord.Interaction, channel: app_commands.AppCommandChannel,
+        threads: bool,
+    ) -> int:
+        guild = interaction.guild
+        resolved = guild.get_channel(channel.id) if guild is not None else None
+        me = guild.me if guild is not None else None
+        if resolved is None or me is None:
+            raise ScheduleError(
+                f"I cannot see {channel.mention}: give me View Channel there, or pick another."
+            )
+        if not isinstance(resolved, discord.TextChannel):
+            raise ScheduleError(f"{resolved.mention} is not a text channel: pick a text channel.")
+        perms = resolved.permissions_for(me)
+        needed = list(NEEDED) + (["create_public_threads"] if threads else [])
+        missing = [name for name in needed if not getattr(perms, name)]
+        if missing:
+            names = ", ".join(n.replace("_", " ").title() for n in missing)
+            raise ScheduleError(
+                f"I cannot post in {resolved.mention}: I am missing {names} there. "
+                "Fix the channel's permissions or pick another channel."
+            )
+        return resolved.id
+
+    async def _timezone(self, guild_id: int, given: str | None) -> str:
+        if given and given.strip():
+            return given
+        return str(await get_setting(self.bot.db, guild_id, "timezone"))
+
+    def _render(self, content: Content, state: dict[str, Any],
+                options: PostOptions) -> PostPayload | None:
+        try:
+            return render(content, state, options, self.bot.library.document,
+                          escape_markdown).payload
+        except PlanFinished:
+            return None
+
+    def _preview(self, title: str, schedule: store.Schedule) -> str:
+        runs = schedule.recurrence.upcoming(_now(), present.PREVIEW_RUNS)
+        return present.preview(
+            title=title, channel_id=schedule.channel_id, content=schedule.content,
+            recurrence=schedule.recurrence, options=schedule.options,
+            payload=self._render(schedule.content, schedule.state, schedule.options), runs=runs,
+            status=schedule.status, paused_reason=schedule.paused_reason,
+        )
+
+    async def list_message(
+        self, interaction: discord.Interaction, page: int
+    ) -> tuple[str, discord.ui.View]:
+        assert interaction.guild_id is not None
+        total = await store.count_schedules(self.bot.db, interaction.guild_id)
+        pages = max(1, -(-total // present.PAGE_SIZE))
+        page = min(max(page, 0), pages - 1)
+        schedules = await store.list_schedules(self.bot.db, interaction.guild_id,
+                                               offset=page * present.PAGE_SIZE,
+                                               limit=present.PAGE_SIZE)
+        last = await store.last_runs(self.bot.db, [s.id for s in schedules])
+        view = discord.ui.View(timeout=None)
+        view.add_item(ListPageButton(max(page - 1, 0), "prev", disabled=page == 0))
+        view.add_item(ListPageButton(min(page + 1, pages - 1), "next",
+                                     disabled=page >= pages - 1))
+        return present.list_page(schedules, last, page, pages), view
+
+    # --- Commands -------------------------------------------------------------------------------
+
+    @app_commands.command(name="add", description="Schedule a discussion question or reading plan")
+    @app_commands.describe(
+        channel="Where to post",
+        content="What to post",
+        question="The question (fixed), questions separated by | (list), or the plan's question",
+        document="Reading plan: the text",
+        start="Reading plan: the section to start at",
+        unit="Reading plan: a section or N paragraphs per post",
+        paragraphs="Reading plan: paragraphs per post (with N paragraphs)",
+        thread="Open a thread on each post with this name ({title} is the post's subject)",
+        archive="Thread auto-archive time",
+        ping="A role to ping with each post",
+        **SCHEDULE_DESCRIBE,
+    )
+    @app_commands.choices(content=CONTENT_CHOICES, repeat=REPEAT_CHOICES, unit=UNIT_CHOICES)
+    @app_commands.choices(archive=ARCHIVE_CHOICES)
+    @app_commands.autocomplete(timezone=timezone_autocomplete, start=section_autocomplete)
+    @moderator_only()
+    async def add(
+        self,
+        interaction: discord.Interaction,
+        channel: app_commands.AppCommandChannel,
+        content: str,
+        repeat: str,
+        time: str | None = None,
+        days: str | None = None,
+        every: app_commands.Range[int, 1, 366] | None = None,
+        day: str | None = None,
+        nth: str | None = None,
+        weekday: str | None = None,
+        date: str | None = None,
+        cron: str | None = None,
+        timezone: str | None = None,
+        question: str | None = None,
+        document: DocumentOption | None = None,
+        start: str | None = None,
+        unit: str = "section",
+        paragraphs: app_commands.Range[int, 1, 20] = 3,
+        thread: str | None = None,
+        archive: int = 1440,
+        ping: discord.Role | None = None,
+    ) -> None:
+        assert interaction.guild_id is not None
+        guild_id = interaction.guild_id
+        channel_id = self._check_channel(interaction, channel, thread is not None)
+        zone = await self._timezone(guild_id, timezone)
+        rule = build_recurrence(
+            repeat, zone, now=_now(), at=time, weekdays=days, every=every, day=day, nth=nth,
+            weekday_name=weekday, date_time=date, cron=cron,
+        )
+        options = PostOptions(
+            thread_name=thread.strip() if thread and thread.strip() else None,
+            thread_archive_minutes=archive if thread else None,
+            ping_role_id=ping.id if ping is not None else None,
+        )
+
+        async def finish(target: discord.Interaction, text: str | None) -> None:
+            built = self._content(content, text, document, start, unit, paragraphs)
+            payload = self._render(built, {}, options)
+            if payload is None:
+                raise ScheduleError("That reading plan has nothing to post.")
+            schedule = await store.create_schedule(
+                self.bot.db,
+                store.NewSchedule(guild_id, channel_id, target.user.id, built, rule, options),
+                _now(),
+            )
+            self.scheduler.wake()
+            await target.response.send_message(
+                self._preview(f"Prompt #{schedule.id} added", schedule), ephemeral=True
+            )
+
+        if content in ("question", "questions") and not (question and question.strip()):
+            label = "Question" if content == "question" else "Questions, one per line"
+            await interaction.response.send_modal(TextModal(
+                "Prompt question" if content == "question" else "Rotating questions",
+                label, finish,
+            ))
+            return
+        await finish(interaction, question)
+
+    def _content(
+        self, kind: str, text: str | None, document: Any, start: str | None, unit: str,
+        paragraphs: int,
+    ) -> Content:
+        if kind == "question":
+            return question_content(text or "")
+        if kind == "questions":
+            raw = (text or "")
+            if "\n" not in raw:
+                raw = raw.replace("|", "\n")
+            return questions_content(raw)
+        if kind == "reading":
+            if document is None:
+                raise ScheduleError("A reading plan needs a text: choose one in `document`.")
+            return reading_content(document, start or "", unit, paragraphs, text)
+        raise ScheduleError("Choose what to post: a question, a list of questions, or a plan.")
+
+    @app_commands.command(name="preview", description="Show a prompt's next post and next runs")
+    @app_commands.autocomplete(prompt=schedule_autocomplete)
+    @moderator_only()
+    async def preview(self, interaction: discord.Interaction, prompt: int) -> None:
+        assert interaction.guild_id is not None
+        schedule = await store.get_schedule(self.bot.db, interaction.guild_id, prompt)
+        await interaction.response.send_message(
+            self._preview(f"Prompt #{schedule.id}", schedule), ephemeral=True
+        )
+
+    @app_commands.command(name="list", description="This server's prompts, with their next run")
+    @moderator_only()
+    async def list_(self, interaction: discord.Interaction, page: int = 1) -> None:
+        text, view = await self.list_message(interaction, page - 1)
+        await interaction.response.send_message(text, view=view, ephemeral=True)
+
+    @app_commands.command(name="edit", description="Change a prompt's channel, schedule or text")
+    @app_commands.describe(
+        prompt="The prompt to change",
+        channel="Post somewhere else",
+        question="New question (fixed), questions separated by | (list), or the plan's question",
+        edit_questions="Open the question list in a form to edit it",
+        thread="Thread name for each post; 'none' for no thread",
+        archive="Thread auto-archive time",
+        ping="A role to ping with each post",
+        no_ping="Stop pinging a role",
+        **SCHEDULE_DESCRIBE,
+    )
+    @app_commands.choices(repeat=REPEAT_CHOICES)
+    @app_commands.choices(archive=ARCHIVE_CHOICES)
+    @app_commands.autocomplete(prompt=schedule_autocomplete)
+    @app_commands.autocomplete(timezone=timezone_autocomplete)
+    @moderator_only()
+    async def edit(
+        self,
+        interaction: discord.Interaction,
+        prompt: int,
+        channel: app_commands.AppCommandChannel | None = None,
+        repeat: str | None = None,
+        time: str | None = None,
+        days: str | None = None,
+        every: app_commands.Range[int, 1, 366] | None = None,
+        day: str | None = None,
+        nth: str | None = None,
+        weekday: str | None = None,
+        date: str | None = None,
+        cron: str | None = None,
+        timezone: str | None = None,
+        question: str | None = None,
+        edit_questions: bool = False,
+        thread: str | None = None,
+        archive: int | None = None,
+        ping: discord.Role | None = None,
+        no_ping: bool = False,
+    ) -> None:
+        assert interaction.guild_id is not None
+        guild_id = interaction.guild_id
+        current = await store.get_schedule(self.bot.db, guild_id, prompt)
+        old = current.options
+        thread_name = old.thread_name if thread is None else (
+            None if thread.strip().lower() in ("", "none", "off") else thread.strip())
+        options = PostOptions(
+            thread_name=thread_name,
+            thread_archive_minutes=(archive or old.thread_archive_minutes or 1440)
+            if thread_name else None,
+            ping_role_id=None if no_ping else (ping.id if ping else old.ping_role_id),
+        )
+        channel_id = None
+        if channel is not None or (thread_name and not old.thread_name):
+            target = channel or (
+                interaction.guild and interaction.guild.get_channel(current.channel_id))
+            if target is None:
+                raise ScheduleError("I cannot see that prompt's channel any more: pick another.")
+            channel_id = self._check_channel(
+                interaction, target, thread_name is not None)  # type: ignore[arg-type]
+        rule: Recurrence | None = None
+        if repeat is not None or timezone is not None:
+            zone = timezone or current.recurrence.timezone
+            if repeat is None:
+                raise ScheduleError("To change the time zone, give `repeat` and its timing too.")
+            rule = build_recurrence(
+                repeat, zone, now=_now(), at=time, weekdays=days, every=every, day=day,
+                nth=nth, weekday_name=weekday, date_time=date, cron=cron,
+            )
+        elif any(v is not None for v in (time, days, every, day, nth, weekday, date, cron)):
+            raise ScheduleError("To change when it posts, choose `repeat` with the new timing.")
+
+        async def finish(target: discord.Interaction, text: str | None) -> None:
+            content = None
+            if text is not None:
+                kind = current.content
+                if kind.kind == "reading":
+                    content = reading_content(
+                        self.bot.library.document(kind.document or ""), kind.start or "",
+                        kind.unit, kind.count, text,
+                    )
+                else:
+                    content = self._content(kind.kind, text, None, None, "section", 1)
+            updated = await store.update_schedule(
+                self.bot.db, guild_id, prompt, _now(), channel_id=channel_id, content=content,
+                recurrence=rule, options=options,
+            )
+            self.scheduler.wake()
+            await target.response.send_message(
+                self._preview(f"Prompt #{prompt} updated", updated), ephemeral=True
+            )
+
+        if edit_questions and current.content.kind == "questions":
+            await interaction.response.send_modal(TextModal(
+                "Rotating questions", "Questions, one per line", finish,
+                default="\n".join(current.content.questions)[:4000],
+            ))
+            return
+        await finish(interaction, question)
+
+    @app_commands.command(name="pause", description="Stop posting a prompt until resumed")
+    @app_commands.autocomplete(prompt=schedule_autocomplete)
+    @moderator_only()
+    async def pause(self, interaction: discord.Interaction, prompt: int) -> None:
+        assert interaction.guild_id is not None
+        await store.pause_schedule(self.bot.db, interaction.guild_id, prompt,
+                                   f"paused by {interaction.user.display_name}", _now())
+        self.scheduler.wake()
+        await interaction.response.send_message(
+            f"Prompt #{prompt} is paused. `/prompt resume {prompt}` starts it again.",
+            ephemeral=True,
+        )
+
+    @app_commands.command(name="resume", description="Start posting a paused prompt again")
+    @app_commands.autocomplete(prompt=schedule_autocomplete)
+    @moderator_only()
+    async def resume(self, interaction: discord.Interaction, prompt: int) -> None:
+        assert interaction.guild_id is not None
+        schedule = await store.resume_schedule(self.bot.db, interaction.guild_id, prompt, _now())
+        self.scheduler.wake()
+        assert schedule.next_run_at is not None
+        await interaction.response.send_message(
+            f"Prompt #{prompt} is running again; next post {present.stamp(schedule.next_run_at)}.",
+            ephemeral=True,
+        )
+
+    @app_commands.command(name="skip-next", description="Skip a prompt's next run")
+    @app_commands.autocomplete(prompt=schedule_autocomplete)
+    @moderator_only()
+    async def skip_next(self, interaction: discord.Interaction, prompt: int) -> None:
+        assert interaction.guild_id is not None
+        skipped, schedule = await store.skip_next(self.bot.db, interaction.guild_id, prompt,
+                                                  _now())
+        self.scheduler.wake()
+        after = (f"the next is {present.stamp(schedule.next_run_at)}"
+                 if schedule.next_run_at else "there are no more runs")
+        await interaction.response.send_message(
+            f"Skipped prompt #{prompt}'s run of {present.stamp(skipped)}; {after}.",
+            ephemeral=True,
+        )
+
+    @app_commands.command(name="run-now", description="Post a prompt's next content right now")
+    @app_commands.autocomplete(prompt=schedule_autocomplete)
+    @moderator_only()
+    async def run_now(self, interaction: discord.Interaction, prompt: int) -> None:
+        assert interaction.guild_id is not None
+        schedule = await store.get_schedule(self.bot.db, interaction.guild_id, prompt)
+        try:
+            await self.scheduler.run_now(schedule)
+        except PlanFinished:
+            raise ScheduleError(f"Prompt #{prompt}'s reading plan is finished.") from None
+        await interaction.response.send_message(
+            f"Posting prompt #{prompt} in <#{schedule.channel_id}> now; its timetable is "
+            "unchanged.", ephemeral=True,
+        )
+
+    @app_commands.command(name="remove", description="Delete a prompt (asks to confirm)")
+    @app_commands.autocomplete(prompt=schedule_autocomplete)
+    @moderator_only()
+    async def remove(self, interaction: discord.Interaction, prompt: int) -> None:
+        assert interaction.guild_id is not None
+        schedule = await store.get_schedule(self.bot.db, interaction.guild_id, prompt)
+        view = discord.ui.View(timeout=None)
+        view.add_item(RemoveButton(schedule.id, interaction.user.id))
+        await interaction.response.send_message(
+            f"Remove prompt #{schedule.id} ({schedule.recurrence.describe()} in "
+            f"<#{schedule.channel_id}>)? This cannot be undone.",
+            view=view, ephemeral=True,
+        )
+
+
+__all__ = ["BotError", "PromptCog"]

@@ -1,0 +1,122 @@
+"""Prompt buttons: Mark as read on reading posts, list paging, and remove confirmation.
+
+All are stateless :class:`cogs.ui.SafeButton` items whose custom_id carries what they need, so a
+post from months ago still records readings after any number of restarts.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Self
+
+import discord
+
+from bot.storage import prompts as store
+from bot.storage.guild_settings import get_setting
+from bot.storage.reading_log import record_reading
+from bot.timezones import parse_timezone
+from cogs.checks import NOT_A_MODERATOR, is_moderator
+from cogs.ui import SafeButton, checked_custom_id
+
+if TYPE_CHECKING:
+    from cogs.prompts.cog import PromptCog
+
+
+def prompt_cog(interaction: discord.Interaction) -> PromptCog:
+    cog = interaction.client.get_cog("PromptCog")  # type: ignore[attr-defined]
+    assert cog is not None
+    return cog  # type: ignore[no-any-return]
+
+
+class MarkReadButton(SafeButton, template=r"prompt:read:(?P<ref>\S+)"):
+    """Records a reading of the post's passage for whoever clicks, on their local date."""
+
+    def __init__(self, ref: str) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Mark as read",
+                style=discord.ButtonStyle.success,
+                custom_id=checked_custom_id(f"prompt:read:{ref}"),
+            )
+        )
+        self.ref = ref
+
+    @classmethod
+    def from_match(cls, match: re.Match[str]) -> Self:
+        return cls(match["ref"])
+
+    async def handle(self, interaction: discord.Interaction) -> None:
+        if interaction.guild_id is None:
+            await interaction.response.send_message("Readings count in a server.", ephemeral=True)
+            return
+        cog = prompt_cog(interaction)
+        zone = parse_timezone(await get_setting(cog.bot.db, interaction.guild_id, "timezone"))
+        now = datetime.now(UTC)
+        day = now.astimezone(zone).date()
+        document, section = [*self.ref.split(":"), ""][:2]
+        added = await record_reading(
+            cog.bot.db, guild_id=interaction.guild_id, user_id=interaction.user.id,
+            document=document, section=section, ref=self.ref, read_on=day, source="prompt",
+            now=now,
+        )
+        text = (f"Marked `{self.ref}` as read for {day:%A %d %B}." if added
+                else f"You already marked `{self.ref}` as read today.")
+        await interaction.response.send_message(text, ephemeral=True)
+
+
+class ListPageButton(SafeButton, template=r"prompt:list:(?P<page>\d+):(?P<label>prev|next)"):
+    def __init__(self, page: int, label: str, *, disabled: bool = False) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Previous" if label == "prev" else "Next",
+                style=discord.ButtonStyle.secondary,
+                custom_id=checked_custom_id(f"prompt:list:{page}:{label}"),
+                disabled=disabled,
+            )
+        )
+        self.page = page
+
+    @classmethod
+    def from_match(cls, match: re.Match[str]) -> Self:
+        return cls(int(match["page"]), match["label"])
+
+    async def handle(self, interaction: discord.Interaction) -> None:
+        if not await is_moderator(interaction):
+            await interaction.response.send_message(NOT_A_MODERATOR, ephemeral=True)
+            return
+        text, view = await prompt_cog(interaction).list_message(interaction, self.page)
+        await interaction.response.edit_message(content=text, view=view)
+
+
+class RemoveButton(SafeButton, template=r"prompt:remove:(?P<id>\d+):(?P<user>\d+)"):
+    """Confirms a removal; only the moderator who asked can press it."""
+
+    def __init__(self, schedule_id: int, user_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=f"Remove prompt #{schedule_id}",
+                style=discord.ButtonStyle.danger,
+                custom_id=checked_custom_id(f"prompt:remove:{schedule_id}:{user_id}"),
+            )
+        )
+        self.schedule_id = schedule_id
+        self.user_id = user_id
+
+    @classmethod
+    def from_match(cls, match: re.Match[str]) -> Self:
+        return cls(int(match["id"]), int(match["user"]))
+
+    async def handle(self, interaction: discord.Interaction) -> None:
+        if interaction.user.id != self.user_id or not await is_moderator(interaction):
+            await interaction.response.send_message(
+                "Only the moderator who asked can confirm this removal.", ephemeral=True
+            )
+            return
+        assert interaction.guild_id is not None
+        cog = prompt_cog(interaction)
+        await store.remove_schedule(cog.bot.db, interaction.guild_id, self.schedule_id)
+        cog.scheduler.wake()
+        await interaction.response.edit_message(
+            content=f"Prompt #{self.schedule_id} is removed.", view=None
+        )
