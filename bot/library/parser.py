@@ -32,8 +32,10 @@ OPENING_SLUG: Final = "opening"
 OPENING_TITLE: Final = "Opening"
 """Where text before the first heading (a dateline, an epigraph) goes, so it stays quotable."""
 
-MAX_SECTION_SLUG: Final = 60
-"""Long titles are cut (at a word) so that a reference always fits Discord's 100-character limit."""
+MAX_SECTION_SLUG: Final = 48
+MAX_NOTE_LABEL: Final = 8
+"""Long titles are cut (at a word) so that any reference, with a short prefix, fits Discord's
+100-character limits on choice values and button ids: 32 (document) + 48 + 2 colons + 4 digits."""
 
 # Slugs that would read as something else in a reference ``document:section:paragraph``.
 _RESERVED_SECTION_SLUGS: Final = frozenset({NOTE_SECTION, "notes"})
@@ -222,6 +224,11 @@ def _definition_lines(source: str, name: str) -> dict[str, int]:
         if not match:
             continue
         label = match.group(1)
+        if len(label) > MAX_NOTE_LABEL:
+            raise SeedError(
+                f"{name}:{number}",
+                f"note label [^{label}] is longer than {MAX_NOTE_LABEL} characters",
+            )
         if label in found:
             raise SeedError(
                 f"{name}:{number}",

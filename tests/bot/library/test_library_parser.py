@@ -6,6 +6,9 @@ import re
 import shutil
 from pathlib import Path
 
+import pytest
+
+from bot.errors import SeedError
 from bot.library import Library, load_library, parse_seed_text, slugify
 from bot.library.model import Paragraph
 
@@ -106,7 +109,7 @@ def test_slugify() -> None:
     assert slugify("Jeanne d’Arc écoutant") == slugify("Jeanne d'Arc écoutant")
     assert slugify("Jeanne d'Arc écoutant") == "jeanne-darc-ecoutant"
     assert slugify("¿!") == "section"
-    assert len(slugify("word " * 40)) <= 60
+    assert len(slugify("word " * 40)) <= 48
 
 
 def test_repeated_and_reserved_titles_get_distinct_slugs() -> None:
@@ -143,3 +146,19 @@ def test_a_third_text_is_one_file_dropped_into_the_folder(
     assert library.resolve("short utopia long table").ref == "utopia:the-long-table:1"
     assert library.resolve("utopia note 1").text.startswith("Except the trains")
     assert any(value.startswith("utopia:") for _, value in library.complete("utopia"))
+
+
+def test_every_reference_fits_a_discord_button_id(library: Library) -> None:
+    # 100 characters, less a prefix such as "quote:share:".
+    for document in library.documents.values():
+        for passage in document.passages():
+            assert len(passage.ref) <= 88, passage.ref
+
+
+def test_long_titles_and_note_labels_keep_references_short() -> None:
+    head = "---\nslug: long\ntitle: T\nauthor: A\ndate: 2024\ndescription: D\n---\n\n"
+    title = "A Very Long Heading " * 8
+    document = parse_seed_text(head + f"## {title}\n\nText.\n", name="long.md")
+    assert len(document.sections[0].slug) <= 48
+    with pytest.raises(SeedError, match=r"long.md:13: note label \[\^ninecharz\] is longer"):
+        parse_seed_text(head + "## S\n\nText.[^ninecharz]\n\n[^ninecharz]: Note.\n", name="long.md")
