@@ -78,7 +78,8 @@ def _cmd_search(args: argparse.Namespace) -> int:
     else:
         for hit in hits:
             item = passage_payload(library, hit.passage)
-            print(f"[{item['ref']}] {item['section']} ({hit.score:.3f})\n  {item['text'][:200]}\n")
+            text = str(item["text"])[:200]
+            print(f"[{item['ref']}] {item['section']} ({hit.score:.3f})\n  {text}\n")
     return 0
 
 

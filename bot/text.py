@@ -33,17 +33,38 @@ def escape_markdown(text: str) -> str:
     return _MENTION_LIKE.sub("@\u200b\\1", escaped)
 
 
+_SEED_EMPHASIS: Final = re.compile(r"(\*\*[^*\n]+?\*\*|\*[^*\n]+?\*)")
+
+
+def escape_keeping_emphasis(text: str) -> str:
+    """Escape a seed's text but keep its own balanced ``*italic*`` and ``**bold**``.
+
+    Seeds are Markdown written by the project, so their emphasis is meant; everything else is
+    escaped so that no other character of a text can change how Discord shows it.
+    """
+    parts: list[str] = []
+    last = 0
+    for match in _SEED_EMPHASIS.finditer(text):
+        parts.append(escape_markdown(text[last : match.start()]))
+        marks = "**" if match[0].startswith("**") else "*"
+        inner = match[0][len(marks) : -len(marks)]
+        parts.append(f"{marks}{escape_markdown(inner)}{marks}")
+        last = match.end()
+    parts.append(escape_markdown(text[last:]))
+    return "".join(parts)
+
+
 def render_footnote_marks(text: str, escape: bool = True) -> str:
-    """Show ``[^12]`` markers as ``[12]``, as the texts were published."""
+    """Show ``[^12]`` markers as ``[12]``, as the texts were published; keep seed emphasis."""
     parts: list[str] = []
     last = 0
     for match in _FOOTNOTE_MARK.finditer(text):
         chunk = text[last : match.start()]
-        parts.append(escape_markdown(chunk) if escape else chunk)
+        parts.append(escape_keeping_emphasis(chunk) if escape else chunk)
         parts.append(f"\\[{match[1]}\\]" if escape else f"[{match[1]}]")
         last = match.end()
     tail = text[last:]
-    parts.append(escape_markdown(tail) if escape else tail)
+    parts.append(escape_keeping_emphasis(tail) if escape else tail)
     return "".join(parts)
 
 

@@ -24,7 +24,8 @@ def test_escape_line_starts() -> None:
 
 def test_footnote_marks_shown_as_published() -> None:
     assert render_footnote_marks("a claim.[^12] more", escape=False) == "a claim.[12] more"
-    assert render_footnote_marks("*x*[^3]") == "\\*x\\*\\[3\\]"
+    assert render_footnote_marks("*x*[^3]") == "*x*\\[3\\]"
+    assert render_footnote_marks("**a_b** c*d") == "**a\\_b** c\\*d"
     assert plain_text("a[^1] b[^22]") == "a b"
 
 
