@@ -145,7 +145,8 @@ class Recurrence:
         after = after.astimezone(UTC)
         from_wall = after.astimezone(self._zone).replace(tzinfo=None) - _LOOKBACK
         for steps, wall in enumerate(self._walls(from_wall)):
-            instant = resolve_local(wall, self._zone)
+            # Whole seconds: the database keeps unix seconds, and a run is claimed by equality.
+            instant = resolve_local(wall.replace(microsecond=0), self._zone)
             if instant > after:
                 return instant
             if steps > _MAX_STEPS:
