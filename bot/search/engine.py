@@ -1,0 +1,467 @@
+"""Ranked, typo-tolerant search over every paragraph and note of the library.
+
+Why this shape (the figures are in ``bench/search.py``): no single method finds every kind of query.
+
+* SQLite FTS5 with BM25 over Snowball stems finds exact phrases and the gist in the text's words,
+  and does it in C, so it stays fast on a corpus a hundred times larger.
+* Misspelt words are not in the index at all; each is replaced by its nearest indexed words by
+  optimal-string-alignment distance (rapidfuzz), searched only among words of similar length.
+* Paraphrases share few words with the passage they mean, so sections are also ranked as a whole,
+  with their heading and a curated topic index (``seeds/index/*.toml``) that describes each
+  section's ideas in plain words; a passage's score adds its section's score.
+* A query copied from the text is recognised by rapidfuzz ``partial_ratio`` against the best few
+  candidates, which lifts the passage that contains it word for word above ones that merely share
+  its words.
+
+Everything is built in memory at start-up from the library; nothing is written anywhere.
+"""
+
+from __future__ import annotations
+
+import math
+import sqlite3
+import threading
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Final, Protocol
+
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
+
+from bot.errors import BotError, EmptyQuery, UnknownDocument
+from bot.library.model import Document, Passage
+from bot.search.text import is_english_word, strip_markup, tokens, words
+
+MAX_QUERY_CHARS: Final = 1000
+"""Longer queries are refused with a sentence rather than searched slowly."""
+
+MAX_LIMIT: Final = 100
+MAX_TERMS: Final = 24
+"""The rarest terms of a long query carry its meaning; more only slow the index down."""
+
+
+class LibraryLike(Protocol):
+    """What search needs of :class:`bot.library.Library`: its documents by slug."""
+
+    @property
+    def documents(self) -> Mapping[str, Document]: ...
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One result: the passage, its score (higher is better) and the words of the passage's text
+    that matched, spelt as in the text, so that a snippet can bold them."""
+
+    passage: Passage
+    score: float
+    terms: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Tuning:
+    """The knobs of the ranking, in one place so that the benchmark can compare alternatives.
+
+    The defaults are the measured best; see ``bench/search.py`` for the alternatives it runs.
+    """
+
+    fuzzy: bool = True
+    """Replace words missing from the index by their nearest indexed words."""
+    sections: bool = True
+    """Add each passage's section score (section text, heading and topic index)."""
+    topics: bool = True
+    """Use the curated topic index at all."""
+    phrase: bool = True
+    """Lift passages that contain the query nearly word for word."""
+    candidates: int = 40
+    section_weight: float = 1.0
+    topic_weight: float = 1.0
+    phrase_weight: float = 1.5
+    repeat_discount: float = 0.5
+    """How much of its section's score a second passage from the same section still gets."""
+    context_weight: float = 1.0
+    """Weight of the match with a section's heading and topics alone, added to its passages."""
+    passage_share: float = 0.05
+    """The same for the passage query, the slowest: its common terms count through sections."""
+    common_share: float = 0.25
+    """Terms in more than this share of the passages are left out of the index query: BM25
+    gives them little weight, and their long posting lists are what makes a query slow."""
+
+
+@dataclass(slots=True)
+class _Entry:
+    passage: Passage
+    document: str
+    unit: int
+    folded: str
+    surfaces: dict[str, tuple[str, ...]]
+
+
+@dataclass(slots=True)
+class _Unit:
+    """A section, or a note: what the development set counts as found."""
+
+    document: str
+    key: str
+    passages: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class _Query:
+    stems: tuple[str, ...]
+    folded: str
+    word_count: int
+
+
+MIN_FUZZY: Final = 4
+"""Shorter words are too many letters away from too many others to correct safely."""
+
+
+def _deletions(word: str) -> set[str]:
+    """The word and every form of it with one letter left out."""
+    return {word, *(word[:i] + word[i + 1 :] for i in range(len(word)))}
+
+
+def _name_key(name: str) -> str:
+    """A document slug or alias as typed: any case, hyphens and spaces optional."""
+    return "".join(ch for ch in name.casefold() if ch.isalnum())
+
+
+def _match_expression(stems: Iterable[str]) -> str:
+    # Each term is quoted, so FTS5 reads it as a string and never as syntax; stems are made of
+    # letters and digits only, so they cannot contain a quote.
+    return " OR ".join(f'"{term}"' for term in stems)
+
+
+class SearchEngine:
+    """An in-memory full-text index of a library; build once at start-up with :meth:`build`."""
+
+    def __init__(
+        self,
+        entries: list[_Entry],
+        units: list[_Unit],
+        documents: Mapping[str, Document],
+        connection: sqlite3.Connection,
+        stem_df: Mapping[str, int],
+        known: set[str],
+        vocabulary: Mapping[str, tuple[str, int]],
+        tuning: Tuning,
+    ) -> None:
+        self._entries = entries
+        self._units = units
+        self._documents = dict(documents)
+        self._db = connection
+        self._lock = threading.Lock()
+        self._stem_df = stem_df
+        self._known = known
+        self._vocabulary = vocabulary
+        # Nearest-word lookup without scanning the vocabulary: every word is filed under itself
+        # and each of its one-letter deletions, so two words one edit apart (a letter changed,
+        # added, dropped or two swapped) always share a key. Wider misspellings of long words fall
+        # back to a scan of words of similar length that start with the same letter.
+        self._deletions: dict[str, list[str]] = defaultdict(list)
+        self._by_start: dict[tuple[str, int], list[str]] = defaultdict(list)
+        for word in vocabulary:
+            if len(word) < MIN_FUZZY - 1 or not word.isalpha():
+                continue
+            for key in _deletions(word):
+                self._deletions[key].append(word)
+            self._by_start[word[0], len(word)].append(word)
+        self._tuning = tuning
+        self._aliases: dict[str, str] = {}
+        for slug, document in self._documents.items():
+            for name in (slug, *document.aliases):
+                self._aliases.setdefault(_name_key(name), slug)
+
+    # -- building ---------------------------------------------------------------------------
+
+    @classmethod
+    def build(
+        cls,
+        library: LibraryLike,
+        topics: Mapping[str, Mapping[str, Sequence[str]]] | None = None,
+        tuning: Tuning | None = None,
+    ) -> SearchEngine:
+        """Index every paragraph and note of ``library``.
+
+        ``topics`` maps a document slug to its topic index (section slug → topic phrases); when
+        omitted, each document's index is read from ``index/<slug>.toml`` beside its seed.
+        """
+        from bot.search.topics import load_topics
+
+        tuning = tuning or Tuning()
+        documents = library.documents
+        if topics is None:
+            topics = {slug: load_topics(document) for slug, document in documents.items()}
+
+        entries: list[_Entry] = []
+        units: list[_Unit] = []
+        unit_rows: list[tuple[str, str, str]] = []
+        passage_rows: list[tuple[int, str, str]] = []
+        stem_df: Counter[str] = Counter()
+        word_count: Counter[str] = Counter()
+        word_stem: dict[str, str] = {}
+
+        def add_passage(passage: Passage, unit_index: int) -> list[str]:
+            text = strip_markup(passage.text)
+            stems: list[str] = []
+            surfaces: dict[str, set[str]] = defaultdict(set)
+            for token in tokens(text):
+                stems.append(token.stem)
+                surfaces[token.stem].add(text[token.start : token.end])
+                word_count[token.fold] += 1
+                word_stem.setdefault(token.fold, token.stem)
+            stem_df.update(set(stems))
+            index = len(entries)
+            entries.append(
+                _Entry(
+                    passage=passage,
+                    document=passage.document,
+                    unit=unit_index,
+                    folded=" ".join(words(text)),
+                    surfaces={k: tuple(sorted(v)) for k, v in surfaces.items()},
+                )
+            )
+            units[unit_index].passages.append(index)
+            passage_rows.append((index, " ".join(stems), passage.document))
+            return stems
+
+        for slug, document in documents.items():
+            doc_topics = topics.get(slug, {}) if tuning.topics else {}
+            titles = {section.slug: section.title for section in document.walk()}
+            for section in document.walk():
+                unit_index = len(units)
+                units.append(_Unit(slug, section.slug))
+                heading = [section.title]
+                if section.parent and section.parent in titles:
+                    heading.append(titles[section.parent])
+                context = " ".join([*heading, *doc_topics.get(section.slug, ())])
+                context_stems = " ".join(token.stem for token in tokens(context))
+                body: list[str] = []
+                for paragraph in section.paragraphs:
+                    body.extend(add_passage(paragraph, unit_index))
+                unit_rows.append((" ".join(body), context_stems, slug))
+            for label, note in document.footnotes.items():
+                unit_index = len(units)
+                units.append(_Unit(slug, f"note:{label}"))
+                body = add_passage(note, unit_index)
+                unit_rows.append((" ".join(body), "", slug))
+
+        connection = sqlite3.connect(":memory:", check_same_thread=False)
+        # Terms are already stemmed and folded; the tokenizer only has to split on spaces.
+        tokenizer = "unicode61 remove_diacritics 0"
+        connection.execute(
+            f"CREATE VIRTUAL TABLE passages USING fts5(body, doc UNINDEXED, tokenize='{tokenizer}')"
+        )
+        connection.execute(
+            f"CREATE VIRTUAL TABLE contexts USING fts5(body, doc UNINDEXED, tokenize='{tokenizer}')"
+        )
+        connection.execute(
+            "CREATE VIRTUAL TABLE units USING fts5("
+            f"body, context, doc UNINDEXED, tokenize='{tokenizer}')"
+        )
+        connection.executemany(
+            "INSERT INTO passages(rowid, body, doc) VALUES (?, ?, ?)", passage_rows
+        )
+        connection.executemany(
+            "INSERT INTO contexts(rowid, body, doc) VALUES (?, ?, ?)",
+            [(index, context, doc) for index, (_, context, doc) in enumerate(unit_rows) if context],
+        )
+        connection.executemany(
+            "INSERT INTO units(rowid, body, context, doc) VALUES (?, ?, ?, ?)",
+            [(index, *row) for index, row in enumerate(unit_rows)],
+        )
+        connection.execute(
+            "INSERT INTO units(units, rank) VALUES ('rank', ?)",
+            (f"bm25(1.0, {float(tuning.topic_weight)})",),
+        )
+        connection.commit()
+
+        # The words a misspelling can be corrected to: every folded word of the texts, with its
+        # stem and how often it occurs (the more frequent of two equally close words wins).
+        vocabulary = {word: (word_stem[word], count) for word, count in word_count.items()}
+        is_english_word("load")  # loads the word list now, not during the first search
+        # A word only a heading or the topic index knows is known too: it is searched, not
+        # "corrected" into some other word of the texts.
+        known = set(stem_df)
+        for _, context_stems, _ in unit_rows:
+            known.update(context_stems.split())
+        return cls(entries, units, documents, connection, stem_df, known, vocabulary, tuning)
+
+    # -- searching --------------------------------------------------------------------------
+
+    def _document_slug(self, document: str | None) -> str | None:
+        if document is None:
+            return None
+        slug = self._aliases.get(_name_key(document))
+        if slug is None:
+            raise UnknownDocument(document.strip()[:80], sorted(self._documents))
+        return slug
+
+    def _corrections(self, word: str) -> list[str]:
+        """Indexed words nearest to a word the index lacks, best first (empty if none is close):
+        one edit away for any word of four letters or more, two for words of seven or more."""
+        if len(word) < MIN_FUZZY or not word.isalpha():
+            return []
+        near = {c for key in _deletions(word) for c in self._deletions.get(key, ())}
+        found = [(OSA.distance(word, c), -self._vocabulary[c][1], c) for c in near]
+        found = [f for f in found if f[0] <= 1]
+        if not found and len(word) >= 7:
+            for length in range(len(word) - 2, len(word) + 3):
+                bucket = self._by_start.get((word[0], length), ())
+                for candidate, distance, _ in process.extract(
+                    word, bucket, scorer=OSA.distance, score_cutoff=2, limit=3
+                ):
+                    found.append((int(distance), -self._vocabulary[candidate][1], candidate))
+        if not found:
+            return []
+        found.sort()
+        best = found[0][0]
+        return [candidate for distance, _, candidate in found[:3] if distance == best]
+
+    def _analyse(self, query: str) -> _Query:
+        if not query or not query.strip():
+            raise EmptyQuery()
+        if len(query) > MAX_QUERY_CHARS:
+            raise BotError(
+                f"That search is {len(query):,} characters long; keep it under "
+                f"{MAX_QUERY_CHARS:,} characters."
+            )
+        analysed = list(tokens(strip_markup(query)))
+        if not analysed:
+            raise EmptyQuery(
+                "There are no words to search for in that query: type a few words from the texts."
+            )
+        stems: dict[str, None] = {}
+        for token in analysed:
+            if token.stem in self._known:
+                stems[token.stem] = None
+            elif self._tuning.fuzzy and not is_english_word(token.fold):
+                for correction in self._corrections(token.fold):
+                    stems[self._vocabulary[correction][0]] = None
+        folded = " ".join(words(strip_markup(query)))
+        return _Query(self._informative(list(stems)), folded, len(analysed))
+
+    def _informative(self, stems: list[str]) -> tuple[str, ...]:
+        """Drop the commonest terms (see :attr:`Tuning.common_share`) unless nothing else is
+        left, and keep the rarest few of a long query."""
+        cutoff = self._tuning.common_share * len(self._entries)
+        ranked = sorted(stems, key=lambda s: self._stem_df.get(s, 0))
+        kept = [s for s in ranked if self._stem_df.get(s, 0) <= cutoff]
+        return tuple((kept or ranked[:2])[:MAX_TERMS])
+
+    def _fetch(
+        self, table: str, expression: str, document: str | None, limit: int
+    ) -> list[tuple[int, float]]:
+        sql = f"SELECT rowid, -rank FROM {table} WHERE {table} MATCH ?"
+        params: list[object] = [expression]
+        if document is not None:
+            sql += " AND doc = ?"
+            params.append(document)
+        sql += " ORDER BY rank LIMIT ?"
+        params.append(limit)
+        with self._lock:
+            rows = self._db.execute(sql, params).fetchall()
+        return [(int(rowid), float(score)) for rowid, score in rows]
+
+    def search(self, query: str, document: str | None = None, limit: int = 10) -> list[SearchHit]:
+        """The passages that best answer ``query``, best first; empty when nothing matches.
+
+        Raises :class:`EmptyQuery` for a query without words and :class:`UnknownDocument` for a
+        ``document`` that is neither a slug nor an alias.
+        """
+        if limit < 1:
+            raise BotError("Ask for at least one result.")
+        limit = min(limit, MAX_LIMIT)
+        slug = self._document_slug(document)
+        analysed = self._analyse(query)
+        if not analysed.stems:
+            return []
+        tuning = self._tuning
+        expression = _match_expression(analysed.stems)
+        cutoff = tuning.passage_share * len(self._entries)
+        rare = [s for s in analysed.stems if self._stem_df.get(s, 0) <= cutoff]
+        passage_scores = dict(
+            self._fetch(
+                "passages", _match_expression(rare or analysed.stems[:2]), slug, tuning.candidates
+            )
+        )
+        unit_scores: dict[int, float] = {}
+        if tuning.sections:
+            unit_scores = dict(self._fetch("units", expression, slug, tuning.candidates))
+            best_unit = max(unit_scores.values(), default=0.0) or 1.0
+            unit_scores = {u: tuning.section_weight * v / best_unit for u, v in unit_scores.items()}
+            if tuning.context_weight:
+                contexts = self._fetch("contexts", expression, slug, tuning.candidates)
+                best_context = max((v for _, v in contexts), default=0.0) or 1.0
+                for unit_index, value in contexts:
+                    unit_scores[unit_index] = (
+                        unit_scores.get(unit_index, 0.0)
+                        + tuning.context_weight * value / best_context
+                    )
+            for unit_index in unit_scores:
+                # A section that matches as a whole stands for itself by its first passage when
+                # none of its passages matched on their own.
+                members = self._units[unit_index].passages
+                if members and not any(p in passage_scores for p in members):
+                    passage_scores[members[0]] = 0.0
+        if not passage_scores:
+            return []
+
+        best_passage = max(passage_scores.values()) or 1.0
+        scored: list[tuple[float, int]] = []
+        for index, score in passage_scores.items():
+            value = score / best_passage + unit_scores.get(self._entries[index].unit, 0.0)
+            scored.append((value, index))
+        scored.sort(reverse=True)
+
+        if tuning.phrase and analysed.word_count >= 3:
+            head = scored[: max(limit, 10)]
+            lifted = []
+            for value, index in head:
+                closeness = fuzz.partial_ratio(analysed.folded, self._entries[index].folded)
+                bonus = max(0.0, (closeness - 70.0) / 30.0)
+                lifted.append((value + tuning.phrase_weight * bonus, index))
+            scored = sorted(lifted + scored[len(head) :], reverse=True)
+
+        # A section's score belongs first to its best passage; later passages of the same section
+        # keep only part of it, so that the next results can show other sections.
+        seen: Counter[int] = Counter()
+        final: list[tuple[float, int]] = []
+        for value, index in scored:
+            unit = self._entries[index].unit
+            if seen[unit]:
+                unit_part = unit_scores.get(unit, 0.0)
+                value -= unit_part * (1.0 - tuning.repeat_discount ** seen[unit])
+            seen[unit] += 1
+            final.append((value, index))
+        final.sort(reverse=True)
+
+        stems = set(analysed.stems)
+        hits = []
+        for value, index in final[:limit]:
+            entry = self._entries[index]
+            terms = sorted(
+                {surface for stem in stems for surface in entry.surfaces.get(stem, ())},
+                key=str.casefold,
+            )
+            hits.append(SearchHit(entry.passage, round(value, 6), tuple(terms)))
+        return hits
+
+    def suggest(self, query: str, limit: int = 5) -> list[str]:
+        """The indexed words closest to the words of ``query``, for a search that found nothing."""
+        if limit < 1 or not query.strip() or len(query) > MAX_QUERY_CHARS:
+            return []
+        suggestions: dict[str, float] = {}
+        choices = list(self._vocabulary)
+        for word in dict.fromkeys(words(strip_markup(query))):
+            if len(word) < 3:
+                continue
+            for candidate, similarity, _ in process.extract(
+                word, choices, scorer=fuzz.ratio, score_cutoff=60, limit=limit
+            ):
+                if candidate != word:
+                    weight = similarity + math.log1p(self._vocabulary[candidate][1])
+                    suggestions[candidate] = max(suggestions.get(candidate, 0.0), weight)
+        ranked = sorted(suggestions, key=lambda w: -suggestions[w])
+        return ranked[:limit]
