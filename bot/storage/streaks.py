@@ -174,7 +174,7 @@ async def member_streak(db: Database, guild_id: int, user_id: int, now: datetime
         days += await attendance_days(db, guild_id, user_id, zone)
     today = local_day(now, zone)
     streak = compute_streak(days, today, rules)
-    await _store_stats(db, guild_id, user_id, days, today, zone, rules)
+    await _store_stats(db, guild_id, user_id, days, zone, rules, now)
     row = await db.fetchone(
         "SELECT MAX(created_at) FROM reading_log WHERE guild_id = ? AND user_id = ?",
         (guild_id, user_id),
@@ -188,24 +188,35 @@ async def _store_stats(
     guild_id: int,
     user_id: int,
     days: list[date],
-    today: date,
     zone: ZoneInfo,
     rules: StreakRules,
+    now: datetime,
 ) -> None:
+    today = local_day(now, zone)
     streak = compute_streak(days, today, rules)
     change = streak_changes_on(days, today, rules)
     valid_until = None if change is None else int(start_of_day(change, zone).timestamp())
-    sections = await db.fetchone(
-        "SELECT COUNT(*) FROM (SELECT DISTINCT document, section FROM reading_log "
-        "WHERE guild_id = ? AND user_id = ?)",
-        (guild_id, user_id),
+    guild_today = local_day(now, await guild_zone(db, guild_id))
+    week_of = period_start("week", guild_today)
+    month_of = period_start("month", guild_today)
+    assert week_of is not None and month_of is not None
+    counted = await db.fetchone(
+        "SELECT COUNT(DISTINCT document || ':' || section), "
+        "COUNT(DISTINCT CASE WHEN read_on >= ?3 THEN document || ':' || section END), "
+        "COUNT(DISTINCT CASE WHEN read_on >= ?4 THEN document || ':' || section END) "
+        "FROM reading_log WHERE guild_id = ?1 AND user_id = ?2",
+        (guild_id, user_id, week_of.isoformat(), month_of.isoformat()),
     )
+    all_time, this_week, this_month = (int(x) for x in counted) if counted else (0, 0, 0)
     async with db.transaction() as conn:
         await conn.execute(
             "INSERT INTO member_stats (guild_id, user_id, current, longest, last_day, sections, "
-            "valid_until) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (guild_id, user_id) DO UPDATE "
+            "week_of, sections_week, month_of, sections_month, valid_until) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (guild_id, user_id) DO UPDATE "
             "SET current = excluded.current, longest = excluded.longest, "
             "last_day = excluded.last_day, sections = excluded.sections, "
+            "week_of = excluded.week_of, sections_week = excluded.sections_week, "
+            "month_of = excluded.month_of, sections_month = excluded.sections_month, "
             "valid_until = excluded.valid_until",
             (
                 guild_id,
@@ -213,7 +224,11 @@ async def _store_stats(
                 streak.current,
                 streak.longest,
                 streak.last_day.isoformat() if streak.last_day else None,
-                int(sections[0]) if sections else 0,
+                all_time,
+                week_of.isoformat(),
+                this_week,
+                month_of.isoformat(),
+                this_month,
                 valid_until,
             ),
         )
@@ -244,7 +259,7 @@ async def refresh_stats(db: Database, guild_id: int, now: datetime) -> int:
         user_id = int(row[0])
         member = await member_zone(db, guild_id, user_id)
         days = await streak_days(db, guild_id, user_id, member, counts_attendance)
-        await _store_stats(db, guild_id, user_id, days, local_day(now, member), member, rules)
+        await _store_stats(db, guild_id, user_id, days, member, rules, now)
     return len(rows)
 
 
@@ -277,7 +292,13 @@ class Board:
 
 
 async def _ranked_values(
-    db: Database, guild_id: int, kind: Kind, since: date | None, now: datetime, zone: ZoneInfo
+    db: Database,
+    guild_id: int,
+    kind: Kind,
+    period: Period,
+    since: date | None,
+    now: datetime,
+    zone: ZoneInfo,
 ) -> tuple[str, tuple[Any, ...]]:
     """SQL yielding ``(user_id, value, detail)`` for every member on the board, unfiltered."""
     if kind == "streak":
@@ -291,17 +312,19 @@ async def _ranked_values(
             params += (since.isoformat(),)
         return sql, params
     if kind == "sections":
-        if since is None:
+        if period == "all":
             return (
                 "SELECT user_id, sections AS value, '' AS detail FROM member_stats "
                 "WHERE guild_id = ? AND sections > 0",
                 (guild_id,),
             )
+        column, key = ("sections_week", "week_of") if period == "week" else (
+            "sections_month", "month_of"
+        )
         return (
-            "SELECT user_id, COUNT(*) AS value, '' AS detail FROM (SELECT DISTINCT user_id, "
-            "document, section FROM reading_log WHERE guild_id = ? AND read_on >= ?) "
-            "GROUP BY user_id",
-            (guild_id, since.isoformat()),
+            f"SELECT user_id, {column} AS value, '' AS detail FROM member_stats "
+            f"WHERE guild_id = ? AND {key} = ? AND {column} > 0",
+            (guild_id, since.isoformat() if since else ""),
         )
     start = 0 if since is None else int(start_of_day(since, zone).timestamp())
     return (
@@ -329,11 +352,11 @@ async def leaderboard(
     per_page: int = PER_PAGE,
 ) -> Board:
     """One page of a leaderboard; members who opted out are left out but still see their place."""
-    if kind == "streak":
+    if kind != "attendance":
         await refresh_stats(db, guild_id, now)
     zone = await guild_zone(db, guild_id)
     since = period_start(period, local_day(now, zone))
-    inner, params = await _ranked_values(db, guild_id, kind, since, now, zone)
+    inner, params = await _ranked_values(db, guild_id, kind, period, since, now, zone)
     public = f"SELECT * FROM ({inner}) WHERE {_PUBLIC}"
     total_row = await db.fetchone(f"SELECT COUNT(*) FROM ({public})", params)
     total = int(total_row[0]) if total_row else 0

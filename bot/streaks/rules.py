@@ -128,18 +128,26 @@ def compute_streak(days: Iterable[date], today: date, rules: StreakRules) -> Str
 
 
 def _daily(active: Collection[date], today: date, freezes: int) -> tuple[int, int]:
-    """Sliding window over days: the window is the longest valid run ending at each day."""
-    first = min(active)
     end = today if today in active else today - _ONE_DAY
+    counts, longest = _daily_scan(active, end, freezes)
+    return counts[-1], longest
+
+
+def _daily_scan(active: Collection[date], last: date, freezes: int) -> tuple[list[int], int]:
+    """Sliding window over days up to ``last``: the window is the longest valid run ending at
+    each day. Returns the window's streak-day count after each day, and the longest streak."""
+    first = min(active)
     left = first
     misses: Counter[date] = Counter()  # week start -> missed days inside the window
     count = 0
     longest = 0
+    counts: list[int] = [0]
     day = first
-    while day <= end:
+    while day <= last:
         week = week_start(day)
         if day in active:
             count += 1
+            longest = max(longest, count)
         else:
             misses[week] += 1
             while misses[week] > freezes:
@@ -148,10 +156,9 @@ def _daily(active: Collection[date], today: date, freezes: int) -> tuple[int, in
                 else:
                     misses[week_start(left)] -= 1
                 left += _ONE_DAY
-        if day in active:
-            longest = max(longest, count)
+        counts.append(count)
         day += _ONE_DAY
-    return count, longest
+    return counts, longest
 
 
 def _weekly(active: Collection[date], today: date) -> tuple[int, int]:
@@ -184,6 +191,17 @@ def streak_changes_on(days: Iterable[date], today: date, rules: StreakRules) -> 
     now = compute_streak(recorded, today, rules).current
     if now == 0:
         return None
+    if rules.cadence == "daily" and max(recorded) <= today:
+        # With nothing recorded after today, "today + k" has the streak of the window ending the
+        # day before it: one scan past today answers every later day at once.
+        first = min(recorded)
+        counts, _ = _daily_scan(
+            set(recorded), today + _EXPIRY_HORIZON_DAYS * _ONE_DAY, rules.freezes_per_week
+        )
+        for offset in range(1, _EXPIRY_HORIZON_DAYS + 1):
+            day_before = today + (offset - 1) * _ONE_DAY
+            if counts[(day_before - first).days + 1] != now:
+                return today + offset * _ONE_DAY
     for offset in range(1, _EXPIRY_HORIZON_DAYS + 1):
         later = today + offset * _ONE_DAY
         if compute_streak(recorded, later, rules).current != now:

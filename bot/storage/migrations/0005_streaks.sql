@@ -26,11 +26,19 @@ CREATE TABLE member_stats (
     longest     INTEGER NOT NULL DEFAULT 0,
     last_day    TEXT,              -- YYYY-MM-DD, the member's last streak day
     sections    INTEGER NOT NULL DEFAULT 0,   -- distinct sections read, all time
+    week_of     TEXT,                         -- Monday of the server's week sections_week counts
+    sections_week  INTEGER NOT NULL DEFAULT 0,
+    month_of    TEXT,                         -- first day of the month sections_month counts
+    sections_month INTEGER NOT NULL DEFAULT 0,
     valid_until INTEGER,
     PRIMARY KEY (guild_id, user_id)
 );
 CREATE INDEX member_stats_current ON member_stats (guild_id, current DESC, user_id);
 CREATE INDEX member_stats_sections ON member_stats (guild_id, sections DESC, user_id);
+CREATE INDEX member_stats_sections_week
+    ON member_stats (guild_id, week_of, sections_week DESC, user_id);
+CREATE INDEX member_stats_sections_month
+    ON member_stats (guild_id, month_of, sections_month DESC, user_id);
 CREATE INDEX member_stats_stale ON member_stats (guild_id, valid_until) WHERE valid_until IS NOT NULL;
 CREATE INDEX member_stats_user ON member_stats (user_id);
 
@@ -68,7 +76,3 @@ BEGIN
         WHERE user_id = OLD.member_id
           AND guild_id = (SELECT guild_id FROM meetings WHERE id = OLD.meeting_id);
 END;
-
--- Leaderboards by sections read in a week or month scan one server's recent readings by date,
--- answered from this index alone.
-CREATE INDEX reading_log_period ON reading_log (guild_id, read_on, user_id, document, section);
