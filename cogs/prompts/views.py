@@ -13,9 +13,8 @@ from typing import TYPE_CHECKING, Self
 import discord
 
 from bot.storage import prompts as store
-from bot.storage.guild_settings import get_setting
 from bot.storage.reading_log import record_reading
-from bot.timezones import parse_timezone
+from bot.storage.streaks import member_today
 from cogs.checks import NOT_A_MODERATOR, is_moderator
 from cogs.ui import SafeButton, checked_custom_id
 
@@ -30,7 +29,7 @@ def prompt_cog(interaction: discord.Interaction) -> PromptCog:
 
 
 class MarkReadButton(SafeButton, template=r"prompt:read:(?P<ref>\S+)"):
-    """Records a reading of the post's passage for whoever clicks, on their local date."""
+    """Records a reading of the post's passage (a section or a run of paragraphs) for whoever clicks."""
 
     def __init__(self, ref: str) -> None:
         super().__init__(
@@ -51,9 +50,9 @@ class MarkReadButton(SafeButton, template=r"prompt:read:(?P<ref>\S+)"):
             await interaction.response.send_message("Readings count in a server.", ephemeral=True)
             return
         cog = prompt_cog(interaction)
-        zone = parse_timezone(await get_setting(cog.bot.db, interaction.guild_id, "timezone"))
         now = datetime.now(UTC)
-        day = now.astimezone(zone).date()
+        # The member's own calendar day, as streaks count it (their zone, else the server's).
+        day = await member_today(cog.bot.db, interaction.guild_id, interaction.user.id, now)
         document, section = [*self.ref.split(":"), ""][:2]
         added = await record_reading(
             cog.bot.db, guild_id=interaction.guild_id, user_id=interaction.user.id,
