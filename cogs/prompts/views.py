@@ -29,7 +29,7 @@ def prompt_cog(interaction: discord.Interaction) -> PromptCog:
 
 
 class MarkReadButton(SafeButton, template=r"prompt:read:(?P<ref>\S+)"):
-    """Records a reading of the post's passage (a section or a run of paragraphs) for whoever clicks."""
+    """Records the post's passage (a section or a run of paragraphs) as read by whoever clicks."""
 
     def __init__(self, ref: str) -> None:
         super().__init__(
