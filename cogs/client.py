@@ -32,6 +32,8 @@ EXTENSIONS: Final[Sequence[str]] = (
     "cogs.meetings",
     "cogs.me",
     "cogs.prompts",
+    "cogs.reading",
+    "cogs.streaks",
 )
 """Every cog package, loaded in ``setup_hook``; a feature adds its package here."""
 

@@ -1,0 +1,84 @@
+"""The leaderboard message and its Previous / Next buttons (the custom_id says it all)."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any, Self, cast
+
+import discord
+
+from bot.storage import streaks as store
+from bot.streaks.leaderboard import KINDS, PERIODS, Kind, Period, format_value, page_count
+from cogs.ui import SafeButton, checked_custom_id
+
+
+async def board_message(
+    db: Any, guild_id: int, viewer_id: int, kind: Kind, period: Period, page: int
+) -> tuple[discord.Embed, discord.ui.View]:
+    rules, _ = await store.streak_rules(db, guild_id)
+    board = await store.leaderboard(
+        db, guild_id, kind, period, now=datetime.now(UTC), viewer_id=viewer_id, page=page
+    )
+    lines = [
+        f"**{entry.rank}.** <@{entry.user_id}> — {format_value(kind, entry.value, rules.unit)}"
+        + (f" ({entry.detail})" if entry.detail else "")
+        for entry in board.entries
+    ]
+    embed = discord.Embed(
+        title=f"{KINDS[kind]} — {PERIODS[period]}",
+        description="\n".join(lines) or "Nobody is on this board yet.",
+    )
+    if board.own is not None:
+        embed.add_field(
+            name="You",
+            value=f"place {board.own.rank} — {format_value(kind, board.own.value, rules.unit)}",
+        )
+    pages = page_count(board.total)
+    embed.set_footer(text=f"Page {board.page + 1} of {pages} · members who opted out are hidden")
+    view = discord.ui.View(timeout=None)
+    view.add_item(BoardPageButton(kind, period, board.page - 1, "Previous", board.page == 0))
+    view.add_item(BoardPageButton(kind, period, board.page + 1, "Next", board.page + 1 >= pages))
+    return embed, view
+
+
+class BoardPageButton(
+    SafeButton, template=r"board:(?P<kind>streak|sections|attendance):(?P<period>week|month|all):"
+    r"(?P<page>-?\d+):(?P<label>p|n)"
+):
+    """Turns the leaderboard page; the presser sees the page with their own place, privately."""
+
+    def __init__(self, kind: Kind, period: Period, page: int, label: str, disabled: bool) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=label,
+                style=discord.ButtonStyle.secondary,
+                custom_id=checked_custom_id(
+                    f"board:{kind}:{period}:{page}:{'p' if label == 'Previous' else 'n'}"
+                ),
+                disabled=disabled,
+            )
+        )
+        self.kind, self.period, self.page = kind, period, page
+
+    @classmethod
+    def from_match(cls, match: re.Match[str]) -> Self:
+        label = "Previous" if match["label"] == "p" else "Next"
+        return cls(
+            cast(Kind, match["kind"]), cast(Period, match["period"]), int(match["page"]), label,
+            False,
+        )
+
+    async def handle(self, interaction: discord.Interaction) -> None:
+        if interaction.guild_id is None:
+            return
+        embed, view = await board_message(
+            interaction.client.db,  # type: ignore[attr-defined]
+            interaction.guild_id, interaction.user.id, self.kind, self.period, self.page,
+        )
+        message = interaction.message
+        metadata = message.interaction_metadata if message is not None else None
+        if metadata is not None and metadata.user.id == interaction.user.id:
+            await interaction.response.edit_message(embed=embed, view=view)
+        else:
+            await interaction.response.send_message(embed=embed, view=view, ephemeral=True)
