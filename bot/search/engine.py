@@ -333,7 +333,14 @@ class SearchEngine:
                 "There are no words to search for in that query: type a few words from the texts."
             )
         stems: dict[str, None] = {}
+        whole_known: tuple[int, int] | None = None
         for token in analysed:
+            span = (token.start, token.end)
+            if span == whole_known:
+                # The parts of a hyphenated word the index knows whole ("co-operatives") would
+                # only widen the search ("operation").
+                continue
+            whole_known = span if token.stem in self._known else None
             if token.stem in self._known:
                 stems[token.stem] = None
             elif self._tuning.fuzzy and not is_english_word(token.fold):

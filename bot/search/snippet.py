@@ -52,16 +52,15 @@ def _render(text: str, start: int, end: int, matches: list[tuple[int, int]]) -> 
 def _window(
     text: str, matches: list[tuple[int, int]], keys: list[str], width: int
 ) -> tuple[int, int]:
-    """The ``width``-character stretch holding the most distinct matched words, centred on them
-    and cut at word boundaries."""
+    """The ``width``-character stretch holding the most distinct matched words (then the most
+    matches), with a little context before them, cut at word boundaries."""
     if len(text) <= width:
         return 0, len(text)
-    best = (0, 0, 0)  # (distinct terms, matches, -first match index)
-    best_span = (0, 0)
+    best: tuple[int, int, int] | None = None
+    span = (0, 0)
     for i, (first_start, _) in enumerate(matches):
         distinct: set[str] = set()
-        count = 0
-        last_end = first_start
+        count, last_end = 0, first_start
         for j in range(i, len(matches)):
             if matches[j][1] - first_start > width:
                 break
@@ -69,22 +68,19 @@ def _window(
             count += 1
             last_end = matches[j][1]
         rank = (len(distinct), count, -i)
-        if rank > best:
-            best, best_span = rank, (first_start, last_end)
-    if best == (0, 0, 0):
-        start = 0
-    else:
-        first_start, last_end = best_span
-        start = first_start - (width - (last_end - first_start)) // 3
+        if best is None or rank > best:
+            best, span = rank, (first_start, last_end)
+    # A third of the room left over goes before the matches, the rest after them.
+    start = span[0] - (width - (span[1] - span[0])) // 3 if best is not None else 0
     start = max(0, min(start, len(text) - width))
     end = min(len(text), start + width)
     if start > 0:
-        space = text.find(" ", start, end)
-        if space != -1 and (not matches or space < best_span[0] or best == (0, 0, 0)):
+        space = text.find(" ", start, span[0] if best is not None else end)
+        if space != -1:
             start = space + 1
     if end < len(text):
-        space = text.rfind(" ", start, end)
-        if space > start:
+        space = text.rfind(" ", max(start, span[1]), end)
+        if space != -1:
             end = space
     return start, end
 
@@ -105,13 +101,15 @@ def snippet(text: str, terms: Sequence[str], width: int = 300) -> str:
         if key in wanted:
             matches.append((match.start(), match.end()))
             keys.append(key)
-    start, end = _window(plain, matches, keys, width)
-    rendered = _render(plain, start, end, matches)
-    # Escapes and bold markers take room too: give it back from the end until the whole fits.
-    while len(rendered) > width + 2 and end > start:
-        end = max(start, end - (len(rendered) - width - 2))
-        space = plain.rfind(" ", start, end)
-        if space > start:
-            end = space
+    room = width
+    while True:
+        start, end = _window(plain, matches, keys, room)
         rendered = _render(plain, start, end, matches)
-    return rendered
+        overflow = len(rendered) - (width + 2)
+        if overflow <= 0 or room <= 1:
+            break
+        # Escapes and bold markers take room too: give it back and place the window again.
+        room = max(1, min(room - 1, room * (width + 2) // len(rendered)))
+    # Cutting the Markdown itself could leave a bold or an escape open, so a text that cannot fit
+    # even one escaped character per place (none of the seeds) is shown as a bare ellipsis.
+    return rendered if len(rendered) <= width + 2 else ELLIPSIS

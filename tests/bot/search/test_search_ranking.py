@@ -1,0 +1,124 @@
+"""Ranking on the real texts: a few queries of each kind find the section they mean.
+
+These are tests of behaviour, one or two per kind; the full development set and its figures are
+in ``bench/search.py``. A hit counts when its section (or note) is the expected one.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.errors import UnknownDocument
+from bot.library import Footnote, Paragraph, Passage
+from bot.search import SearchEngine
+
+
+def unit(passage: Passage) -> str:
+    if isinstance(passage, Footnote):
+        return f"{passage.document}:note:{passage.label}"
+    assert isinstance(passage, Paragraph)
+    return f"{passage.document}:{passage.section}"
+
+
+def top_units(
+    engine: SearchEngine, query: str, n: int = 3, document: str | None = None
+) -> list[str]:
+    return [unit(hit.passage) for hit in engine.search(query, document=document, limit=n)]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        # exact phrases
+        ("swing it at the computer and then keep swinging", "anti-ai:to-wage-war-against-ai"),
+        ("labor unions lead to the creation of the weekend", "anti-ai:labor-unions"),
+        ("Freedom of conscience, speech and creativity", "technocommunist:freedom-of-the-person"),
+        # misspelt words
+        ("sledgehamer", "anti-ai:to-wage-war-against-ai"),
+        ("watermakrs generatoins", "anti-ai:minimal-demands"),
+        ("Mondragn cooperatves", "anti-ai:note:47"),
+        # the gist partly in the text's words
+        ("workers owning their own firms democratically", "anti-ai:co-operatives"),
+        ("join the Democratic Socialists", "anti-ai:party-participation"),
+        # paraphrases that avoid the text's words
+        (
+            "afraid of a rogue superintelligence wiping us out",
+            "anti-ai:non-generative-ai-and-ai-apocalypticism",
+        ),
+        ("the writer could not sleep while drafting", "anti-ai:a-note-to-early-readers"),
+    ],
+)
+def test_query_finds_its_section_in_the_top_three(
+    engine: SearchEngine, query: str, expected: str
+) -> None:
+    assert expected in top_units(engine, query)
+
+
+def test_results_are_best_first_and_limited(engine: SearchEngine) -> None:
+    hits = engine.search("automation of labour", limit=5)
+    assert 1 <= len(hits) <= 5
+    scores = [hit.score for hit in hits]
+    assert scores == sorted(scores, reverse=True)
+    assert len({hit.passage.ref for hit in hits}) == len(hits)
+
+
+def test_matched_terms_are_words_of_the_passage_as_written(engine: SearchEngine) -> None:
+    hit = engine.search("sledgehamer computer")[0]
+    assert "sledgehammer" in hit.terms
+    for term in hit.terms:
+        assert term in hit.passage.text
+
+
+@pytest.mark.parametrize(
+    ("query", "word"),
+    [
+        ("nationalise", "nationalization"),
+        ("cooperatives", "co-operatives"),
+        ("co-operative", "co-operatives"),
+        ("organising", "organize"),
+        ("labour", "labor"),
+        ("automated", "automation"),
+    ],
+)
+def test_word_forms_meet(engine: SearchEngine, query: str, word: str) -> None:
+    texts = [hit.passage.text.casefold() for hit in engine.search(query, limit=10)]
+    assert any(word in text for text in texts), f"{query!r} should find a passage with {word!r}"
+
+
+def test_british_and_american_spellings_reach_both_texts(engine: SearchEngine) -> None:
+    for query in ("labour", "labor"):
+        documents = {hit.passage.document for hit in engine.search(query, limit=20)}
+        assert documents == {"anti-ai", "technocommunist"}
+
+
+def test_english_words_missing_from_the_texts_are_not_corrected(engine: SearchEngine) -> None:
+    # "kids" is one letter from "kind", but it is a word: it must not pull in passages about kinds.
+    assert engine.search("kids") == []
+
+
+def test_document_filter_by_slug_and_alias(engine: SearchEngine) -> None:
+    for name in ("technocommunist", "tc", "TC", "Techno"):
+        hits = engine.search("labour and reason", document=name)
+        assert hits
+        assert {hit.passage.document for hit in hits} == {"technocommunist"}
+    only_anti_ai = engine.search("labour and reason", document="anti-ai")
+    assert only_anti_ai
+    assert {hit.passage.document for hit in only_anti_ai} == {"anti-ai"}
+
+
+def test_unknown_document_names_the_known_ones(engine: SearchEngine) -> None:
+    with pytest.raises(UnknownDocument) as raised:
+        engine.search("labour", document="das-kapital")
+    assert "anti-ai" in raised.value.message
+    assert "technocommunist" in raised.value.message
+
+
+def test_notes_are_searched(engine: SearchEngine) -> None:
+    assert top_units(engine, "Darwin among the Machines", n=1) == ["anti-ai:note:1"]
+
+
+def test_suggest_offers_close_words_of_the_texts(engine: SearchEngine) -> None:
+    suggestions = engine.suggest("hegemonny")
+    assert "hegemony" in suggestions
+    assert len(engine.suggest("hegemonny", limit=2)) <= 2
+    assert engine.suggest("   ") == []

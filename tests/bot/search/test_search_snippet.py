@@ -1,0 +1,99 @@
+"""Snippets: matched words bolded, other Markdown escaped, bounded length, ellipses where cut."""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.search import SearchEngine, snippet
+
+LONG = " ".join(f"word{i}" for i in range(200))
+
+
+def unescaped(rendered: str) -> str:
+    """The visible text: escapes dropped, bold markers dropped."""
+    return re.sub(r"\\(.)", r"\1", rendered.replace("**", ""))
+
+
+def test_matched_words_are_bolded_wherever_they_appear() -> None:
+    text = "Join a union, organize through it, and strike against capital. Unions matter."
+    rendered = snippet(text, ["union", "Unions", "strike"])
+    assert "**union**" in rendered
+    assert "**Unions**" in rendered
+    assert "**strike**" in rendered
+    assert "**capital**" not in rendered
+
+
+def test_terms_match_whole_words_only() -> None:
+    rendered = snippet("The reunion of unions.", ["union"])
+    assert "**union**" not in rendered
+    assert "reunion" in rendered
+
+
+def test_markdown_in_the_text_is_escaped() -> None:
+    text = "Some *stars*, _underscores_, `ticks`, ~~strike~~, ||spoiler||, > quote and # hash."
+    rendered = snippet(text, ["quote"])
+    for raw in ("*stars*", "_underscores_", "`ticks`", "~~strike~~", "||spoiler||"):
+        assert raw not in rendered
+    assert "\\*stars\\*" in rendered
+    assert "**quote**" in rendered
+    assert unescaped(rendered) == text
+
+
+def test_a_stray_asterisk_cannot_swallow_the_bolding() -> None:
+    rendered = snippet("5 * 3 is labour*time for labour", ["labour"])
+    # Every unescaped asterisk belongs to a pair of bold markers.
+    bare = re.sub(r"\\.", "", rendered)
+    assert bare.count("**") % 2 == 0
+    assert bare.replace("**", "").count("*") == 0
+
+
+def test_footnote_markers_read_as_numbers() -> None:
+    rendered = snippet("As Marx wrote.[^6] More.", ["Marx"])
+    assert "[^6]" not in rendered
+    assert "\\[6\\]" in rendered
+
+
+def test_a_short_text_is_whole_without_ellipses() -> None:
+    assert snippet("Labour and dignity.", ["dignity"]) == "Labour and **dignity**."
+
+
+def test_a_long_text_is_cut_around_the_match_with_ellipses() -> None:
+    rendered = snippet(LONG, ["word120"], width=80)
+    assert rendered.startswith("…") and rendered.endswith("…")
+    assert "**word120**" in rendered
+    assert len(rendered) <= 80 + 2
+
+
+def test_the_window_goes_where_most_distinct_terms_are() -> None:
+    text = "alpha " + "filler " * 60 + "beta gamma alpha " + "filler " * 60
+    rendered = snippet(text, ["alpha", "beta", "gamma"], width=60)
+    assert "**beta**" in rendered and "**gamma**" in rendered
+
+
+def test_without_a_match_the_start_is_shown() -> None:
+    rendered = snippet(LONG, ["absent"], width=50)
+    assert rendered.startswith("word0 ")
+    assert rendered.endswith("…")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.text(min_size=0, max_size=600),
+    st.lists(st.text(min_size=1, max_size=10), max_size=4),
+    st.integers(min_value=20, max_value=400),
+)
+def test_never_longer_than_width_plus_the_ellipses(text: str, terms: list[str], width: int) -> None:
+    rendered = snippet(text, terms, width=width)
+    assert len(rendered) <= width + 2
+    # Bold markers always come in pairs, whatever the text holds.
+    assert re.sub(r"\\.", "", rendered).count("**") % 2 == 0
+
+
+def test_snippets_of_real_hits_bold_what_matched(engine: SearchEngine) -> None:
+    for hit in engine.search("sledgehamer computer", limit=3):
+        rendered = snippet(hit.passage.text, hit.terms, width=200)
+        assert len(rendered) <= 202
+        assert any(f"**{term}**" in rendered for term in hit.terms)
