@@ -367,8 +367,12 @@ async def leaderboard(
     )
     entries: list[Entry] = []
     if rows:
-        above = await db.fetchone(
-            f"SELECT COUNT(*) FROM ({public}) WHERE value > ?", (*params, rows[0]["value"])
+        above = (
+            await db.fetchone(
+                f"SELECT COUNT(*) FROM ({public}) WHERE value > ?", (*params, rows[0]["value"])
+            )
+            if page > 0
+            else None  # nobody ranks above the first entry of the first page
         )
         ranks = competition_ranks(
             [row["value"] for row in rows], offset=page * per_page, above_first=int(above[0])
