@@ -137,6 +137,15 @@ class InteractionResult:
         )
         return self.followups
 
+    async def wait_for_rejection(self, timeout: float = 10.0) -> RecordedRequest:
+        """Wait until Discord refused one of the bot's answers to this interaction; that request."""
+        await self._emu.wait_for(
+            lambda: bool(self.interaction.rejected),
+            timeout=timeout,
+            what=f"Discord to refuse an answer to interaction {self.interaction.id}",
+        )
+        return self.interaction.rejected[0]
+
     async def wait_for_edit(self, timeout: float = 10.0) -> Message:
         """Wait for the next edit of the response message (e.g. after a deferred update)."""
         message = self.message

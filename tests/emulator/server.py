@@ -285,7 +285,7 @@ class Emulator:
                 self._change = asyncio.Event()
             change = self._change
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(change.wait(), min(remaining, 0.25))
+                await asyncio.wait_for(change.wait(), min(remaining, 0.05))
 
     async def wait_for_ready(self, timeout: float = 30.0) -> Session:
         """Wait until the bot identified and was sent READY and its servers."""

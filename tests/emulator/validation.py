@@ -35,6 +35,19 @@ _STRING_OR_INTEGER_PERMISSIONS: Final = {
 
 DOCUMENTED_CORRECTIONS: Final[tuple[tuple[str, tuple[str, ...], Any, str], ...]] = (
     (
+        "SnowflakeType",
+        ("type",),
+        ["string", "integer"],
+        "Discord returns snowflakes as strings but accepts integers in requests (docs: Reference, "
+        "Snowflakes); discord.py sends integers for recipient_id, channel_id and attachment ids.",
+    ),
+    (
+        "SnowflakeType",
+        ("minimum",),
+        0,
+        "With integers accepted, a negative one is still not a snowflake.",
+    ),
+    (
         "MessageCreateRequest",
         ("properties", "content", "maxLength"),
         2000,

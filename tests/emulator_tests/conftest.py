@@ -114,15 +114,14 @@ class Harness:
     alice: Member
     mod: Member
 
-    async def wait_for_bot_event(self, kind: str, timeout: float = 5.0) -> object:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while loop.time() < deadline:
-            for event_kind, value in self.bot.events:
-                if event_kind == kind:
-                    return value
-            await asyncio.sleep(0.01)
-        raise AssertionError(f"the bot never saw {kind}; it saw {self.bot.events}")
+    async def bot_saw(self, kind: str) -> object:
+        """Wait (up to 5 s) until the bot's own event handlers recorded an event of this kind."""
+
+        def seen() -> bool:
+            return any(event_kind == kind for event_kind, _ in self.bot.events)
+
+        await self.discord.wait_for(seen, timeout=5, what=f"the bot to see {kind}")
+        return next(value for event_kind, value in self.bot.events if event_kind == kind)
 
 
 @contextlib.asynccontextmanager

@@ -5,6 +5,7 @@ from __future__ import annotations
 import aiohttp
 import discord
 import pytest
+import yarl
 
 from tests.emulator import Emulator, EmulatorError, Intent
 from tests.emulator_tests.conftest import Harness, TinyBot, running
@@ -76,9 +77,9 @@ async def test_a_wrong_token_fails_login(emulator: Emulator) -> None:
     await bot.close()
 
 
-async def test_privileged_intents_must_be_enabled_for_the_app(monkeypatch: pytest.MonkeyPatch) -> None:
-    import yarl
-
+async def test_privileged_intents_must_be_enabled_for_the_app(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     async with Emulator(privileged_intents=Intent.GUILD_MEMBERS) as emu:
         monkeypatch.setattr(discord.http.Route, "BASE", emu.api_base)
         monkeypatch.setattr(
