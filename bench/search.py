@@ -356,9 +356,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         ]
         samples = timings(lambda q: complete(q), prefixes, rounds * 5)
         print(f"\nautocomplete (Library.complete): {describe(samples)}")
-    everything = small + large
     print(
-        f"\nlongest single search call: {max(everything):.2f} ms (limit: 10 ms on the event loop)"
+        f"\nlongest single search call: {max(small):.2f} ms on the two texts "
+        f"(limit: 10 ms on the event loop), {max(large):.2f} ms on the 100x corpus"
     )
     return 0
 

@@ -37,6 +37,9 @@ MAX_QUERY_CHARS: Final = 1000
 """Longer queries are refused with a sentence rather than searched slowly."""
 
 MAX_LIMIT: Final = 100
+MAX_PHRASE_CHARS: Final = 240
+MAX_CORRECTIONS: Final = 8
+"""Unknown words corrected per query: a long paste of gibberish must not make search slow."""
 MAX_TERMS: Final = 24
 """The rarest terms of a long query carry its meaning; more only slow the index down."""
 
@@ -333,6 +336,7 @@ class SearchEngine:
                 "There are no words to search for in that query: type a few words from the texts."
             )
         stems: dict[str, None] = {}
+        corrected = 0
         whole_known: tuple[int, int] | None = None
         for token in analysed:
             span = (token.start, token.end)
@@ -343,7 +347,12 @@ class SearchEngine:
             whole_known = span if token.stem in self._known else None
             if token.stem in self._known:
                 stems[token.stem] = None
-            elif self._tuning.fuzzy and not is_english_word(token.fold):
+            elif (
+                self._tuning.fuzzy
+                and corrected < MAX_CORRECTIONS
+                and not is_english_word(token.fold)
+            ):
+                corrected += 1
                 for correction in self._corrections(token.fold):
                     stems[self._vocabulary[correction][0]] = None
         folded = " ".join(words(strip_markup(query)))
@@ -386,7 +395,10 @@ class SearchEngine:
             return []
         tuning = self._tuning
         expression = _match_expression(analysed.stems)
-        cutoff = tuning.passage_share * len(self._entries)
+        # With sections ranked, common terms already count through them, so the passage query
+        # (the slowest) can do with the rare ones; without sections it needs them all.
+        share = tuning.passage_share if tuning.sections else tuning.common_share
+        cutoff = share * len(self._entries)
         rare = [s for s in analysed.stems if self._stem_df.get(s, 0) <= cutoff]
         passage_scores = dict(
             self._fetch(
@@ -422,7 +434,9 @@ class SearchEngine:
             scored.append((value, index))
         scored.sort(reverse=True)
 
-        if tuning.phrase and analysed.word_count >= 3:
+        # A quotation is a sentence or two; comparing a longer query character by character with
+        # every candidate would cost more than the rest of the search together.
+        if tuning.phrase and analysed.word_count >= 3 and len(analysed.folded) <= MAX_PHRASE_CHARS:
             head = scored[: max(limit, 10)]
             lifted = []
             for value, index in head:
@@ -461,7 +475,7 @@ class SearchEngine:
             return []
         suggestions: dict[str, float] = {}
         choices = list(self._vocabulary)
-        for word in dict.fromkeys(words(strip_markup(query))):
+        for word in list(dict.fromkeys(words(strip_markup(query))))[:MAX_CORRECTIONS]:
             if len(word) < 3:
                 continue
             for candidate, similarity, _ in process.extract(
