@@ -4,8 +4,9 @@ Why this shape (the figures are in ``bench/search.py``): no single method finds 
 
 * SQLite FTS5 with BM25 over Snowball stems finds exact phrases and the gist in the text's words,
   and does it in C, so it stays fast on a corpus a hundred times larger.
-* Misspelt words are not in the index at all; each is replaced by its nearest indexed words by
-  optimal-string-alignment distance (rapidfuzz), searched only among words of similar length.
+* Misspelt words are not in the index at all; each word that is neither indexed nor English is
+  replaced by the indexed words nearest to it in optimal-string-alignment distance (rapidfuzz),
+  found through an index of one-letter deletions rather than a scan of the vocabulary.
 * Paraphrases share few words with the passage they mean, so sections are also ranked as a whole,
   with their heading and a curated topic index (``seeds/index/*.toml``) that describes each
   section's ideas in plain words; a passage's score adds its section's score.
@@ -84,11 +85,12 @@ class Tuning:
     """How much of its section's score a second passage from the same section still gets."""
     context_weight: float = 1.0
     """Weight of the match with a section's heading and topics alone, added to its passages."""
-    passage_share: float = 0.05
-    """The same for the passage query, the slowest: its common terms count through sections."""
     common_share: float = 0.25
     """Terms in more than this share of the passages are left out of the index query: BM25
     gives them little weight, and their long posting lists are what makes a query slow."""
+    passage_share: float = 0.05
+    """The same for the passage query, the slowest, when sections are ranked: common terms
+    still count through the sections' scores."""
 
 
 @dataclass(slots=True)
