@@ -1,5 +1,5 @@
 """Manifesto Bot's core: plain Python that knows nothing of Discord.
 
-Everything a reading group relies on (the texts, search, rules, storage) lives here so that it can be
+Everything a reading group relies on (texts, search, rules, storage) lives here so that it can be
 tested without a Discord connection; the Discord layer in ``cogs`` only translates.
 """
