@@ -55,6 +55,13 @@ class InteractionResult:
     def __init__(self, emu: Emulator, interaction: Interaction) -> None:
         self._emu = emu
         self.interaction = interaction
+        # Edits counted by wait_for_edit start after the answer; for a deferred update (6) the
+        # edit *is* the answer, so they count from the click.
+        message = interaction.original or interaction.message
+        if interaction.response_type == 6:
+            self._edits_seen = interaction.history_at_dispatch
+        else:
+            self._edits_seen = len(message.history) if message is not None else 0
 
     def __repr__(self) -> str:
         return (
@@ -147,14 +154,19 @@ class InteractionResult:
         return self.interaction.rejected[0]
 
     async def wait_for_edit(self, timeout: float = 10.0) -> Message:
-        """Wait for the next edit of the response message (e.g. after a deferred update)."""
+        """Wait until the response message is edited after the answer (or deleted).
+
+        After a deferred update (type 6) the edit that follows the click counts, even if it
+        landed before this call.
+        """
         message = self.message
-        seen = len(message.history)
+        seen = self._edits_seen
         await self._emu.wait_for(
             lambda: len(message.history) > seen or message.deleted,
             timeout=timeout,
             what=f"an edit of message {message.id}",
         )
+        self._edits_seen = len(message.history)
         return message
 
 
@@ -210,6 +222,7 @@ def _dispatch(
     if message is not None:
         payload["message"] = message.payload()
     interaction = Interaction(
+        history_at_dispatch=len(message.history) if message is not None else 0,
         id=interaction_id,
         token=token,
         type=kind,

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from tests.emulator import permissions as perms
 from tests.emulator.errors import EmulatorError
 from tests.emulator.permissions import Permission as P
+from tests.emulator.recording import RecordedRequest
 from tests.emulator.rules import EPHEMERAL, LOADING, walk_components
 
 if TYPE_CHECKING:
@@ -569,7 +570,9 @@ class Interaction:
     followups: list[Message] = field(default_factory=list)
     modal: JSON = None
     choices: list[JSON] | None = None
-    rejected: list[Any] = field(default_factory=list)
+    rejected: list[RecordedRequest] = field(default_factory=list)
+    history_at_dispatch: int = 0
+    """How many earlier versions the component's message had when the person used it."""
     """Recorded requests answering this interaction that Discord refused (with their errors)."""
 
     @property

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import unquote
 
-from tests.emulator.errors import DiscordError, error, form_error
+from tests.emulator.errors import error, form_error
 from tests.emulator.models import (
     TEXT_TYPES,
     VOICE_TYPES,
@@ -1039,4 +1039,4 @@ def register_routes(emu: Emulator) -> None:
     add("GET", events + "/{guild_scheduled_event_id}/users", api.event_users)
 
 
-__all__ = ["DiscordError", "RestApi", "register_routes"]
+__all__ = ["RestApi", "register_routes"]

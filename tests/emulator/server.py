@@ -287,10 +287,17 @@ class Emulator:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(change.wait(), min(remaining, 0.05))
 
-    async def wait_for_ready(self, timeout: float = 30.0) -> Session:
-        """Wait until the bot identified and was sent READY and its servers."""
+    async def wait_for_ready(self, timeout: float = 30.0, *, after: int = 0) -> Session:
+        """Wait until the bot identified and was sent READY and its servers.
+
+        ``after``: the number of IDENTIFYs already seen (``discord.gateway.identifies`` before a
+        restart), so a restarted bot is waited for rather than the connection it replaced.
+        """
         await self.wait_for(
-            lambda: any(c.outcome == "identified" for c in self.gateway.live),
+            lambda: (
+                self.gateway.identifies > after
+                and any(c.outcome == "identified" for c in self.gateway.live)
+            ),
             timeout=timeout,
             what="the bot to connect to the gateway and IDENTIFY",
         )

@@ -91,6 +91,22 @@ async def test_a_deferral_is_completed_by_the_first_followup(harness: Harness) -
     assert [r.method for r in reply.requests] == ["POST", "POST", "POST"]
 
 
+async def test_followups_are_edited_and_originals_deleted(harness: Harness) -> None:
+    async def handler(interaction: discord.Interaction) -> None:
+        await interaction.response.send_message("original")
+        extra = await interaction.followup.send("draft", wait=True)
+        await extra.edit(content="revised")
+        await interaction.delete_original_response()
+
+    harness.bot.handler = handler
+    reply = await harness.alice.run("/do")
+    await harness.discord.wait_for(lambda: reply.message.deleted, timeout=5)
+    [extra] = reply.followups
+    assert extra.content == "revised" and extra.history[0]["content"] == "draft"
+    assert [m.content for m in harness.guild.default_channel.visible_messages()] == ["revised"]
+    assert [r.route.split(" ")[0] for r in reply.requests] == ["POST", "POST", "PATCH", "DELETE"]
+
+
 async def test_a_deferral_can_be_completed_by_editing_the_original(harness: Harness) -> None:
     async def handler(interaction: discord.Interaction) -> None:
         await interaction.response.defer()
@@ -248,6 +264,13 @@ class Pager(discord.ui.View):
         self.previous.disabled = False
         await interaction.response.edit_message(content=f"page {self.page}", view=self)
 
+    @discord.ui.button(label="Refresh")
+    async def refresh(
+        self, interaction: discord.Interaction, button: discord.ui.Button[Pager]
+    ) -> None:
+        await interaction.response.defer()
+        await interaction.edit_original_response(content=f"page {self.page} (refreshed)")
+
     @discord.ui.button(label="Note")
     async def note(
         self, interaction: discord.Interaction, button: discord.ui.Button[Pager]
@@ -268,7 +291,7 @@ async def test_buttons_update_the_message_they_are_on(harness: Harness) -> None:
 
     harness.bot.handler = handler
     reply = await harness.alice.run("/do")
-    assert reply.message.button_labels == ["Previous", "Next", "Note"]
+    assert reply.message.button_labels == ["Previous", "Next", "Refresh", "Note"]
     with pytest.raises(ClientRefused, match="disabled"):
         await harness.alice.click(reply, "Previous")
     turned = await harness.alice.click(reply, "Next")
@@ -278,6 +301,10 @@ async def test_buttons_update_the_message_they_are_on(harness: Harness) -> None:
     assert reply.message.find_component("Previous")["disabled"] is False
     back = await harness.mod.click(reply, "Previous")
     assert back.content == "page 1" and len(reply.message.history) == 2
+    refreshed = await harness.alice.click(reply, "Refresh")
+    assert refreshed.response_type == 6
+    edited = await refreshed.wait_for_edit()
+    assert edited is reply.message and reply.content == "page 1 (refreshed)"
 
 
 async def test_a_modal_opened_by_a_button_is_filled_in_and_submitted(harness: Harness) -> None:

@@ -42,6 +42,8 @@ async def test_resync_keeps_command_ids(harness: Harness) -> None:
     await harness.bot.tree.sync()
     after = {c.name: c.id for c in harness.discord.commands[None]}
     assert after == before
+    fetched = await harness.bot.tree.fetch_commands()
+    assert {c.name: c.id for c in fetched} == before
 
 
 async def test_heartbeats_are_acknowledged(harness: Harness) -> None:
@@ -111,3 +113,21 @@ async def test_acting_before_the_bot_connects_is_an_error(emulator: Emulator) ->
     alice = guild.add_member("alice")
     with pytest.raises(EmulatorError):
         await alice.run("/do")
+
+
+async def test_a_restarted_bot_identifies_again_and_keeps_its_commands(
+    emulator: Emulator,
+) -> None:
+    guild = emulator.create_guild("Restarts")
+    alice = guild.add_member("alice")
+    async with running(TinyBot(), emulator):
+        first = await alice.run("/do")
+    assert emulator.gateway.connections[0].close_code == 1000
+    seen = emulator.gateway.identifies
+    async with running(TinyBot(), emulator):
+        await emulator.wait_for_ready(after=seen)
+        second = await alice.run("/do")
+    assert (first.content, second.content) == ("ok", "ok")
+    assert emulator.gateway.identifies == 2
+    assert second.interaction.id in {i.id for i in emulator.interactions.values()}
+    assert len(emulator.commands[None]) == 4

@@ -1,0 +1,1 @@
+"""Discord's OpenAPI subset and the script that cuts it (run ``extract.py`` directly)."""
