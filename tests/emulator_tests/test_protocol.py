@@ -122,7 +122,7 @@ async def test_a_restarted_bot_identifies_again_and_keeps_its_commands(
     alice = guild.add_member("alice")
     async with running(TinyBot(), emulator):
         first = await alice.run("/do")
-    assert emulator.gateway.connections[0].close_code == 1000
+    assert emulator.gateway.connections[0].closed
     seen = emulator.gateway.identifies
     async with running(TinyBot(), emulator):
         await emulator.wait_for_ready(after=seen)
