@@ -64,8 +64,9 @@ UNIT_CHOICES = [
     app_commands.Choice(name="N paragraphs per post", value="paragraphs"),
 ]
 ARCHIVE_CHOICES = [
-    app_commands.Choice(name={60: "1 hour", 1440: "1 day", 4320: "3 days", 10080: "1 week"}[m],
-                        value=m)
+    app_commands.Choice(
+        name={60: "1 hour", 1440: "1 day", 4320: "3 days", 10080: "1 week"}[m], value=m
+    )
     for m in ARCHIVE_MINUTES
 ]
 NEEDED = ("view_channel", "send_messages", "embed_links")
@@ -105,8 +106,9 @@ async def section_autocomplete(
         if slug and slug not in (document.slug, document.title):
             continue
         for section in document.walk():
-            if section.paragraphs and (not text or text in section.slug
-                                       or text in section.title.lower()):
+            if section.paragraphs and (
+                not text or text in section.slug or text in section.title.lower()
+            ):
                 found.append(choice(section.title, section.slug))
     return found[:25]
 
@@ -135,8 +137,11 @@ class TextModal(discord.ui.Modal):
     ) -> None:
         super().__init__(title=title, timeout=900)
         self.text: discord.ui.TextInput[TextModal] = discord.ui.TextInput(
-            label=label, style=discord.TextStyle.paragraph, default=default or None,
-            placeholder=placeholder or None, max_length=4000,
+            label=label,
+            style=discord.TextStyle.paragraph,
+            default=default or None,
+            placeholder=placeholder or None,
+            max_length=4000,
         )
         self.add_item(self.text)
         self._finish = finish
@@ -151,12 +156,17 @@ class TextModal(discord.ui.Modal):
 
 
 @moderator_only()
-class PromptCog(commands.GroupCog, group_name="prompt",
-                group_description="Scheduled discussion prompts and reading plans"):
+class PromptCog(
+    commands.GroupCog,
+    group_name="prompt",
+    group_description="Scheduled discussion prompts and reading plans",
+):
     def __init__(self, bot: ManifestoBot) -> None:
         self.bot = bot
         self.scheduler = Scheduler(
-            bot.db, DiscordPoster(bot), lambda slug: bot.library.document(slug),
+            bot.db,
+            DiscordPoster(bot),
+            lambda slug: bot.library.document(slug),
             escape=escape_markdown,
         )
         super().__init__()
@@ -170,7 +180,9 @@ class PromptCog(commands.GroupCog, group_name="prompt",
     # --- Helpers --------------------------------------------------------------------------------
 
     def _check_channel(
-        self, interaction: discord.Interaction, channel: app_commands.AppCommandChannel,
+        self,
+        interaction: discord.Interaction,
+        channel: discord.TextChannel,
         threads: bool,
     ) -> int:
         guild = interaction.guild
@@ -198,21 +210,28 @@ class PromptCog(commands.GroupCog, group_name="prompt",
             return given
         return str(await get_setting(self.bot.db, guild_id, "timezone"))
 
-    def _render(self, content: Content, state: dict[str, Any],
-                options: PostOptions) -> PostPayload | None:
+    def _render(
+        self, content: Content, state: dict[str, Any], options: PostOptions
+    ) -> PostPayload | None:
         try:
-            return render(content, state, options, self.bot.library.document,
-                          escape_markdown).payload
+            return render(
+                content, state, options, self.bot.library.document, escape_markdown
+            ).payload
         except PlanFinished:
             return None
 
     def _preview(self, title: str, schedule: store.Schedule) -> str:
         runs = schedule.recurrence.upcoming(_now(), present.PREVIEW_RUNS)
         return present.preview(
-            title=title, channel_id=schedule.channel_id, content=schedule.content,
-            recurrence=schedule.recurrence, options=schedule.options,
-            payload=self._render(schedule.content, schedule.state, schedule.options), runs=runs,
-            status=schedule.status, paused_reason=schedule.paused_reason,
+            title=title,
+            channel_id=schedule.channel_id,
+            content=schedule.content,
+            recurrence=schedule.recurrence,
+            options=schedule.options,
+            payload=self._render(schedule.content, schedule.state, schedule.options),
+            runs=runs,
+            status=schedule.status,
+            paused_reason=schedule.paused_reason,
         )
 
     async def list_message(
@@ -222,14 +241,16 @@ class PromptCog(commands.GroupCog, group_name="prompt",
         total = await store.count_schedules(self.bot.db, interaction.guild_id)
         pages = max(1, -(-total // present.PAGE_SIZE))
         page = min(max(page, 0), pages - 1)
-        schedules = await store.list_schedules(self.bot.db, interaction.guild_id,
-                                               offset=page * present.PAGE_SIZE,
-                                               limit=present.PAGE_SIZE)
+        schedules = await store.list_schedules(
+            self.bot.db,
+            interaction.guild_id,
+            offset=page * present.PAGE_SIZE,
+            limit=present.PAGE_SIZE,
+        )
         last = await store.last_runs(self.bot.db, [s.id for s in schedules])
         view = discord.ui.View(timeout=None)
         view.add_item(ListPageButton(max(page - 1, 0), "prev", disabled=page == 0))
-        view.add_item(ListPageButton(min(page + 1, pages - 1), "next",
-                                     disabled=page >= pages - 1))
+        view.add_item(ListPageButton(min(page + 1, pages - 1), "next", disabled=page >= pages - 1))
         return present.list_page(schedules, last, page, pages), view
 
     # --- Commands -------------------------------------------------------------------------------
@@ -255,7 +276,7 @@ class PromptCog(commands.GroupCog, group_name="prompt",
     async def add(
         self,
         interaction: discord.Interaction,
-        channel: app_commands.AppCommandChannel,
+        channel: discord.TextChannel,
         content: str,
         repeat: str,
         time: str | None = None,
@@ -281,8 +302,17 @@ class PromptCog(commands.GroupCog, group_name="prompt",
         channel_id = self._check_channel(interaction, channel, thread is not None)
         zone = await self._timezone(guild_id, timezone)
         rule = build_recurrence(
-            repeat, zone, now=_now(), at=time, weekdays=days, every=every, day=day, nth=nth,
-            weekday_name=weekday, date_time=date, cron=cron,
+            repeat,
+            zone,
+            now=_now(),
+            at=time,
+            weekdays=days,
+            every=every,
+            day=day,
+            nth=nth,
+            weekday_name=weekday,
+            date_time=date,
+            cron=cron,
         )
         options = PostOptions(
             thread_name=thread.strip() if thread and thread.strip() else None,
@@ -307,21 +337,29 @@ class PromptCog(commands.GroupCog, group_name="prompt",
 
         if content in ("question", "questions") and not (question and question.strip()):
             label = "Question" if content == "question" else "Questions, one per line"
-            await interaction.response.send_modal(TextModal(
-                "Prompt question" if content == "question" else "Rotating questions",
-                label, finish,
-            ))
+            await interaction.response.send_modal(
+                TextModal(
+                    "Prompt question" if content == "question" else "Rotating questions",
+                    label,
+                    finish,
+                )
+            )
             return
         await finish(interaction, question)
 
     def _content(
-        self, kind: str, text: str | None, document: Any, start: str | None, unit: str,
+        self,
+        kind: str,
+        text: str | None,
+        document: Any,
+        start: str | None,
+        unit: str,
         paragraphs: int,
     ) -> Content:
         if kind == "question":
             return question_content(text or "")
         if kind == "questions":
-            raw = (text or "")
+            raw = text or ""
             if "\n" not in raw:
                 raw = raw.replace("|", "\n")
             return questions_content(raw)
@@ -368,7 +406,7 @@ class PromptCog(commands.GroupCog, group_name="prompt",
         self,
         interaction: discord.Interaction,
         prompt: int,
-        channel: app_commands.AppCommandChannel | None = None,
+        channel: discord.TextChannel | None = None,
         repeat: str | None = None,
         time: str | None = None,
         days: str | None = None,
@@ -390,30 +428,43 @@ class PromptCog(commands.GroupCog, group_name="prompt",
         guild_id = interaction.guild_id
         current = await store.get_schedule(self.bot.db, guild_id, prompt)
         old = current.options
-        thread_name = old.thread_name if thread is None else (
-            None if thread.strip().lower() in ("", "none", "off") else thread.strip())
+        thread_name = (
+            old.thread_name
+            if thread is None
+            else (None if thread.strip().lower() in ("", "none", "off") else thread.strip())
+        )
         options = PostOptions(
             thread_name=thread_name,
             thread_archive_minutes=(archive or old.thread_archive_minutes or 1440)
-            if thread_name else None,
+            if thread_name
+            else None,
             ping_role_id=None if no_ping else (ping.id if ping else old.ping_role_id),
         )
         channel_id = None
         if channel is not None or (thread_name and not old.thread_name):
             target = channel or (
-                interaction.guild and interaction.guild.get_channel(current.channel_id))
+                interaction.guild and interaction.guild.get_channel(current.channel_id)
+            )
             if target is None:
                 raise ScheduleError("I cannot see that prompt's channel any more: pick another.")
-            channel_id = self._check_channel(
-                interaction, target, thread_name is not None)  # type: ignore[arg-type]
+            channel_id = self._check_channel(interaction, target, thread_name is not None)  # type: ignore[arg-type]
         rule: Recurrence | None = None
         if repeat is not None or timezone is not None:
             zone = timezone or current.recurrence.timezone
             if repeat is None:
                 raise ScheduleError("To change the time zone, give `repeat` and its timing too.")
             rule = build_recurrence(
-                repeat, zone, now=_now(), at=time, weekdays=days, every=every, day=day,
-                nth=nth, weekday_name=weekday, date_time=date, cron=cron,
+                repeat,
+                zone,
+                now=_now(),
+                at=time,
+                weekdays=days,
+                every=every,
+                day=day,
+                nth=nth,
+                weekday_name=weekday,
+                date_time=date,
+                cron=cron,
             )
         elif any(v is not None for v in (time, days, every, day, nth, weekday, date, cron)):
             raise ScheduleError("To change when it posts, choose `repeat` with the new timing.")
@@ -424,14 +475,23 @@ class PromptCog(commands.GroupCog, group_name="prompt",
                 kind = current.content
                 if kind.kind == "reading":
                     content = reading_content(
-                        self.bot.library.document(kind.document or ""), kind.start or "",
-                        kind.unit, kind.count, text,
+                        self.bot.library.document(kind.document or ""),
+                        kind.start or "",
+                        kind.unit,
+                        kind.count,
+                        text,
                     )
                 else:
                     content = self._content(kind.kind, text, None, None, "section", 1)
             updated = await store.update_schedule(
-                self.bot.db, guild_id, prompt, _now(), channel_id=channel_id, content=content,
-                recurrence=rule, options=options,
+                self.bot.db,
+                guild_id,
+                prompt,
+                _now(),
+                channel_id=channel_id,
+                content=content,
+                recurrence=rule,
+                options=options,
             )
             self.scheduler.wake()
             await target.response.send_message(
@@ -439,10 +499,14 @@ class PromptCog(commands.GroupCog, group_name="prompt",
             )
 
         if edit_questions and current.content.kind == "questions":
-            await interaction.response.send_modal(TextModal(
-                "Rotating questions", "Questions, one per line", finish,
-                default="\n".join(current.content.questions)[:4000],
-            ))
+            await interaction.response.send_modal(
+                TextModal(
+                    "Rotating questions",
+                    "Questions, one per line",
+                    finish,
+                    default="\n".join(current.content.questions)[:4000],
+                )
+            )
             return
         await finish(interaction, question)
 
@@ -451,8 +515,13 @@ class PromptCog(commands.GroupCog, group_name="prompt",
     @moderator_only()
     async def pause(self, interaction: discord.Interaction, prompt: int) -> None:
         assert interaction.guild_id is not None
-        await store.pause_schedule(self.bot.db, interaction.guild_id, prompt,
-                                   f"paused by {interaction.user.display_name}", _now())
+        await store.pause_schedule(
+            self.bot.db,
+            interaction.guild_id,
+            prompt,
+            f"paused by {interaction.user.display_name}",
+            _now(),
+        )
         self.scheduler.wake()
         await interaction.response.send_message(
             f"Prompt #{prompt} is paused. `/prompt resume {prompt}` starts it again.",
@@ -477,11 +546,13 @@ class PromptCog(commands.GroupCog, group_name="prompt",
     @moderator_only()
     async def skip_next(self, interaction: discord.Interaction, prompt: int) -> None:
         assert interaction.guild_id is not None
-        skipped, schedule = await store.skip_next(self.bot.db, interaction.guild_id, prompt,
-                                                  _now())
+        skipped, schedule = await store.skip_next(self.bot.db, interaction.guild_id, prompt, _now())
         self.scheduler.wake()
-        after = (f"the next is {present.stamp(schedule.next_run_at)}"
-                 if schedule.next_run_at else "there are no more runs")
+        after = (
+            f"the next is {present.stamp(schedule.next_run_at)}"
+            if schedule.next_run_at
+            else "there are no more runs"
+        )
         await interaction.response.send_message(
             f"Skipped prompt #{prompt}'s run of {present.stamp(skipped)}; {after}.",
             ephemeral=True,
@@ -499,7 +570,8 @@ class PromptCog(commands.GroupCog, group_name="prompt",
             raise ScheduleError(f"Prompt #{prompt}'s reading plan is finished.") from None
         await interaction.response.send_message(
             f"Posting prompt #{prompt} in <#{schedule.channel_id}> now; its timetable is "
-            "unchanged.", ephemeral=True,
+            "unchanged.",
+            ephemeral=True,
         )
 
     @app_commands.command(name="remove", description="Delete a prompt (asks to confirm)")
@@ -513,7 +585,8 @@ class PromptCog(commands.GroupCog, group_name="prompt",
         await interaction.response.send_message(
             f"Remove prompt #{schedule.id} ({schedule.recurrence.describe()} in "
             f"<#{schedule.channel_id}>)? This cannot be undone.",
-            view=view, ephemeral=True,
+            view=view,
+            ephemeral=True,
         )
 
 

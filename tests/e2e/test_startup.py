@@ -1,0 +1,36 @@
+"""Start-up, command sync and shutdown of the real bot process."""
+
+from __future__ import annotations
+
+from tests.e2e.conftest import CORE_COMMANDS, World
+
+
+async def test_commands_synced_once_and_not_again_after_restart(world: World) -> None:
+    syncs = world.discord.calls("PUT /applications/{application_id}/commands")
+    assert len(syncs) == 1
+    names = {command.name for command in world.discord.commands[None]}
+    assert set(CORE_COMMANDS) <= names
+    await world.restart_bot()
+    assert len(world.discord.calls("PUT /applications/{application_id}/commands")) == 1
+    assert "command tree unchanged" in world.bot.log_text()
+
+
+async def test_token_never_logged(world: World) -> None:
+    assert world.discord.token not in world.bot.log_text()
+
+
+async def test_every_message_disables_mentions(world: World) -> None:
+    await world.alice.run("/quote")
+    await world.alice.run("/search", query="@everyone machines")
+    bodies = [
+        call.json
+        for call in world.discord.calls()
+        if call.method in ("POST", "PATCH")
+        and isinstance(call.json, dict)
+        and ("content" in call.json or "embeds" in call.json or "data" in call.json)
+    ]
+    assert bodies
+    for body in bodies:
+        data = body.get("data", body) if isinstance(body.get("data"), dict) else body
+        if "content" in data or "embeds" in data:
+            assert data.get("allowed_mentions") == {"parse": []}, body
