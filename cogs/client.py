@@ -163,7 +163,7 @@ async def _serve(settings: Settings) -> int:
 
 def run(settings: Settings) -> int:
     """Start the bot and block until it stops; returns the process exit code."""
-    # The bot never joins voice (presence comes from gateway events), so voice libraries are not needed.
+    # The bot never joins voice (presence comes from gateway events): no voice libraries needed.
     discord.VoiceClient.warn_nacl = False
     discord.VoiceClient.warn_dave = False
     if settings.api_base:

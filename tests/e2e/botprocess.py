@@ -62,10 +62,10 @@ class BotProcess:
     def log_text(self) -> str:
         return "\n".join(self.output)
 
-    async def wait_for_log(self, text: str, timeout: float = 15.0, after: int = 0) -> str:
+    async def wait_for_log(self, text: str, within: float = 15.0, after: int = 0) -> str:
         """Wait for a log line containing ``text`` (among lines from index ``after`` on)."""
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
+        deadline = loop.time() + within
         while loop.time() < deadline:
             for line in self.output[after:]:
                 if text in line:
@@ -75,14 +75,14 @@ class BotProcess:
             await asyncio.sleep(0.02)
         raise AssertionError(f"bot never logged {text!r}; output:\n{self.log_text()[-4000:]}")
 
-    async def stop(self, timeout: float = 10.0) -> int:
+    async def stop(self, grace: float = 10.0) -> int:
         """SIGTERM, as a supervisor would; returns the exit code."""
         if self.proc is None:
             return 0
         if self.proc.returncode is None:
             self.proc.send_signal(signal.SIGTERM)
         try:
-            code = await asyncio.wait_for(self.proc.wait(), timeout)
+            code = await asyncio.wait_for(self.proc.wait(), grace)
         except TimeoutError:
             self.proc.kill()
             code = await self.proc.wait()
