@@ -768,15 +768,23 @@ class Guild:
 
     def add_member(
         self,
-        name: str,
+        name: str | User,
         *,
         roles: Sequence[Role] = (),
         permissions: int | None = None,
         nick: str | None = None,
         bot: bool = False,
     ) -> Member:
-        """A person joins. ``permissions`` gives them a role of their own with exactly those."""
-        user = self._emu.create_user(name, bot=bot)
+        """A person joins. ``permissions`` gives them a role of their own with exactly those.
+
+        A name already known (from another server) is the same person joining here too.
+        """
+        user = name if isinstance(name, User) else self._emu.find_user(name)
+        if user is None:
+            user = self._emu.create_user(str(name), bot=bot)
+        if user.id in self.members:
+            raise EmulatorError(f"{user.username} is already in {self.name}")
+        name = user.username
         role_ids = [r.id for r in roles]
         if permissions is not None:
             own = self.add_role(f"{name} permissions", permissions)

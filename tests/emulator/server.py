@@ -409,11 +409,14 @@ class Emulator:
         self.users[user.id] = user
         return user
 
+    def find_user(self, name: str) -> User | None:
+        return next((u for u in self.users.values() if u.username == name), None)
+
     def user(self, name: str) -> User:
-        for user in self.users.values():
-            if user.username == name:
-                return user
-        raise EmulatorError(f"no user called {name!r}")
+        user = self.find_user(name)
+        if user is None:
+            raise EmulatorError(f"no user called {name!r}")
+        return user
 
     def create_guild(
         self,

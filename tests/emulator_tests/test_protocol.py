@@ -131,3 +131,14 @@ async def test_a_restarted_bot_identifies_again_and_keeps_its_commands(
     assert emulator.gateway.identifies == 2
     assert second.interaction.id in {i.id for i in emulator.interactions.values()}
     assert len(emulator.commands[None]) == 4
+
+
+async def test_a_server_created_later_reaches_the_bot_with_its_people(harness: Harness) -> None:
+    second = harness.discord.create_guild("Second Group")
+    alice_there = second.add_member(harness.alice.user)
+    assert alice_there.user is harness.alice.user
+    await harness.discord.wait_for(lambda: harness.bot.get_guild(second.id) is not None, timeout=5)
+    reply = await alice_there.run("/do")
+    assert reply.message.channel_id == second.default_channel.id
+    with pytest.raises(EmulatorError):
+        second.add_member("alice")
