@@ -14,7 +14,7 @@ which delegates to the :class:`~tests.emulator.server.Emulator` that owns them.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import IntEnum
@@ -1226,7 +1226,3 @@ def parse_mentions(
         and may_mention_everyone
     )
     return pinged, roles, everyone
-
-
-def iter_text_channels(channels: Mapping[int, Channel]) -> Iterator[Channel]:
-    return (c for c in channels.values() if c.type in TEXT_TYPES)

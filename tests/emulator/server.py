@@ -20,7 +20,7 @@ import json
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
@@ -436,7 +436,7 @@ class Emulator:
         """
         owner = owner or self.owner
         guild = Guild(self, self.snowflakes.next(), name, owner)
-        self._install_guild(guild)
+        self.guilds[guild.id] = guild
         guild.roles[guild.id] = Role(guild.id, guild.id, "@everyone", int(everyone_permissions))
         if moderator_permissions is not None:
             guild.add_role("Moderator", moderator_permissions, position=1)
@@ -465,9 +465,6 @@ class Emulator:
                 ),
             )
         return guild
-
-    def _install_guild(self, guild: Guild) -> None:
-        self.guilds[guild.id] = guild
 
     def dispatch_guild_event(self, guild: Guild, event: str, data: JSON) -> None:
         """Send a server's event to the bot, once the server is complete and the bot is in it."""
@@ -1015,8 +1012,3 @@ class Emulator:
             return web.Response(status=204, headers=headers)
         headers["Content-Type"] = "application/json"
         return web.Response(status=status, body=json.dumps(payload).encode(), headers=headers)
-
-
-def describe_requests(records: Iterable[RecordedRequest]) -> str:
-    lines = [r.describe() for r in records]
-    return "\n".join(lines) if lines else "(no requests)"

@@ -228,3 +228,17 @@ def test_command_definitions_follow_discords_naming_and_order_rules() -> None:
     assert errors([{**good, "options": options}]) == [
         "0.options.1.required: Required options must be placed before non-required options"
     ]
+
+
+def test_snowflakes_follow_the_emulated_clock() -> None:
+    from tests.emulator.clock import Clock, Snowflakes, snowflake_time
+
+    clock = Clock()
+    ids = Snowflakes(clock)
+    first = ids.next()
+    assert abs(snowflake_time(first) - clock.now()) < 1
+    clock.advance(3600)
+    later = ids.next()
+    assert later > first and snowflake_time(later) - snowflake_time(first) >= 3599
+    with pytest.raises(ValueError):
+        clock.advance(-1)
