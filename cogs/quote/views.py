@@ -10,6 +10,7 @@ import discord
 from bot.library import Library
 from bot.library.model import Passage
 from bot.render import passage_embed
+from cogs.reading.views import mark_as_read_button
 from cogs.render import to_embed
 from cogs.transformers import library_of
 from cogs.ui import SafeButton, checked_custom_id
@@ -24,6 +25,8 @@ def passage_message(
     # A disabled button still needs a custom_id unique within the message: name the current passage.
     view.add_item(NavigateButton("prev", (previous or passage).ref, disabled=previous is None))
     view.add_item(NavigateButton("next", (following or passage).ref, disabled=following is None))
+    if not passage.is_note:
+        view.add_item(mark_as_read_button(passage.ref))
     return to_embed(passage_embed(library, passage, heading=heading)), view
 
 

@@ -1,0 +1,149 @@
+"""/quote and /search as a member uses them, through the emulator and the real bot process."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from tests.e2e.conftest import World
+from tests.emulator import ClientRefused
+
+FOOTER_REF = "anti-ai:immediate-demands:1"
+
+
+def footer(result_embed: dict[str, object]) -> str:
+    footer = result_embed.get("footer")
+    assert isinstance(footer, dict)
+    return str(footer["text"])
+
+
+async def test_quote_by_reference_with_notes_and_paging(world: World) -> None:
+    reply = await world.alice.run("/quote", reference="anti-ai immediate 1")
+    assert not reply.ephemeral
+    assert footer(reply.embed) == FOOTER_REF
+    assert "Manifesto of the Anti-AI Movement" in reply.embed["author"]["name"]
+    assert reply.message.button_labels == ["Previous", "Next", "Mark as read"]
+
+    # The asker turns the page in place.
+    turned = await world.alice.click(reply, "Next")
+    assert turned.response_type == 7
+    assert footer(turned.message.embed) == "anti-ai:immediate-demands:2"
+
+    # Someone else pressing gets the neighbour privately; the shared message stays put.
+    private = await world.bob.click(reply.message, "Previous")
+    assert private.response_type == 4 and private.ephemeral
+    assert footer(private.embed) == "anti-ai:immediate-demands:1"
+    assert footer(reply.message.embed) == "anti-ai:immediate-demands:2"
+
+
+async def test_quote_shows_the_notes_it_cites(world: World) -> None:
+    reply = await world.alice.run("/quote", reference="anti-ai introduction 1")
+    names = [field["name"] for field in reply.embed.get("fields", [])]
+    assert names == ["[2]"]
+    assert reply.embed["description"].endswith("detail.\\[2\\]")
+
+
+async def test_random_private_and_daily_quotes(world: World) -> None:
+    private = await world.alice.run("/quote", private=True)
+    assert private.ephemeral and footer(private.embed)
+
+    first = await world.alice.run("/quote", today=True)
+    second = await world.bob.run("/quote", today=True)
+    assert footer(first.embed) == footer(second.embed)
+    assert "Quote of the day" in first.embed["description"]
+
+
+async def test_reference_autocomplete(world: World) -> None:
+    choices = await world.alice.autocomplete("/quote", "reference", "imm")
+    assert 0 < len(choices) <= 25
+    assert all(len(c["name"]) <= 100 and len(c["value"]) <= 100 for c in choices)
+    assert choices[0]["value"].startswith("anti-ai:immediate-demands")
+    everything = await world.alice.autocomplete("/quote", "reference", "")
+    assert len(everything) == 25
+
+
+async def test_unknown_and_ambiguous_references_are_answered_privately(world: World) -> None:
+    unknown = await world.alice.run("/quote", reference="zzzz qqqq 99")
+    assert unknown.ephemeral and "No passage matches" in unknown.content
+    missing = await world.alice.run("/quote", reference="tc III 2")
+    assert missing.ephemeral and "technocommunist:goals-of-the-movement:1" in missing.content
+
+
+async def test_search_pages_and_share(world: World) -> None:
+    reply = await world.alice.run("/search", query="automation of labor")
+    assert reply.ephemeral
+    embed = reply.embed
+    assert len(embed["fields"]) == 5
+    assert footer(embed).startswith("Page 1/")
+    assert any("**" in field["value"] for field in embed["fields"])
+    labels = reply.message.button_labels
+    assert labels[:2] == ["Previous", "Next"] and labels[2:] == [f"Share {n}" for n in range(1, 6)]
+
+    page_two = await world.alice.click(reply, "Next")
+    assert footer(page_two.message.embed).startswith("Page 2/")
+    assert page_two.message.embed["fields"][0]["name"].startswith("6. ")
+
+    first_ref = page_two.message.embed["fields"][0]["name"].rsplit(" · ", 1)[1]
+    shared = await world.alice.click(page_two.message, "Share 6")
+    assert not shared.ephemeral
+    assert footer(shared.embed) == first_ref
+    assert world.alice.mention in shared.content
+    channel_message = shared.message
+    assert channel_message in world.guild.default_channel.visible_messages()
+
+
+async def test_search_pages_expire_after_a_restart(world: World) -> None:
+    reply = await world.alice.run("/search", query="automation")
+    await world.restart_bot()
+    late = await world.alice.click(reply, "Next")
+    assert late.ephemeral and "expired" in late.content
+
+
+async def test_search_with_no_result_suggests_terms(world: World) -> None:
+    reply = await world.alice.run("/search", query="qwxzv")
+    assert reply.ephemeral and "No passage matches" in reply.content
+
+
+HOSTILE_QUERIES = (
+    '"',
+    "*",
+    "NEAR(a b)",
+    "(",
+    "a OR b",
+    "-x",
+    "'; DROP TABLE meta; --",
+    "🙂🙂",
+    "שלום עולם",
+    "x" * 1000,
+)
+
+
+async def test_hostile_queries_get_an_answer_and_change_nothing(world: World) -> None:
+    for query in HOSTILE_QUERIES:
+        reply = await world.alice.run("/search", query=query)
+        assert reply.ephemeral, query
+        assert reply.content or reply.embeds, query
+    database = sqlite3.connect(world.database)
+    try:
+        assert database.execute("SELECT COUNT(*) FROM meta").fetchone()[0] >= 1
+    finally:
+        database.close()
+
+
+async def test_moderator_commands_are_hidden_from_members(world: World) -> None:
+    with pytest.raises(ClientRefused):
+        await world.alice.run("/settings show")
+    shown = await world.mod.run("/settings show")
+    assert shown.ephemeral and "timezone" in shown.content
+
+
+async def test_a_failing_command_is_answered_and_logged(world: World) -> None:
+    database = sqlite3.connect(world.database)
+    database.execute("DROP TABLE guild_settings")
+    database.commit()
+    database.close()
+    reply = await world.mod.run("/settings timezone", zone="Europe/Berlin")
+    assert reply.ephemeral and "went wrong" in reply.content
+    await world.bot.wait_for_log(f"interaction {reply.interaction.id}")
+    assert "Traceback" in world.bot.log_text()
