@@ -17,6 +17,7 @@ from bot.errors import BotError
 log = logging.getLogger(__name__)
 
 GENERIC_FAILURE = "Something went wrong on our side; it has been logged. Please try again."
+DISCORD_FAILURE = "Discord had a problem taking my answer just now. Please try again."
 
 
 def user_message(error: BaseException) -> str | None:
@@ -29,6 +30,8 @@ def user_message(error: BaseException) -> str | None:
             return original.message
     if isinstance(error, BotError):
         return error.message
+    if isinstance(error, discord.DiscordServerError):
+        return DISCORD_FAILURE
     if isinstance(error, app_commands.MissingPermissions | app_commands.MissingRole):
         return "This command is for moderators (Manage Server or the server's moderator role)."
     if isinstance(error, app_commands.NoPrivateMessage):

@@ -121,7 +121,9 @@ class Library:
 
     def _index_document(self, document: Document) -> None:
         slug = document.slug
-        sections = list(document.walk())
+        # A heading with nothing under it (the Anti-AI Manifesto's "References", whose notes are
+        # footnotes) names no passage, so it must never be matched, suggested or offered.
+        sections = [s for s in document.walk() if self._first_paragraph(s) is not None]
         self._section_list[slug] = sections
         self._section_list[None].extend(sections)
         for section in sections:
@@ -147,8 +149,6 @@ class Library:
             names = " ".join((document.slug, *document.aliases))
             scoped: list[_Choice] = []
             for section in self._section_list[document.slug]:
-                if self._first_paragraph(section) is None:
-                    continue
                 path = self._path(section)
                 scoped.append(
                     _choice(

@@ -104,3 +104,13 @@ def test_typed_variants_of_a_ref_find_it(library: Library, data: st.DataObject) 
     typed = separator.join([document, section_text, str(index)])
     typed = data.draw(st.sampled_from([typed, typed.upper(), typed.title()]))
     assert library.resolve(typed) is paragraph
+
+
+def test_every_reference_offered_as_a_candidate_names_a_passage(library: Library) -> None:
+    """Found by hypothesis: an empty heading was suggested, then could not be quoted."""
+    for text in ("R", "ref", "anti-ai r", "references", "x"):
+        try:
+            library.resolve(text)
+        except BadReference as error:
+            for candidate in error.candidates:
+                assert library.get(candidate).ref
