@@ -7,7 +7,7 @@ configured with ``/settings moderator-role``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import discord
@@ -47,7 +47,28 @@ def moderator_only() -> Callable[[T], T]:
     def decorator(func: T) -> T:
         func = app_commands.default_permissions(manage_guild=True)(func)
         func = app_commands.guild_only()(func)
+        if isinstance(func, type):
+            # discord.py ignores app_commands.check on a Group or GroupCog class, which would
+            # leave every subcommand open to members wherever an admin lifts the default
+            # permission; the class's interaction_check runs before each of its commands.
+            _check_every_command(func, predicate)
+            return func
         checked: Any = app_commands.check(predicate)(func)
         return checked  # type: ignore[no-any-return]
 
     return decorator
+
+
+def _check_every_command(
+    cls: type, predicate: Callable[[discord.Interaction], Awaitable[bool]]
+) -> None:
+    inherited = getattr(cls, "interaction_check", None)
+
+    async def interaction_check(self: Any, interaction: discord.Interaction, /) -> bool:
+        if not await predicate(interaction):
+            return False
+        if inherited is None:
+            return True
+        return bool(await discord.utils.maybe_coroutine(inherited, self, interaction))
+
+    cls.interaction_check = interaction_check  # type: ignore[attr-defined]
