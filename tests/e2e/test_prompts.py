@@ -1,0 +1,518 @@
+"""Scheduled prompts through the emulator and the real bot process (issue 5).
+
+The bot reads real time, so runs are made due a couple of seconds ahead by writing
+``next_run_at`` in its database and waking the scheduler with an edit (the same wake-up every
+change uses), or by changing the database while the bot is stopped. Discord's side (nonce
+windows) is moved with the emulator's clock.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import time
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tests.e2e.conftest import World
+from tests.emulator import (
+    Channel,
+    ClientRefused,
+    Emulator,
+    Guild,
+    InteractionResult,
+    Member,
+    Message,
+    Overwrite,
+    Permission,
+    RecordedRequest,
+    Role,
+)
+from tests.emulator.interactions import run_command
+
+POST_ROUTE = "POST /channels/{channel_id}/messages"
+STAMP = re.compile(r"<t:(\d+):f>")
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+
+async def prompt(member: Member, sub: str, **options: Any) -> InteractionResult:
+    """``/prompt <sub>`` as ``member``. The command has an option called ``channel``, which
+    ``Member.run`` keeps for where the command is typed, so the options go in as a mapping."""
+    return await run_command(
+        member._emu,
+        member,
+        f"/prompt {sub}",
+        options,
+        channel=None,
+        timeout=10.0,
+        wait=True,
+        locale="en-US",
+    )
+
+
+def connect(world: World) -> sqlite3.Connection:
+    conn = sqlite3.connect(world.database, timeout=10)
+    conn.row_factory = sqlite3.Row
+    return conn
+
+
+def rows(world: World, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+    conn = connect(world)
+    try:
+        return list(conn.execute(sql, params))
+    finally:
+        conn.close()
+
+
+def execute(world: World, sql: str, params: tuple[Any, ...] = ()) -> None:
+    conn = connect(world)
+    try:
+        with conn:
+            conn.execute(sql, params)
+    finally:
+        conn.close()
+
+
+def schedule_row(world: World, schedule_id: int) -> sqlite3.Row:
+    found = rows(world, "SELECT * FROM prompt_schedules WHERE id = ?", (schedule_id,))
+    assert found, f"no schedule #{schedule_id}"
+    return found[0]
+
+
+def count_schedules(world: World) -> int:
+    return int(rows(world, "SELECT COUNT(*) AS n FROM prompt_schedules")[0]["n"])
+
+
+def added_id(reply: InteractionResult) -> int:
+    found = re.search(r"Prompt #(\d+) added", reply.text)
+    assert found, reply.text
+    return int(found.group(1))
+
+
+def next_runs(text: str) -> list[int]:
+    line = next(line for line in text.splitlines() if line.startswith("Next runs:"))
+    return [int(s) for s in STAMP.findall(line)]
+
+
+def next_post_section(text: str) -> str:
+    return text.split("**Next post**", 1)[1]
+
+
+def wall_times(
+    now: datetime, zone: str, at: tuple[int, int], weekday: int | None = None, count: int = 5
+) -> list[int]:
+    """The next ``count`` local wall times at ``at`` (on ``weekday``), computed day by day here so
+    the bot's rrule arithmetic is checked against something independent."""
+    tz = ZoneInfo(zone)
+    day: date = now.astimezone(tz).date() - timedelta(days=1)
+    found: list[int] = []
+    while len(found) < count:
+        if weekday is None or day.weekday() == weekday:
+            moment = datetime(day.year, day.month, day.day, *at, tzinfo=tz)
+            if moment > now:
+                found.append(int(moment.timestamp()))
+        day += timedelta(days=1)
+    return found
+
+
+async def make_due(world: World, schedule_id: int, at: float) -> None:
+    """Set the schedule's next run to ``at`` (unix seconds) and wake the scheduler with an edit
+    that changes nothing else, as any moderator's change wakes it."""
+    execute(
+        world, "UPDATE prompt_schedules SET next_run_at = ? WHERE id = ?", (int(at), schedule_id)
+    )
+    reply = await prompt(world.mod, "edit", prompt=schedule_id)
+    assert f"Prompt #{schedule_id} updated" in reply.text, reply.text
+
+
+def bot_posts(channel: Channel) -> list[Message]:
+    return [m for m in channel.visible_messages() if m.author.bot]
+
+
+def prompt_posts(discord: Emulator, channel: Channel) -> list[RecordedRequest]:
+    return [
+        r
+        for r in discord.calls(POST_ROUTE)
+        if r.params.get("channel_id") == str(channel.id)
+        and isinstance(r.json, dict)
+        and str(r.json.get("nonce", "")).startswith("prompt-")
+    ]
+
+
+def is_prompt_post(record: RecordedRequest) -> bool:
+    return isinstance(record.json, dict) and str(record.json.get("nonce", "")).startswith("prompt-")
+
+
+def delete_channel(discord: Emulator, guild: Guild, channel: Channel) -> None:
+    """An admin deletes a channel (the emulator has no API for it yet)."""
+    discord.channels.pop(channel.id, None)
+    guild.channels.pop(channel.id, None)
+    discord.dispatch_guild_event(guild, "CHANNEL_DELETE", channel.payload())
+
+
+async def settle(seconds: float) -> None:
+    """Give the bot time in which it must *not* do something (a second post, a retry)."""
+    import asyncio
+
+    await asyncio.sleep(seconds)
+
+
+def readers_role(world: World) -> Role:
+    return world.guild.add_role("Readers", mentionable=True)
+
+
+# --- adding, previewing, posting on time, Mark as read -------------------------------------------
+
+
+async def test_add_previews_exact_post_then_posts_once_on_time_with_thread_and_ping(
+    world: World,
+) -> None:
+    discord, guild, mod, alice = world.discord, world.guild, world.mod, world.alice
+    general = guild.channel("general")
+    readers = readers_role(world)
+    now = datetime.now(UTC)
+
+    # A fixed question, daily at 18:00 in the server's zone (UTC by default).
+    fixed = await prompt(
+        mod,
+        "add",
+        channel=general,
+        content="question",
+        repeat="daily",
+        time="18:00",
+        question="What is *work* for?",
+    )
+    assert fixed.ephemeral
+    assert next_runs(fixed.text) == wall_times(now, "UTC", (18, 0))
+    assert "**Discussion question**\nWhat is \\*work\\* for?" in next_post_section(fixed.text)
+
+    # A reading plan, Sundays 18:00 Berlin, a thread per post and a role ping. The discussion
+    # question names @everyone and alice: neither may be pinged, only the role.
+    question = f"Who agrees, @everyone? Ask <@{alice.id}>."
+    plan = await prompt(
+        mod,
+        "add",
+        channel=general,
+        content="reading",
+        repeat="weekly",
+        days="sun",
+        time="18:00",
+        timezone="Europe/Berlin",
+        document="anti-ai",
+        question=question,
+        thread="On {title}",
+        archive=60,
+        ping=readers,
+    )
+    assert plan.ephemeral
+    plan_id = added_id(plan)
+    assert next_runs(plan.text) == wall_times(now, "Europe/Berlin", (18, 0), weekday=6)
+    assert f"Pings <@&{readers.id}>" in plan.text
+    row = schedule_row(world, plan_id)
+    assert (row["channel_id"], row["creator_id"], row["ping_role_id"], row["status"]) == (
+        general.id,
+        mod.id,
+        readers.id,
+        "active",
+    )
+    assert (row["thread_name"], row["thread_archive_minutes"]) == ("On {title}", 60)
+    assert count_schedules(world) == 2
+    assert bot_posts(general) == []
+
+    # Due in two seconds (real time): it posts once, on time.
+    due = int(time.time()) + 2
+    await make_due(world, plan_id, due)
+    post = await discord.wait_for_message(general, contains="Reading", timeout=10)
+    lateness = post.created_at - due
+    assert -0.05 <= lateness <= 1.5, f"posted {lateness:.3f}s after it was due"
+
+    # Exactly what the preview showed.
+    preview = next_post_section(plan.text)
+    assert post.content and post.content in preview
+    assert f"> **{post.embed['title']}**" in preview
+    assert post.embed["title"] == "Opening"
+    first_line = post.embed["description"].splitlines()[0]
+    assert f"> {first_line}" in preview
+    assert "Thread: **On Opening**" in preview
+    # The role, and only the role, is pinged.
+    sent = prompt_posts(discord, general)[0].json
+    assert sent["allowed_mentions"]["parse"] == []
+    assert [str(r) for r in sent["allowed_mentions"]["roles"]] == [str(readers.id)]
+    assert set(sent["allowed_mentions"]) <= {"parse", "roles", "replied_user"}
+    assert not sent["allowed_mentions"].get("replied_user")
+    assert post.mention_roles == [readers.id]
+    assert post.mentions == [] and not post.mention_everyone
+    # Its thread, named from the post, with the chosen auto-archive time.
+    await discord.wait_for(
+        lambda: rows(world, "SELECT status FROM prompt_runs")[0]["status"] == "posted",
+        timeout=5,
+        what="the run to be recorded",
+    )
+    thread = post.thread
+    assert thread is not None and thread.name == "On Opening"
+    assert thread.auto_archive_duration == 60
+    assert post.button_labels == ["Mark as read"]
+
+    # Recorded once; the schedule moved on to the next Sunday and the next section.
+    await settle(1.5)
+    assert len(bot_posts(general)) == 1
+    assert len(prompt_posts(discord, general)) == 1
+    runs = rows(world, "SELECT * FROM prompt_runs WHERE schedule_id = ?", (plan_id,))
+    assert len(runs) == 1
+    assert (runs[0]["status"], runs[0]["due_at"], runs[0]["message_id"], runs[0]["thread_id"]) == (
+        "posted",
+        due,
+        post.id,
+        thread.id,
+    )
+    row = schedule_row(world, plan_id)
+    assert row["next_run_at"] == wall_times(datetime.now(UTC), "Europe/Berlin", (18, 0), 6)[0]
+    assert json.loads(row["state"])["next"] not in (None, "opening")
+
+    # Mark as read records alice's reading, once a day.
+    marked = await alice.click(post, "Mark as read")
+    assert marked.ephemeral and "Marked `anti-ai:opening` as read" in marked.text
+    again = await alice.click(post, "Mark as read")
+    assert again.ephemeral and "already marked" in again.text
+    log = rows(world, "SELECT * FROM reading_log")
+    assert len(log) == 1
+    assert (
+        log[0]["guild_id"],
+        log[0]["user_id"],
+        log[0]["document"],
+        log[0]["section"],
+        log[0]["ref"],
+        log[0]["source"],
+    ) == (guild.id, alice.id, "anti-ai", "opening", "anti-ai:opening", "prompt")
+
+
+# --- list, edit, pause, resume, skip-next, run-now, remove ---------------------------------------
+
+
+async def test_list_pages_and_every_management_command(world: World) -> None:
+    discord, guild, mod = world.discord, world.guild, world.mod
+    general = guild.channel("general")
+    ids = []
+    for hour in range(9):
+        reply = await prompt(
+            mod,
+            "add",
+            channel=general,
+            content="questions",
+            repeat="daily",
+            time=f"{hour + 8:02d}:00",
+            question=f"Q{hour}a?|Q{hour}b?|Q{hour}c?",
+        )
+        ids.append(added_id(reply))
+    assert count_schedules(world) == 9
+
+    # /prompt list: eight per page, Previous and Next.
+    page = await prompt(mod, "list")
+    assert page.ephemeral and "(page 1 of 2)" in page.text
+    assert [int(i) for i in re.findall(r"`#(\d+)`", page.text)] == ids[:8]
+    prev, nxt = page.message.buttons
+    assert (prev["label"], bool(prev.get("disabled")), nxt["label"], bool(nxt.get("disabled"))) == (
+        "Previous",
+        True,
+        "Next",
+        False,
+    )
+    assert "<t:" in page.text and ":R>" in page.text
+    second = await mod.click(page, "Next")
+    assert "(page 2 of 2)" in second.message.content
+    assert [int(i) for i in re.findall(r"`#(\d+)`", second.message.content)] == ids[8:]
+    assert second.message.buttons[1].get("disabled") is True
+    first = await mod.click(second, "Previous")
+    assert "(page 1 of 2)" in first.message.content
+
+    target = ids[0]
+    # edit: a new time and zone, and a new question list.
+    edited = await prompt(
+        mod,
+        "edit",
+        prompt=target,
+        repeat="daily",
+        time="09:30",
+        timezone="America/New_York",
+        question="Why read?|Why meet?",
+    )
+    assert edited.ephemeral and f"Prompt #{target} updated" in edited.text
+    assert "A rotating list of 2 questions" in edited.text
+    assert next_runs(edited.text) == wall_times(datetime.now(UTC), "America/New_York", (9, 30))
+    row = schedule_row(world, target)
+    assert json.loads(row["rule"])["timezone"] == "America/New_York"
+    assert row["next_run_at"] == next_runs(edited.text)[0]
+    assert json.loads(row["content"])["questions"] == ["Why read?", "Why meet?"]
+
+    # pause, and pausing twice is refused with a sentence.
+    paused = await prompt(mod, "pause", prompt=target)
+    assert paused.ephemeral and f"Prompt #{target} is paused" in paused.text
+    assert schedule_row(world, target)["status"] == "paused"
+    twice = await prompt(mod, "pause", prompt=target)
+    assert twice.ephemeral and "is paused, not running" in twice.text
+    listed = await prompt(mod, "list")
+    assert "**paused**: paused by" in listed.text
+
+    # resume: active again, from the next run after now.
+    resumed = await prompt(mod, "resume", prompt=target)
+    assert resumed.ephemeral and "running again" in resumed.text
+    row = schedule_row(world, target)
+    assert row["status"] == "active" and row["paused_reason"] is None
+    assert f"<t:{row['next_run_at']}:f>" in resumed.text
+
+    # skip-next: the next run is recorded as skipped and the one after is next.
+    before = row["next_run_at"]
+    skipped = await prompt(mod, "skip-next", prompt=target)
+    assert skipped.ephemeral and f"<t:{before}:f>" in skipped.text
+    after = schedule_row(world, target)["next_run_at"]
+    assert after == wall_times(datetime.fromtimestamp(before, UTC), "America/New_York", (9, 30))[0]
+    assert f"<t:{after}:f>" in skipped.text
+    runs = rows(world, "SELECT status, due_at FROM prompt_runs WHERE schedule_id = ?", (target,))
+    assert [(r["status"], r["due_at"]) for r in runs] == [("skipped", before)]
+
+    # run-now: posts the next question now; the timetable stays; the rotation moves on.
+    now_reply = await prompt(mod, "run-now", prompt=target)
+    assert now_reply.ephemeral and "timetable is unchanged" in now_reply.text
+    post = await discord.wait_for_message(general, contains="Why read?")
+    assert post.content == "**Discussion question**\nWhy read?"
+    assert sent_mentions(discord, post) == {"parse": []}
+    await discord.wait_for(
+        lambda: (
+            rows(world, "SELECT status FROM prompt_runs WHERE manual = 1")[0]["status"] == "posted"
+        ),
+        timeout=5,
+        what="the manual run to be recorded",
+    )
+    manual = rows(world, "SELECT * FROM prompt_runs WHERE manual = 1")
+    assert len(manual) == 1 and manual[0]["message_id"] == post.id
+    assert schedule_row(world, target)["next_run_at"] == after
+    shown = await prompt(mod, "preview", prompt=target)
+    assert "Why meet?" in next_post_section(shown.text)
+
+    # remove asks first; only the confirmation removes.
+    asked = await prompt(mod, "remove", prompt=target)
+    assert asked.ephemeral and "cannot be undone" in asked.text
+    assert asked.message.button_labels == [f"Remove prompt #{target}"]
+    assert count_schedules(world) == 9
+    done = await mod.click(asked, f"Remove prompt #{target}")
+    assert f"Prompt #{target} is removed" in done.message.content
+    assert count_schedules(world) == 8
+    assert rows(world, "SELECT * FROM prompt_runs WHERE schedule_id = ?", (target,)) == []
+    gone = await prompt(mod, "preview", prompt=target)
+    assert gone.ephemeral and f"There is no prompt #{target}" in gone.text
+    await settle(0.5)
+    assert len(bot_posts(general)) == 1
+
+
+def sent_mentions(discord: Emulator, message: Message) -> Any:
+    for record in discord.calls(POST_ROUTE):
+        if isinstance(record.response, dict) and record.response.get("id") == str(message.id):
+            assert isinstance(record.json, dict)
+            return record.json.get("allowed_mentions")
+    raise AssertionError(f"no POST created message {message.id}")
+
+
+# --- who may use it ------------------------------------------------------------------------------
+
+
+async def test_members_are_refused_and_nothing_changes(world: World) -> None:
+    guild, mod, alice = world.guild, world.mod, world.alice
+    general = guild.channel("general")
+    # Discord hides /prompt from members (default permission Manage Server).
+    for sub, options in (
+        ("list", {}),
+        (
+            "add",
+            {
+                "channel": general,
+                "content": "question",
+                "repeat": "daily",
+                "time": "18:00",
+                "question": "Hi?",
+            },
+        ),
+    ):
+        with pytest.raises(ClientRefused, match="MANAGE_GUILD"):
+            await prompt(alice, sub, **options)
+    assert count_schedules(world) == 0
+
+    added = await prompt(
+        mod,
+        "add",
+        channel=general,
+        content="question",
+        repeat="daily",
+        time="18:00",
+        question="Stays?",
+    )
+    schedule_id = added_id(added)
+    asked = await prompt(mod, "remove", prompt=schedule_id)
+
+    # The moderator loses the role while the confirmation is open: the code refuses the click.
+    mod.remove_role(guild.role("Moderator"))
+    refused = await mod.click(asked, f"Remove prompt #{schedule_id}")
+    assert refused.ephemeral and "Only the moderator who asked" in refused.text
+    with pytest.raises(ClientRefused):
+        await prompt(mod, "pause", prompt=schedule_id)
+    row = schedule_row(world, schedule_id)
+    assert row["status"] == "active" and count_schedules(world) == 1
+
+
+# --- bad input -----------------------------------------------------------------------------------
+
+
+async def test_bad_input_gets_a_clear_ephemeral_answer_and_stores_nothing(world: World) -> None:
+    guild, mod = world.guild, world.mod
+    general = guild.channel("general")
+    hidden = guild.add_text_channel(
+        "secret",
+        overwrites=[
+            Overwrite(guild.everyone.id, 0, 0, int(Permission.VIEW_CHANNEL)),
+            Overwrite(guild.role("Moderator").id, 0, int(Permission.VIEW_CHANNEL), 0),
+        ],
+    )
+    mute = guild.add_text_channel(
+        "announcements",
+        overwrites=[
+            Overwrite(guild.bot_role.id, 0, 0, int(Permission.SEND_MESSAGES)),
+        ],
+    )
+    await settle(0.3)
+    base = {
+        "channel": general,
+        "content": "question",
+        "repeat": "daily",
+        "time": "18:00",
+        "question": "Fine?",
+    }
+    cases: list[tuple[dict[str, Any], str]] = [
+        ({"repeat": "cron", "cron": "61 25 * * *"}, "is not a valid cron expression"),
+        ({"timezone": "Mars/Olympus_Mons"}, "Mars/Olympus_Mons"),
+        ({"repeat": "once", "date": "2020-01-01 10:00"}, "already past"),
+        ({"time": "25:00"}, "25:00"),
+        ({"content": "questions", "question": " |  | "}, "question list is empty"),
+        ({"content": "reading", "question": None}, "needs a text"),
+        ({"channel": hidden}, "I am missing View Channel"),
+        ({"channel": mute}, "Send Messages"),
+    ]
+    for change, expected in cases:
+        options = {k: v for k, v in {**base, **change}.items() if v is not None}
+        reply = await prompt(mod, "add", **options)
+        assert reply.ephemeral, (change, reply.text)
+        assert expected in reply.text, (change, reply.text)
+        assert "went wrong" not in reply.text
+    # The list typed into the form: nothing but bullets.
+    opened = await prompt(
+        mod, "add", channel=general, content="questions", repeat="daily", time="18:00"
+    )
+    assert opened.modal is not None
+    submitted = await mod.submit_modal(opened, {"Questions, one per line": "-\n*\n  \n1."})
+    assert submitted.ephemeral and "question list is empty" in submitted.text
+    assert count_schedules(world) == 0
+    assert rows(world, "SELECT * FROM prompt_runs") == []
