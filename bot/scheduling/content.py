@@ -177,6 +177,16 @@ class PostPayload:
             data["reading"] = ReadingMark(**data["reading"])
         return cls(**data)
 
+    def is_sent_as(self, content: str, embed_title: str | None) -> bool:
+        """Whether a message with this content and first embed title is this post.
+
+        A run resumed after a crash looks for its post in the channel, because Discord keeps a
+        nonce only for minutes; the message's content and embed title are what Discord returns.
+        """
+        return content.strip() == self.content.strip() and (embed_title or None) == (
+            self.embed_title or None
+        )
+
     def with_late_note(self, due_unix: int) -> PostPayload:
         note = f"\n-# Posted late: this was due <t:{due_unix}:f> while the bot was offline."
         return PostPayload(**{**_shallow(self), "content": _clip(self.content, len(note)) + note})

@@ -11,6 +11,7 @@ Scheduler times are unix seconds (UTC) in the database and aware datetimes outsi
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -507,6 +508,21 @@ async def runs_for_schedule(db: Database, schedule_id: int) -> list[Run]:
         (schedule_id,),
     )
     return [_run(row) for row in rows]
+
+
+async def recorded_message_ids(db: Database, message_ids: Sequence[int]) -> set[int]:
+    """Which of these messages some run already recorded as its post.
+
+    A resumed run adopts a matching message from the channel only if no other run owns it (two
+    schedules posting the same question to one channel, a run-now in the same minute).
+    """
+    if not message_ids:
+        return set()
+    marks = ", ".join("?" for _ in message_ids)
+    rows = await db.fetchall(
+        f"SELECT message_id FROM prompt_runs WHERE message_id IN ({marks})", list(message_ids)
+    )
+    return {int(row["message_id"]) for row in rows}
 
 
 async def mark_posted(

@@ -3,17 +3,25 @@
 It works from channel ids alone (partial messageables), so a run due right after start-up posts
 before the gateway has filled the cache. discord.py waits out 429s as Discord's Retry-After says;
 403 and 404 become :class:`PostForbidden`, which pauses the schedule.
+
+A run resumed after a crash may already be in the channel. Discord enforces the run's nonce only
+for a few minutes, while the grace window is an hour, so before sending a resumed run the poster
+reads the messages posted since the claim and adopts the bot's own message with the run's exact
+content, unless another run recorded it. Without Read Message History it relies on the nonce.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from datetime import timedelta
+from typing import TYPE_CHECKING, Final
 
 import discord
 
 from bot.scheduling.content import PostPayload
 from bot.scheduling.scheduler import PostForbidden, PostRequest, PostResult
+from bot.storage import prompts as store
+from bot.storage.prompts import Run
 from cogs.prompts.views import MarkReadButton
 
 if TYPE_CHECKING:
@@ -22,6 +30,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 ARCHIVE_MINUTES = (60, 1440, 4320, 10080)
+CLOCK_SKEW: Final = timedelta(minutes=1)
+"""How much earlier than the claim (by Discord's clock) a resumed run's post may be dated."""
+HISTORY_LIMIT: Final = 100
+"""Messages read after the claim when looking for a resumed run's post (one request)."""
+THREAD_EXISTS: Final = 160004
 
 
 def post_parts(payload: PostPayload) -> tuple[discord.Embed | None, discord.ui.View | None]:
@@ -50,15 +63,20 @@ class DiscordPoster:
                                     roles=[discord.Object(payload.ping_role_id)])
             if payload.ping_role_id else discord.AllowedMentions.none()
         )
-        try:
-            # The nonce is enforced by Discord: a run resumed after a crash that had in fact been
-            # sent gets the first message back instead of a second one.
-            message = await channel.send(
-                payload.content, embed=embed, view=view,  # type: ignore[arg-type]
-                nonce=run.nonce, allowed_mentions=mentions,
-            )
-        except (discord.Forbidden, discord.NotFound) as exc:
-            raise PostForbidden(f"{exc.status} {exc.text or 'refused'}") from exc
+        message = await self._earlier_post(channel, run) if request.resumed else None
+        if message is not None:
+            log.info("prompt run %s was posted before the restart as message %s; not sending "
+                     "it again", run.id, message.id)
+        else:
+            try:
+                # The nonce is enforced by Discord for a few minutes: a run resumed soon after a
+                # crash that had in fact been sent gets the first message back, not a second one.
+                message = await channel.send(
+                    payload.content, embed=embed, view=view,  # type: ignore[arg-type]
+                    nonce=run.nonce, allowed_mentions=mentions,
+                )
+            except (discord.Forbidden, discord.NotFound) as exc:
+                raise PostForbidden(f"{exc.status} {exc.text or 'refused'}") from exc
         thread_id = None
         if payload.thread_name:
             try:
@@ -68,9 +86,40 @@ class DiscordPoster:
                 )
                 thread_id = thread.id
             except discord.HTTPException as exc:
-                # The post is out; a missing thread is worth a log line, not a second post.
-                log.warning("prompt run %s: could not open a thread: %s", run.id, exc)
+                if exc.code == THREAD_EXISTS:
+                    # Opened before a crash: a thread started from a message has its id.
+                    thread_id = message.id
+                else:
+                    # The post is out; a missing thread is worth a log line, not a second post.
+                    log.warning("prompt run %s: could not open a thread: %s", run.id, exc)
         return PostResult(message.id, thread_id)
+
+    async def _earlier_post(
+        self, channel: discord.PartialMessageable, run: Run
+    ) -> discord.Message | None:
+        """The bot's own message carrying this run's post, sent before a crash, if any."""
+        me = self.bot.user
+        if me is None:
+            return None
+        try:
+            candidates = [
+                message
+                async for message in channel.history(
+                    limit=HISTORY_LIMIT, after=run.claimed_at - CLOCK_SKEW, oldest_first=True
+                )
+                if message.author.id == me.id
+                and run.payload.is_sent_as(
+                    message.content, message.embeds[0].title if message.embeds else None
+                )
+            ]
+        except discord.HTTPException as exc:
+            log.info("prompt run %s: cannot read the channel (%s); relying on the nonce",
+                     run.id, exc.status)
+            return None
+        if not candidates:
+            return None
+        owned = await store.recorded_message_ids(self.bot.db, [m.id for m in candidates])
+        return next((m for m in candidates if m.id not in owned), None)
 
     async def notify_channel(self, channel_id: int, text: str) -> None:
         await self.bot.get_partial_messageable(channel_id).send(
