@@ -10,28 +10,32 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Final
 
 from bot.search.text import fold
+from bot.text import escape_markdown as escape
 
 ELLIPSIS: Final = "…"
 _FOOTNOTE_MARK: Final = re.compile(r"\[\^([^\]\s]*)\]")
 _SPACE: Final = re.compile(r"\s+")
 _WORD: Final = re.compile(r"[^\W_]+(?:['’\-][^\W_]+)*")
-_MARKDOWN: Final = re.compile(r"([\\*_~|`>#\[\]<])")
-_LINE_START: Final = re.compile(r"^(\s*)([-+]|\d+\.)(?=\s)")
-
-
-def escape(text: str) -> str:
-    """``text`` with every Markdown-significant character backslash-escaped."""
-    escaped = _MARKDOWN.sub(r"\\\1", text)
-    # List markers only mean something at the start of a line, and a snippet is one line.
-    return _LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), escaped)
 
 
 def _clean(text: str) -> str:
     """One line of plain text: footnote markers as ``[12]``, whitespace collapsed."""
     return _SPACE.sub(" ", _FOOTNOTE_MARK.sub(r"[\1]", text)).strip()
+
+
+@lru_cache(maxsize=4096)
+def _words(text: str) -> tuple[str, tuple[tuple[int, int, str], ...]]:
+    """A passage as one clean line and its words' spans and folded forms.
+
+    Cached because the same passages are shown again and again, and folding every word of five
+    passages was most of the time a results page took.
+    """
+    plain = _clean(text)
+    return plain, tuple((m.start(), m.end(), fold(m.group())) for m in _WORD.finditer(plain))
 
 
 def _render(text: str, start: int, end: int, matches: list[tuple[int, int]]) -> str:
@@ -92,14 +96,13 @@ def snippet(text: str, terms: Sequence[str], width: int = 300) -> str:
     The result is never longer than ``width`` plus the two ellipses, markup included.
     """
     width = max(width, 20)
-    plain = _clean(text)
+    plain, words = _words(text)
     wanted = {fold(term) for term in terms if term.strip()}
     matches: list[tuple[int, int]] = []
     keys: list[str] = []
-    for match in _WORD.finditer(plain):
-        key = fold(match.group())
+    for start, end, key in words:
         if key in wanted:
-            matches.append((match.start(), match.end()))
+            matches.append((start, end))
             keys.append(key)
     room = width
     while True:

@@ -45,8 +45,12 @@ def strip_markup(text: str) -> str:
     return _FOOTNOTE_MARK.sub(" ", text)
 
 
+@lru_cache(maxsize=65536)
 def fold(word: str) -> str:
-    """Case- and accent-insensitive form of one word (``Génocidaires`` → ``genocidaires``)."""
+    """Case- and accent-insensitive form of one word (``Génocidaires`` → ``genocidaires``).
+
+    Cached: snippets fold every word of each shown passage, and the texts reuse few words.
+    """
     decomposed = unicodedata.normalize("NFKD", word.translate(_APOSTROPHES))
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
 

@@ -1,0 +1,124 @@
+"""End-to-end figures: the real bot process against the local Discord emulator.
+
+Run: ``.venv/bin/python bench/e2e.py [--interactions 1000] [--in-flight 50]``.
+Prints start-up time (process start to commands synced, to the gateway session, and to discord.py's
+on_ready, which waits about 2 s for servers to stream in), interaction-to-response latency of
+/search p50/p95/max with many interactions in flight, and the bot's resident memory afterwards.
+Targets (issue 4): start-up <= 2 s, p95 <= 50 ms, RSS <= 100 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tests.e2e.conftest import CORE_COMMANDS, make_world
+from tests.emulator import Emulator
+
+# The search development set: 91 different queries of four kinds, so no answer is reused.
+QUERIES = tuple(
+    item["query"]
+    for item in json.loads((Path(__file__).parent / "search_devset.json").read_text())["queries"]
+)
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / 100  # utime + stime in clock ticks
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+async def main(total: int, in_flight: int, check_schemas: bool) -> None:
+    with tempfile.TemporaryDirectory() as workdir:
+        async with Emulator(check_schemas=check_schemas) as discord:
+            world = make_world(discord, Path(workdir))
+            started = time.perf_counter()
+            await world.bot.start()
+            await discord.wait_for_commands(*CORE_COMMANDS, timeout=60)
+            synced = time.perf_counter() - started
+            await discord.wait_for_ready(timeout=60)
+            connected = time.perf_counter() - started
+            await world.bot.wait_for_log("ready as", within=60)
+            ready = time.perf_counter() - started
+
+            members = [world.guild.add_member(f"reader{n}") for n in range(in_flight)]
+            await asyncio.sleep(0.5)  # let the member joins reach the bot
+            latencies: list[float] = []
+            failures = 0
+            queries = itertools.cycle(QUERIES)
+            semaphore = asyncio.Semaphore(in_flight)
+
+            async def one(member_index: int) -> None:
+                nonlocal failures
+                async with semaphore:
+                    member = members[member_index % len(members)]
+                    begin = time.perf_counter()
+                    try:
+                        reply = await member.run("/search", query=next(queries), timeout=10)
+                    except AssertionError:
+                        failures += 1
+                        return
+                    latencies.append((time.perf_counter() - begin) * 1000)
+                    if not reply.embeds and not reply.content:
+                        failures += 1
+
+            wall = time.perf_counter()
+            await asyncio.gather(*(one(n) for n in range(total)))
+            wall = time.perf_counter() - wall
+            memory = rss_mb(world.bot.proc.pid) if world.bot.proc else float("nan")
+            bot_cpu = cpu_seconds(world.bot.proc.pid) if world.bot.proc else float("nan")
+            emulator_cpu = time.process_time()
+            unanswered = len(discord.unanswered_interactions())
+            await world.bot.stop()
+
+    print(f"== emulator schema checks {'on' if check_schemas else 'off'}")
+    print(
+        f"start-up: commands synced {synced:.2f} s, gateway session {connected:.2f} s, "
+        f"on_ready {ready:.2f} s (target <= 2 s to a usable bot)"
+    )
+    print(
+        f"/search x {total} with {in_flight} in flight: {wall:.1f} s wall, "
+        f"{total / wall:.0f} interactions/s"
+    )
+    if latencies:
+        print(
+            f"  latency p50 {statistics.median(latencies):.1f} ms, "
+            f"p95 {percentile(latencies, 0.95):.1f} ms, max {max(latencies):.1f} ms "
+            "(target p95 <= 50 ms)"
+        )
+    print(f"  failures {failures}, unanswered {unanswered}")
+    print(f"CPU: bot process {bot_cpu:.1f} s, emulator and driver {emulator_cpu:.1f} s")
+    print(f"bot RSS after: {memory:.1f} MB (target <= 100 MB)")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--interactions", type=int, default=1000)
+    parser.add_argument("--in-flight", type=int, default=50)
+    parser.add_argument(
+        "--check-schemas",
+        action="store_true",
+        help="keep the emulator's JSON-schema checks on (they cost it about 5 ms a request)",
+    )
+    options = parser.parse_args()
+    asyncio.run(main(options.interactions, options.in_flight, options.check_schemas))
