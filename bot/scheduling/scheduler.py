@@ -6,8 +6,9 @@ How it stays correct and cheap:
 - A firing is *claimed* (run row inserted, schedule advanced, content position moved) in one
   transaction before anything is sent; the run's payload and nonce are stored with it. Posting
   happens after the claim, and the message id is recorded after the post. A run left claimed by a
-  crash is finished by the next process with the same nonce, which Discord enforces, so a message
-  that did go out before the crash is not sent twice.
+  crash is finished by the next process (``PostRequest.resumed``): the poster first looks for the
+  post in the channel, then sends with the same nonce, which Discord enforces for a few minutes,
+  so a message that did go out before the crash is not sent twice.
 - Missed firings (the bot was offline): the latest one is posted late, saying so, if it is within
   the server's grace window (``prompt_grace_minutes``); older ones are skipped and logged.
 - A post refused for good (403/404: channel deleted, thread archived, permission lost) pauses the
