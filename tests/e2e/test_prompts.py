@@ -13,16 +13,19 @@ import re
 import sqlite3
 import time
 from datetime import UTC, date, datetime, timedelta
+from datetime import time as dt_time
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.scheduling.content import PostPayload
 from tests.e2e.conftest import World
 from tests.emulator import (
     Channel,
     ClientRefused,
     Emulator,
+    Fault,
     Guild,
     InteractionResult,
     Member,
@@ -260,7 +263,7 @@ async def test_add_previews_exact_post_then_posts_once_on_time_with_thread_and_p
     assert post.button_labels == ["Mark as read"]
 
     # Recorded once; the schedule moved on to the next Sunday and the next section.
-    await settle(1.5)
+    await settle(1.0)
     assert len(bot_posts(general)) == 1
     assert len(prompt_posts(discord, general)) == 1
     runs = rows(world, "SELECT * FROM prompt_runs WHERE schedule_id = ?", (plan_id,))
@@ -376,11 +379,15 @@ async def test_list_pages_and_every_management_command(world: World) -> None:
     runs = rows(world, "SELECT status, due_at FROM prompt_runs WHERE schedule_id = ?", (target,))
     assert [(r["status"], r["due_at"]) for r in runs] == [("skipped", before)]
 
-    # run-now: posts the next question now; the timetable stays; the rotation moves on.
+    # run-now: posts the next question now; the timetable stays; the rotation moves on. Discord
+    # answers the first try with a 429: the bot waits as told and posts once.
+    limited = discord.faults.add(POST_ROUTE, status=429, retry_after=0.5, when=is_prompt_post)
     now_reply = await prompt(mod, "run-now", prompt=target)
     assert now_reply.ephemeral and "timetable is unchanged" in now_reply.text
     post = await discord.wait_for_message(general, contains="Why read?")
     assert post.content == "**Discussion question**\nWhy read?"
+    assert limited.hits == 1 and discord.rate_limit_violations == []
+    assert len(prompt_posts(discord, general)) == 2
     assert sent_mentions(discord, post) == {"parse": []}
     await discord.wait_for(
         lambda: (
@@ -516,3 +523,221 @@ async def test_bad_input_gets_a_clear_ephemeral_answer_and_stores_nothing(world:
     assert submitted.ephemeral and "question list is empty" in submitted.text
     assert count_schedules(world) == 0
     assert rows(world, "SELECT * FROM prompt_runs") == []
+
+
+# --- exactly once across a crash ---------------------------------------------------------------
+
+
+async def add_question(
+    world: World, text: str, channel: Channel | None = None, **options: Any
+) -> int:
+    """A daily question at a time of day hours away, so only the test decides when it is due."""
+    later = (datetime.now(UTC) + timedelta(hours=6)).strftime("%H:%M")
+    reply = await prompt(
+        world.mod,
+        "add",
+        channel=channel or world.guild.channel("general"),
+        content="question",
+        repeat="daily",
+        time=later,
+        question=text,
+        **options,
+    )
+    return added_id(reply)
+
+
+def run_rows(world: World, schedule_id: int) -> list[sqlite3.Row]:
+    return rows(
+        world, "SELECT * FROM prompt_runs WHERE schedule_id = ? ORDER BY id", (schedule_id,)
+    )
+
+
+async def wait_for_run(world: World, schedule_id: int, status: str) -> sqlite3.Row:
+    def done() -> bool:
+        found = run_rows(world, schedule_id)
+        return bool(found) and found[-1]["status"] == status
+
+    await world.discord.wait_for(done, timeout=10, what=f"a {status} run of #{schedule_id}")
+    return run_rows(world, schedule_id)[-1]
+
+
+async def crash_while_posting(world: World, schedule_id: int, *, accepted: bool) -> Fault:
+    """Make the schedule due, hold its post in Discord for a moment, and SIGKILL the bot while it
+    waits: the run is claimed, and Discord then creates the message (``accepted``) or fails."""
+    discord = world.discord
+    held = discord.faults.add(
+        POST_ROUTE, delay=1.0, status=None if accepted else 503, when=is_prompt_post
+    )
+    await make_due(world, schedule_id, time.time() + 1)
+    await discord.wait_for(lambda: held.hits == 1, timeout=10, what="the post to reach Discord")
+    assert [r["status"] for r in run_rows(world, schedule_id)] == ["claimed"]
+    await world.bot.kill()
+    await discord.wait_for(
+        lambda: held.requests[0].status is not None, timeout=10, what="Discord to finish"
+    )
+    return held
+
+
+async def test_crash_before_discord_got_the_post_restart_posts_it_once(world: World) -> None:
+    discord, general = world.discord, world.guild.channel("general")
+    schedule_id = await add_question(world, "Posted after a crash?")
+    await crash_while_posting(world, schedule_id, accepted=False)
+    assert bot_posts(general) == []
+
+    await world.start_bot()
+    run = await wait_for_run(world, schedule_id, "posted")
+    posts = bot_posts(general)
+    assert [m.content for m in posts] == ["**Discussion question**\nPosted after a crash?"]
+    assert run["message_id"] == posts[0].id
+    assert "finishing prompt run" in world.bot.log_text()
+    # The same nonce both times, so Discord itself would have refused a second message.
+    nonces = {r.json["nonce"] for r in prompt_posts(discord, general)}
+    assert nonces == {run["nonce"]}
+    await settle(1.0)
+    assert len(bot_posts(general)) == 1 and len(run_rows(world, schedule_id)) == 1
+
+
+async def test_crash_after_discord_accepted_the_post_never_posts_twice(world: World) -> None:
+    discord, guild = world.discord, world.guild
+    general = guild.channel("general")
+
+    # Restarted within Discord's nonce window, without Read Message History: the nonce
+    # alone keeps it to one message.
+    guild.set_overwrite(general, guild.bot_role, deny=int(Permission.READ_MESSAGE_HISTORY))
+    first = await add_question(world, "Nonce keeps it single?")
+    await crash_while_posting(world, first, accepted=True)
+    assert len(bot_posts(general)) == 1
+    await world.start_bot()
+    run = await wait_for_run(world, first, "posted")
+    assert [m.id for m in bot_posts(general)] == [run["message_id"]]
+    sent = [r for r in prompt_posts(discord, general) if r.json["nonce"] == run["nonce"]]
+    assert len(sent) == 2 and sent[0].response["id"] == sent[1].response["id"]
+    guild.set_overwrite(general, guild.bot_role)
+
+    # Restarted after Discord has forgotten the nonce (minutes later) but within the grace
+    # window: the bot finds its post in the channel instead of sending it again, and opens the
+    # thread the crash prevented.
+    second = await add_question(world, "Found in the channel?", thread="Talk: {title}")
+    await crash_while_posting(world, second, accepted=True)
+    accepted = bot_posts(general)[-1]
+    assert "Found in the channel?" in accepted.content and accepted.thread is None
+    discord.advance_time(minutes=discord.nonce_window / 60 + 1)
+    await world.start_bot()
+    run = await wait_for_run(world, second, "posted")
+    assert run["message_id"] == accepted.id
+    assert accepted.thread is not None and accepted.thread.name == "Talk: Found in the channel?"
+    assert run["thread_id"] == accepted.thread.id
+    assert len([r for r in prompt_posts(discord, general) if r.json["nonce"] == run["nonce"]]) == 1
+    assert "was posted before the restart" in world.bot.log_text()
+    await settle(1.0)
+    assert [m.content.splitlines()[-1] for m in bot_posts(general)] == [
+        "Nonce keeps it single?",
+        "Found in the channel?",
+    ]
+
+
+# --- missed runs -------------------------------------------------------------------------------
+
+
+async def test_missed_runs_inside_the_grace_window_post_late_once_older_are_skipped(
+    world: World,
+) -> None:
+    discord, guild = world.discord, world.guild
+    general = guild.channel("general")
+    inside = await add_question(world, "Missed a little?")
+    outside = await add_question(world, "Missed a lot?")
+    stale = await add_question(world, "Claimed long ago?")
+    await world.bot.stop()
+
+    # A ten-minute grace window; one run missed by five minutes, one by twenty, and a run
+    # claimed by a process that died twenty minutes ago without posting it.
+    execute(
+        world,
+        "INSERT INTO guild_settings (guild_id, key, value) VALUES (?, ?, ?)",
+        (guild.id, "prompt_grace_minutes", "10"),
+    )
+    now = int(time.time())
+    execute(
+        world, "UPDATE prompt_schedules SET next_run_at = ? WHERE id = ?", (now - 5 * 60, inside)
+    )
+    execute(
+        world, "UPDATE prompt_schedules SET next_run_at = ? WHERE id = ?", (now - 20 * 60, outside)
+    )
+    payload = PostPayload(content="**Discussion question**\nClaimed long ago?").to_json()
+    execute(
+        world,
+        "INSERT INTO prompt_runs (schedule_id, guild_id, channel_id, due_at, "
+        "claimed_at, status, payload, nonce) VALUES (?, ?, ?, ?, ?, 'claimed', ?, ?)",
+        (stale, guild.id, general.id, now - 20 * 60, now - 20 * 60, payload, "prompt-999"),
+    )
+    await world.start_bot()
+
+    late = await discord.wait_for_message(general, contains="Missed a little?")
+    assert late.content.startswith("**Discussion question**\nMissed a little?\n")
+    assert f"Posted late: this was due <t:{now - 300}:f>" in late.content
+    run = await wait_for_run(world, inside, "posted")
+    assert (run["late"], run["due_at"], run["message_id"]) == (1, now - 300, late.id)
+    await settle(1.0)
+    assert [m.id for m in bot_posts(general)] == [late.id]
+    assert run_rows(world, outside) == []
+    skipped_to = schedule_row(world, outside)["next_run_at"]
+    at = dt_time.fromisoformat(json.loads(schedule_row(world, outside)["rule"])["at"])
+    assert skipped_to == wall_times(datetime.now(UTC), "UTC", (at.hour, at.minute))[0]
+    assert [r["status"] for r in run_rows(world, stale)] == ["skipped"]
+    log = world.bot.log_text()
+    assert "past the grace window" in log and "is now past the grace window: skipped" in log
+
+
+# --- refused for good ---------------------------------------------------------------------------
+
+
+async def command(member: Member, text: str, **options: Any) -> InteractionResult:
+    return await run_command(
+        member._emu, member, text, options, channel=None, timeout=10.0, wait=True, locale="en-US"
+    )
+
+
+async def test_lost_permission_or_deleted_channel_pauses_and_tells_moderators_once(
+    world: World,
+) -> None:
+    discord, guild, mod = world.discord, world.guild, world.mod
+    general = guild.channel("general")
+    modlog = guild.add_text_channel("mod-log")
+    await settle(0.2)
+    await command(mod, "/settings log-channel", channel=modlog)
+
+    # Send Messages taken away: the post is refused, the schedule pauses, the log channel hears.
+    muted = await add_question(world, "Can I still post?")
+    guild.set_overwrite(general, guild.bot_role, deny=int(Permission.SEND_MESSAGES))
+    await make_due(world, muted, time.time() + 1)
+    notice = await discord.wait_for_message(modlog, contains=f"Prompt #{muted} is paused")
+    assert f"I cannot post in <#{general.id}>" in notice.content
+    assert f"`/prompt resume {muted}`" in notice.content
+    assert sent_mentions(discord, notice) == {"parse": []}
+    await settle(1.0)
+    row = schedule_row(world, muted)
+    assert row["status"] == "paused" and "cannot post" in row["paused_reason"]
+    assert [r["status"] for r in run_rows(world, muted)] == ["failed"]
+    assert len(prompt_posts(discord, general)) == 1, "no retries after a 403"
+    assert len(bot_posts(modlog)) == 1
+    listed = await prompt(mod, "list")
+    assert f"`#{muted}`" in listed.text and "**paused**: I cannot post" in listed.text
+
+    # No log channel, and the channel is deleted: the creator is told by DM.
+    await command(mod, "/settings log-channel")
+    reading = guild.add_text_channel("reading")
+    await settle(0.2)
+    gone = await add_question(world, "Where did it go?", channel=reading)
+    delete_channel(discord, guild, reading)
+    await make_due(world, gone, time.time() + 1)
+
+    def dm_notices() -> list[Message]:
+        dm = discord.dm_channel(mod.user)
+        return [] if dm is None else bot_posts(dm)
+
+    await discord.wait_for(lambda: bool(dm_notices()), timeout=10, what="a DM to the creator")
+    assert f"Prompt #{gone} is paused" in dm_notices()[0].content
+    await settle(1.0)
+    assert len(dm_notices()) == 1 and len(bot_posts(modlog)) == 1
+    assert schedule_row(world, gone)["status"] == "paused"
+    assert len(prompt_posts(discord, reading)) == 1
