@@ -56,6 +56,9 @@ class ManifestoBot(commands.Bot):
             allowed_mentions=discord.AllowedMentions.none(),
             tree_cls=ErrorReportingTree,
             help_command=None,
+            # Buttons carry their state in custom ids, so no message needs remembering: the
+            # default cache of 1,000 messages would only cost memory.
+            max_messages=None,
         )
         self.settings = settings
         self.db = db

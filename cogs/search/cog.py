@@ -15,7 +15,8 @@ from cogs.transformers import DocumentOption
 if TYPE_CHECKING:
     from cogs.client import ManifestoBot
 
-MAX_RESULTS = 50
+MAX_RESULTS = 25
+"""Five pages: enough to browse, and bounded so kept searches stay small."""
 
 
 class SearchCog(commands.Cog):

@@ -34,7 +34,8 @@ class SearchState:
     hits: tuple[SearchHit, ...]
 
 
-SESSIONS: SessionStore[SearchState] = SessionStore(ttl=SESSION_SECONDS)
+SESSIONS: SessionStore[SearchState] = SessionStore(ttl=SESSION_SECONDS, capacity=2_000)
+"""Bounded: past 2,000 searches in the window the oldest say they expired."""
 
 
 def results_message(
