@@ -40,8 +40,11 @@ THREAD_EXISTS: Final = 160004
 def post_parts(payload: PostPayload) -> tuple[discord.Embed | None, discord.ui.View | None]:
     embed = None
     if payload.embed_text or payload.embed_title:
-        embed = discord.Embed(title=payload.embed_title, description=payload.embed_text,
-                              colour=discord.Colour.dark_red())
+        embed = discord.Embed(
+            title=payload.embed_title,
+            description=payload.embed_text,
+            colour=discord.Colour.dark_red(),
+        )
     view = None
     if payload.reading is not None:
         view = discord.ui.View(timeout=None)
@@ -59,21 +62,29 @@ class DiscordPoster:
         channel = self.bot.get_partial_messageable(run.channel_id, guild_id=run.guild_id)
         embed, view = post_parts(payload)
         mentions = (
-            discord.AllowedMentions(everyone=False, users=False,
-                                    roles=[discord.Object(payload.ping_role_id)])
-            if payload.ping_role_id else discord.AllowedMentions.none()
+            discord.AllowedMentions(
+                everyone=False, users=False, roles=[discord.Object(payload.ping_role_id)]
+            )
+            if payload.ping_role_id
+            else discord.AllowedMentions.none()
         )
         message = await self._earlier_post(channel, run) if request.resumed else None
         if message is not None:
-            log.info("prompt run %s was posted before the restart as message %s; not sending "
-                     "it again", run.id, message.id)
+            log.info(
+                "prompt run %s was posted before the restart as message %s; not sending it again",
+                run.id,
+                message.id,
+            )
         else:
             try:
                 # The nonce is enforced by Discord for a few minutes: a run resumed soon after a
                 # crash that had in fact been sent gets the first message back, not a second one.
                 message = await channel.send(
-                    payload.content, embed=embed, view=view,  # type: ignore[arg-type]
-                    nonce=run.nonce, allowed_mentions=mentions,
+                    payload.content,
+                    embed=embed,  # type: ignore[arg-type]
+                    view=view,  # type: ignore[arg-type]
+                    nonce=run.nonce,
+                    allowed_mentions=mentions,
                 )
             except (discord.Forbidden, discord.NotFound) as exc:
                 raise PostForbidden(f"{exc.status} {exc.text or 'refused'}") from exc
@@ -113,8 +124,11 @@ class DiscordPoster:
                 )
             ]
         except discord.HTTPException as exc:
-            log.info("prompt run %s: cannot read the channel (%s); relying on the nonce",
-                     run.id, exc.status)
+            log.info(
+                "prompt run %s: cannot read the channel (%s); relying on the nonce",
+                run.id,
+                exc.status,
+            )
             return None
         if not candidates:
             return None
