@@ -98,3 +98,91 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="S
             else ("Moderator notices will be sent by direct message.")
         )
         await interaction.response.send_message(text, ephemeral=True)
+
+    async def _store(
+        self, interaction: discord.Interaction, key: str, value: object, said: str
+    ) -> None:
+        await set_setting(self.bot.db, _guild_id(interaction), key, value)
+        await interaction.response.send_message(said, ephemeral=True)
+
+    @app_commands.command(
+        name="prompt-grace", description="How late a missed prompt may still post."
+    )
+    @app_commands.describe(minutes="Minutes (0 skips every missed run; default 60)")
+    async def prompt_grace(
+        self, interaction: discord.Interaction, minutes: app_commands.Range[int, 0, 1440]
+    ) -> None:
+        await self._store(
+            interaction,
+            "prompt_grace_minutes",
+            minutes,
+            f"A prompt missed while the bot was offline is posted late if under {minutes} "
+            "minutes late; older ones are skipped.",
+        )
+
+    @app_commands.command(
+        name="meeting-voice", description="Voice minutes that count as attending."
+    )
+    @app_commands.describe(minutes="Minutes in the meeting's voice channel (default 10)")
+    async def meeting_voice(
+        self, interaction: discord.Interaction, minutes: app_commands.Range[int, 1, 600]
+    ) -> None:
+        await self._store(
+            interaction,
+            "meeting_voice_minutes",
+            minutes,
+            f"{minutes} minutes in a meeting's voice channel now count as attending.",
+        )
+
+    @app_commands.command(
+        name="meeting-events",
+        description="Open and close meetings from Discord's Scheduled Events.",
+    )
+    async def meeting_events(self, interaction: discord.Interaction, enabled: bool) -> None:
+        await self._store(
+            interaction,
+            "meeting_from_events",
+            enabled,
+            "Scheduled Events now open and close meetings."
+            if enabled
+            else "Scheduled Events no longer open or close meetings.",
+        )
+
+    @app_commands.command(name="streak-freezes", description="Missed days forgiven per week.")
+    @app_commands.describe(per_week="Days a week a streak survives without reading (default 0)")
+    async def streak_freezes(
+        self, interaction: discord.Interaction, per_week: app_commands.Range[int, 0, 6]
+    ) -> None:
+        await self._store(
+            interaction,
+            "streak_freezes_per_week",
+            per_week,
+            f"Streaks now forgive {per_week} missed day{'s' if per_week != 1 else ''} a week.",
+        )
+
+    @app_commands.command(
+        name="streak-attendance", description="Whether attending a meeting counts as a streak day."
+    )
+    async def streak_attendance(self, interaction: discord.Interaction, enabled: bool) -> None:
+        await self._store(
+            interaction,
+            "streak_counts_attendance",
+            enabled,
+            "Attending a meeting now counts as a streak day."
+            if enabled
+            else "Only reading counts as a streak day now.",
+        )
+
+    @app_commands.command(
+        name="streak-cadence", description="Daily streaks, or weekly for weekly groups."
+    )
+    @app_commands.choices(
+        cadence=[
+            app_commands.Choice(name="daily", value="daily"),
+            app_commands.Choice(name="weekly", value="weekly"),
+        ]
+    )
+    async def streak_cadence(self, interaction: discord.Interaction, cadence: str) -> None:
+        await self._store(
+            interaction, "streak_cadence", cadence, f"Streaks are now counted {cadence}."
+        )

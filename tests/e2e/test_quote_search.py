@@ -147,3 +147,30 @@ async def test_a_failing_command_is_answered_and_logged(world: World) -> None:
     assert reply.ephemeral and "went wrong" in reply.content
     await world.bot.wait_for_log(f"interaction {reply.interaction.id}")
     assert "Traceback" in world.bot.log_text()
+
+
+def settings_rows(world: World) -> set[tuple[str, str]]:
+    database = sqlite3.connect(world.database)
+    try:
+        rows = database.execute(
+            "SELECT key, value FROM guild_settings WHERE guild_id = ?", (world.guild.id,)
+        ).fetchall()
+    finally:
+        database.close()
+    return {(key, value) for key, value in rows}
+
+
+async def test_moderator_check_in_code_when_an_admin_opens_the_command(world: World) -> None:
+    world.guild.open_command("settings")
+    refused = await world.alice.run("/settings streak-freezes", per_week=3)
+    assert refused.ephemeral and "for moderators" in refused.content
+    assert settings_rows(world) == set()
+    role = world.guild.add_role("Reading Lead", 0)
+    await world.mod.run("/settings moderator-role", role=role)
+    world.alice.add_role(role)
+    allowed = await world.alice.run("/settings streak-freezes", per_week=3)
+    assert allowed.ephemeral and "forgive 3 missed days" in allowed.content
+    assert settings_rows(world) == {
+        ("streak_freezes_per_week", "3"),
+        ("moderator_role_id", str(role.id)),
+    }

@@ -258,7 +258,7 @@ def _check_visible(command: Command, member: Member, channel: Channel) -> None:
     if not granted & P.USE_APPLICATION_COMMANDS:
         raise ClientRefused(f"{member.name} may not use application commands in #{channel.name}")
     required = command.default_member_permissions
-    if required is not None:
+    if required is not None and command.name not in member.guild.opened_commands:
         base = member.permissions
         if required == 0 and not base & P.ADMINISTRATOR:
             raise ClientRefused(f"/{command.name} is disabled for everyone but administrators")

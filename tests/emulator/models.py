@@ -606,9 +606,16 @@ class Guild:
         self.system_channel_id: int | None = None
         self.furnished = False
         """False while :meth:`Emulator.create_guild` builds it: no events until it is complete."""
+        self.opened_commands: set[str] = set()
+        """Commands an admin opened to everyone (Server Settings > Integrations), overriding
+        their ``default_member_permissions``: what a bot's own permission check is there for."""
 
     def __repr__(self) -> str:
         return f"<Guild {self.name!r} id={self.id}>"
+
+    def open_command(self, name: str) -> None:
+        """Let every member see and use ``/name``, as an admin can in the server's settings."""
+        self.opened_commands.add(name)
 
     # --- lookups ---------------------------------------------------------------------------------
 
