@@ -20,7 +20,15 @@ import aiosqlite
 from bot.privacy import MEMBER_DATA, MemberData
 from bot.storage.database import Database
 from bot.storage.guild_settings import get_settings
-from bot.streaks.leaderboard import PER_PAGE, Entry, Kind, Period, competition_ranks, period_start
+from bot.streaks.leaderboard import (
+    PER_PAGE,
+    Board,
+    Entry,
+    Kind,
+    Period,
+    competition_ranks,
+    period_start,
+)
 from bot.streaks.rules import (
     Streak,
     StreakRules,
@@ -87,6 +95,8 @@ async def set_timezone(
     """
     key = None if name is None else parse_timezone(name).key
     await _upsert(db, user_id, now, timezone=key)
+    # A reminder set for 20:30 means 20:30 where the member now lives.
+    await reminder_done(db, await get_member_settings(db, user_id), now)
     return key
 
 
@@ -280,17 +290,6 @@ async def sections_read(
 _PUBLIC = "user_id NOT IN (SELECT user_id FROM member_settings WHERE private = 1)"
 
 
-@dataclass(frozen=True, slots=True)
-class Board:
-    kind: Kind
-    period: Period
-    page: int
-    total: int
-    entries: list[Entry]
-    own: Entry | None
-    """The viewer's own place (shown even when they opted out or are off this page)."""
-
-
 async def _ranked_values(
     db: Database,
     guild_id: int,
@@ -318,8 +317,8 @@ async def _ranked_values(
                 "WHERE guild_id = ? AND sections > 0",
                 (guild_id,),
             )
-        column, key = ("sections_week", "week_of") if period == "week" else (
-            "sections_month", "month_of"
+        column, key = (
+            ("sections_week", "week_of") if period == "week" else ("sections_month", "month_of")
         )
         return (
             f"SELECT user_id, {column} AS value, '' AS detail FROM member_stats "
@@ -375,8 +374,9 @@ async def leaderboard(
             else None  # nobody ranks above the first entry of the first page
         )
         ranks = competition_ranks(
-            [row["value"] for row in rows], offset=page * per_page, above_first=int(above[0])
-            if above else 0
+            [row["value"] for row in rows],
+            offset=page * per_page,
+            above_first=int(above[0]) if above else 0,
         )
         entries = [
             Entry(rank, int(row["user_id"]), float(row["value"]), str(row["detail"]))
@@ -391,7 +391,9 @@ async def leaderboard(
                 (*params, mine["value"], viewer_id),
             )
             own = Entry(
-                int(better[0]) + 1 if better else 1, viewer_id, float(mine["value"]),
+                int(better[0]) + 1 if better else 1,
+                viewer_id,
+                float(mine["value"]),
                 str(mine["detail"]),
             )
     return Board(kind, period, page, total, entries, own)
@@ -423,10 +425,23 @@ async def set_reminder(
     zone = await member_zone(db, guild_id, user_id)
     at = next_reminder_at(minute, zone, now)
     await _upsert(
-        db, user_id, now, reminder_minute=minute, reminder_guild_id=guild_id,
-        reminder_next_at=int(at.timestamp()), reminder_failed=0,
+        db,
+        user_id,
+        now,
+        reminder_minute=minute,
+        reminder_guild_id=guild_id,
+        reminder_next_at=int(at.timestamp()),
+        reminder_failed=0,
     )
     return at
+
+
+async def next_reminder_due(db: Database) -> datetime | None:
+    """When the earliest reminder is due (possibly in the past), or None when none is on."""
+    row = await db.fetchone(
+        "SELECT MIN(reminder_next_at) FROM member_settings WHERE reminder_next_at IS NOT NULL"
+    )
+    return datetime.fromtimestamp(row[0], UTC) if row is not None and row[0] is not None else None
 
 
 async def due_reminders(db: Database, now: datetime) -> list[MemberSettings]:
@@ -450,17 +465,22 @@ async def read_today_anywhere(db: Database, user_id: int, guild_id: int, now: da
 async def reminder_done(db: Database, member: MemberSettings, now: datetime) -> None:
     """Move a handled reminder to its next local time (after sending, or when not needed)."""
     if member.reminder_minute is None or member.reminder_guild_id is None:
+        if member.reminder_next_at is not None:  # half set: never leave it due forever
+            await _upsert(db, member.user_id, now, reminder_next_at=None)
         return
     zone = await member_zone(db, member.reminder_guild_id, member.user_id)
     at = next_reminder_at(member.reminder_minute, zone, now)
     await _upsert(db, member.user_id, now, reminder_next_at=int(at.timestamp()))
 
 
+async def postpone_reminder(db: Database, user_id: int, at: datetime, *, now: datetime) -> None:
+    """Try a reminder again at ``at`` (a DM failed for a passing reason)."""
+    await _upsert(db, user_id, now, reminder_next_at=int(at.timestamp()))
+
+
 async def reminder_failed(db: Database, user_id: int, *, now: datetime) -> None:
     """A DM could not be delivered: turn the reminder off and remember to say so."""
-    await _upsert(
-        db, user_id, now, reminder_minute=None, reminder_next_at=None, reminder_failed=1
-    )
+    await _upsert(db, user_id, now, reminder_minute=None, reminder_next_at=None, reminder_failed=1)
 
 
 async def take_reminder_failure(db: Database, user_id: int, *, now: datetime) -> bool:
@@ -487,7 +507,20 @@ async def _forget_settings(conn: aiosqlite.Connection, user_id: int) -> int:
     return cursor.rowcount
 
 
+async def refresh_member_stats(db: Database, user_id: int, now: datetime) -> None:
+    """Recompute a member's cached figures in every server, whatever their state."""
+    guilds = await db.fetchall("SELECT guild_id FROM member_stats WHERE user_id = ?", (user_id,))
+    for (guild_id,) in guilds:
+        rules, counts_attendance = await streak_rules(db, guild_id)
+        zone = await member_zone(db, guild_id, user_id)
+        days = await streak_days(db, guild_id, user_id, zone, counts_attendance)
+        await _store_stats(db, guild_id, user_id, days, zone, rules, now)
+
+
 async def _export_stats(db: Database, user_id: int) -> list[dict[str, Any]]:
+    # The cache may be stale (an undo, a lapsed day): the export says what the log says now. The
+    # export signature has no clock, and an export is "as of now" by definition.
+    await refresh_member_stats(db, user_id, datetime.now(UTC))
     rows = await db.fetchall(
         "SELECT guild_id, user_id, current, longest, last_day, sections FROM member_stats "
         "WHERE user_id = ? ORDER BY guild_id",

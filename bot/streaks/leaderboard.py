@@ -41,9 +41,20 @@ class Entry:
     detail: str = ""
 
 
-def competition_ranks(
-    values: Sequence[float], *, offset: int, above_first: int
-) -> list[int]:
+@dataclass(frozen=True, slots=True)
+class Board:
+    """One page of a leaderboard, as storage answers it and the message shows it."""
+
+    kind: Kind
+    period: Period
+    page: int
+    total: int
+    entries: list[Entry]
+    own: Entry | None
+    """The viewer's own place (shown even when they opted out or are off this page)."""
+
+
+def competition_ranks(values: Sequence[float], *, offset: int, above_first: int) -> list[int]:
     """Ranks of one page of values sorted best first, ties sharing a place ("1, 2, 2, 4").
 
     ``above_first`` is how many members in the whole board have a strictly better value than the

@@ -20,8 +20,15 @@ NOW = datetime(2025, 6, 18, 12, 0, tzinfo=UTC)  # a Wednesday
 async def read(db: Database, user: int, day: date, ref: str = "tc:goals:1") -> bool:
     document, section, _ = ref.split(":")
     return await record_reading(
-        db, guild_id=GUILD, user_id=user, document=document, section=section, ref=ref,
-        read_on=day, source="command", now=NOW,
+        db,
+        guild_id=GUILD,
+        user_id=user,
+        document=document,
+        section=section,
+        ref=ref,
+        read_on=day,
+        source="command",
+        now=NOW,
     )
 
 
@@ -37,7 +44,10 @@ async def test_leaderboard_ranks_current_streaks_with_shared_places(db: Database
     await read_run(db, 13, 1)
     board = await store.leaderboard(db, GUILD, "streak", "all", now=NOW, viewer_id=13)
     assert [(e.rank, e.user_id, e.value) for e in board.entries] == [
-        (1, 10, 5), (2, 11, 3), (2, 12, 3), (4, 13, 1)
+        (1, 10, 5),
+        (2, 11, 3),
+        (2, 12, 3),
+        (4, 13, 1),
     ]
     assert board.own is not None and board.own.rank == 4
 
@@ -104,15 +114,21 @@ async def test_sections_board_counts_distinct_sections_by_period(db: Database) -
 async def test_attendance_rate_and_attendance_as_streak_day(db: Database) -> None:
     for days_ago in (1, 8):
         meeting = await start_meeting(
-            db, guild_id=GUILD, title="Reading", at=NOW - timedelta(days=days_ago),
-            text_channel_id=100 + days_ago, voice_channel_id=None, started_by_id=1,
+            db,
+            guild_id=GUILD,
+            title="Reading",
+            at=NOW - timedelta(days=days_ago),
+            text_channel_id=100 + days_ago,
+            voice_channel_id=None,
+            started_by_id=1,
         )
         await check_in(db, GUILD, meeting.id, 80, at=NOW - timedelta(days=days_ago))
         if days_ago == 1:
             await check_in(db, GUILD, meeting.id, 81, at=NOW - timedelta(days=days_ago))
     board = await store.leaderboard(db, GUILD, "attendance", "all", now=NOW)
     assert [(e.user_id, e.value, e.detail) for e in board.entries] == [
-        (80, 1.0, "2/2"), (81, 0.5, "1/2")
+        (80, 1.0, "2/2"),
+        (81, 0.5, "1/2"),
     ]
     await read(db, 81, NOW.date())
     assert (await store.member_streak(db, GUILD, 81, NOW)).streak.current == 1
@@ -155,12 +171,20 @@ async def test_failed_reminder_turns_off_and_is_told_once(db: Database) -> None:
 
 
 async def test_export_and_forget_cover_streak_data(db: Database) -> None:
-    await read_run(db, 99, 2)
+    # An export is "as of now", on the real clock: the days are the real today and yesterday.
     await store.set_timezone(db, 99, "Europe/Paris", now=NOW)
-    await store.member_streak(db, GUILD, 99, NOW)
+    today = datetime.now(ZoneInfo("Europe/Paris")).date()
+    for days_ago in (2, 1, 0):
+        await read(db, 99, today - timedelta(days=days_ago))
+    await store.member_streak(db, GUILD, 99, datetime.now(UTC))
     exported = await export_member(db, 99)
     assert exported["member_settings"][0]["timezone"] == "Europe/Paris"
-    assert exported["streaks"][0]["current"] == 2
+    assert exported["streaks"][0]["current"] == 3
+    # The cached figures are refreshed for the export: an undo shows at once.
+    undone = await undo_last_reading(db, guild_id=GUILD, user_id=99)
+    assert undone is not None and undone.read_on == today
+    exported = await export_member(db, 99)
+    assert (exported["streaks"][0]["current"], exported["streaks"][0]["longest"]) == (2, 2)
     await forget_member(db, 99)
     for table in ("member_settings", "member_stats", "reading_log"):
         row = await db.fetchone(f"SELECT COUNT(*) FROM {table} WHERE user_id = ?", (99,))
