@@ -31,6 +31,13 @@ class UnknownSection(BotError):
         self.suggestions = suggestions
 
 
+class NothingToUndo(BotError):
+    """``/read undo`` by a member with no reading recorded in this server."""
+
+    def __init__(self) -> None:
+        super().__init__("There is no reading of yours on this server to undo.")
+
+
 @dataclass(frozen=True, slots=True)
 class Progress:
     document: str

@@ -8,20 +8,16 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.errors import BotError
 from bot.storage import streaks as store
 from bot.storage.reading_log import undo_last_reading
-from bot.streaks.progress import find_section, progress_bar, progress_of, section_choices
+from bot.streaks.progress import NothingToUndo, find_section, progress_of, section_choices
+from bot.streaks.render import progress_embed, undone_text
 from cogs.reading.views import NotInServer, record_passage
+from cogs.render import to_embed
 from cogs.transformers import AUTOCOMPLETE_LIMIT, DocumentOption, choice, library_of
 
 if TYPE_CHECKING:
     from cogs.client import ManifestoBot
-
-
-class NothingToUndo(BotError):
-    def __init__(self) -> None:
-        super().__init__("There is no reading of yours on this server to undo.")
 
 
 class ReadingCog(commands.Cog):
@@ -44,8 +40,7 @@ class ReadingCog(commands.Cog):
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
         return [
-            choice(label, ref)
-            for label, ref in section_choices(library_of(interaction), current)
+            choice(label, ref) for label, ref in section_choices(library_of(interaction), current)
         ][:AUTOCOMPLETE_LIMIT]
 
     @read.command(name="undo", description="Remove the last reading you recorded on this server.")
@@ -58,9 +53,7 @@ class ReadingCog(commands.Cog):
         if undone is None:
             raise NothingToUndo()
         await interaction.response.send_message(
-            f"Removed your reading of `{discord.utils.escape_markdown(undone.ref)}` "
-            f"({undone.read_on.isoformat()}).",
-            ephemeral=True,
+            undone_text(undone.ref, undone.read_on), ephemeral=True
         )
 
     @app_commands.command(name="progress", description="How much of each text you have read.")
@@ -72,13 +65,7 @@ class ReadingCog(commands.Cog):
             raise NotInServer()
         library = library_of(interaction)
         read = await store.sections_read(self.bot.db, interaction.guild_id, interaction.user.id)
-        lines = []
-        for item in progress_of(library, read, document.slug if document else None):
-            lines.append(
-                f"**{discord.utils.escape_markdown(item.title)}**\n"
-                f"`{progress_bar(item.read, item.total)}` {item.read}/{item.total} sections "
-                f"({item.fraction:.0%})"
-            )
-        embed = discord.Embed(title="Your reading progress", description="\n\n".join(lines))
-        embed.set_footer(text="A section counts once you mark it, or any passage of it, as read.")
-        await interaction.response.send_message(embed=embed, ephemeral=True)
+        items = progress_of(library, read, document.slug if document else None)
+        await interaction.response.send_message(
+            embed=to_embed(progress_embed(items)), ephemeral=True
+        )

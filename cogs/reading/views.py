@@ -12,6 +12,7 @@ from bot.errors import BotError
 from bot.library.model import Footnote
 from bot.storage import streaks as store
 from bot.storage.reading_log import ReadingSource, record_reading
+from bot.streaks.render import recorded_text
 from cogs.transformers import library_of
 from cogs.ui import SafeButton, checked_custom_id
 
@@ -21,9 +22,7 @@ class NotInServer(BotError):
         super().__init__("Reading is recorded per server: use this in a server, not in DMs.")
 
 
-async def record_passage(
-    interaction: discord.Interaction, ref: str, source: ReadingSource
-) -> str:
+async def record_passage(interaction: discord.Interaction, ref: str, source: ReadingSource) -> str:
     """Record the passage (or whole section) at ``ref`` for the member; the sentence to answer."""
     if interaction.guild_id is None:
         raise NotInServer()
@@ -37,16 +36,18 @@ async def record_passage(
     document = passage.document
     section_slug = "note" if isinstance(passage, Footnote) else section.slug
     new = await record_reading(
-        db, guild_id=interaction.guild_id, user_id=user_id, document=document,
-        section=section_slug, ref=ref, read_on=today, source=source, now=now,
+        db,
+        guild_id=interaction.guild_id,
+        user_id=user_id,
+        document=document,
+        section=section_slug,
+        ref=ref,
+        read_on=today,
+        source=source,
+        now=now,
     )
-    streak = await store.member_streak(db, interaction.guild_id, user_id, now)
-    unit = streak.streak.unit
-    days = f"{streak.streak.current} {unit}{'' if streak.streak.current == 1 else 's'}"
-    where = discord.utils.escape_markdown(section.heading)
-    if not new:
-        return f"You already marked “{where}” as read today. Your streak: **{days}**."
-    return f"Marked “{where}” as read. Your streak: **{days}**."
+    figures = await store.member_streak(db, interaction.guild_id, user_id, now)
+    return recorded_text(section.heading, figures.streak, new=new)
 
 
 class MarkReadButton(SafeButton, template=r"read:mark:(?P<ref>\S+)"):

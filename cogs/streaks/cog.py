@@ -3,28 +3,35 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
-import logging
-import re
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Literal
 
 import discord
 from discord import app_commands
-from discord.ext import commands, tasks
+from discord.ext import commands
 
 from bot.errors import BotError
 from bot.storage import streaks as store
 from bot.streaks.heatmap import heatmap_grid, render_heatmap
+from bot.streaks.reminders import ReminderLoop, ReminderRefused, parse_minute
+from bot.streaks.render import (
+    HEATMAP_FILENAME,
+    REMINDER_OFF_NOTICE,
+    privacy_text,
+    private_streak_text,
+    reminder_text,
+    streak_embed,
+    timezone_text,
+)
 from bot.timezones import suggest_timezones
+from cogs.render import to_embed
 from cogs.streaks.views import board_message
 from cogs.transformers import choice
 
 if TYPE_CHECKING:
     from cogs.client import ManifestoBot
-
-log = logging.getLogger(__name__)
-_TIME = re.compile(r"^\s*([01]?\d|2[0-3])[:h.]([0-5]\d)\s*$")
 
 
 class NotInServer(BotError):
@@ -32,30 +39,31 @@ class NotInServer(BotError):
         super().__init__("Streaks are counted per server: use this command in a server.")
 
 
-class BadTime(BotError):
-    def __init__(self, typed: str) -> None:
-        super().__init__(
-            f"“{typed[:40]}” is not a time of day. Use 24-hour HH:MM, such as 20:30, or “off”."
-        )
-
-
-def parse_minute(typed: str) -> int | None:
-    """``"20:30"`` → 1230 minutes; ``"off"`` → None; anything else is refused."""
-    if typed.strip().lower() in {"off", "none", "stop"}:
-        return None
-    match = _TIME.match(typed)
-    if match is None:
-        raise BadTime(typed)
-    return int(match[1]) * 60 + int(match[2])
-
-
 class StreaksCog(commands.Cog):
     def __init__(self, bot: ManifestoBot) -> None:
         self.bot = bot
-        self.reminders.start()
+        self.reminders = ReminderLoop(bot.db, self._send_reminder)
+        self._reminder_task: asyncio.Task[None] | None = None
+
+    async def cog_load(self) -> None:
+        self._reminder_task = asyncio.create_task(self._run_reminders())
 
     async def cog_unload(self) -> None:
-        self.reminders.cancel()
+        if self._reminder_task is not None:
+            self._reminder_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reminder_task
+
+    async def _run_reminders(self) -> None:
+        await self.bot.wait_until_ready()
+        await self.reminders.run()
+
+    async def _send_reminder(self, user_id: int, text: str) -> None:
+        try:
+            user = self.bot.get_user(user_id) or await self.bot.fetch_user(user_id)
+            await user.send(text, allowed_mentions=discord.AllowedMentions.none())
+        except (discord.Forbidden, discord.NotFound) as error:
+            raise ReminderRefused(str(error)) from error
 
     @app_commands.command(name="streak", description="Your reading streak (or a member's).")
     @app_commands.describe(member="Whose streak to show (yours if left empty)")
@@ -66,35 +74,21 @@ class StreaksCog(commands.Cog):
             raise NotInServer()
         target = member or interaction.user
         own = target.id == interaction.user.id
-        name = discord.utils.escape_markdown(target.display_name)
         if not own and (await store.get_member_settings(self.bot.db, target.id)).private:
             await interaction.response.send_message(
-                f"{name} keeps their streak private.", ephemeral=True
+                private_streak_text(target.display_name), ephemeral=True
             )
             return
         await interaction.response.defer(ephemeral=not own)
-        figures = await store.member_streak(
-            self.bot.db, interaction.guild_id, target.id, datetime.now(UTC)
-        )
+        figures = await store.member_streak(self.bot.db, interaction.guild_id, target.id, _now())
         grid = heatmap_grid(figures.counts, figures.today)
         png = await asyncio.to_thread(render_heatmap, grid)
-        streak = figures.streak
-        unit = streak.unit
-        embed = discord.Embed(title=f"{name}'s reading streak")
-        for label, value in (("Current", streak.current), ("Longest", streak.longest)):
-            embed.add_field(name=label, value=f"{value} {unit}{'s' * (value != 1)}")
-        last = figures.last_read_at
-        embed.add_field(
-            name="Last reading",
-            value=f"<t:{int(last.timestamp())}:R>" if last else "none yet",
+        spec = streak_embed(
+            target.display_name, figures.streak, figures.last_read_at, figures.zone.key, grid
         )
-        embed.set_image(url="attachment://heatmap.png")
-        embed.set_footer(
-            text=f"Last 26 weeks in {figures.zone.key}: {grid.active_days} days, "
-            f"{grid.total} readings"
-        )
+        embed = to_embed(spec).set_image(url=f"attachment://{HEATMAP_FILENAME}")
         await interaction.followup.send(
-            embed=embed, file=discord.File(io.BytesIO(png), filename="heatmap.png")
+            embed=embed, file=discord.File(io.BytesIO(png), filename=HEATMAP_FILENAME)
         )
 
     @app_commands.command(name="leaderboard", description="Where members stand.")
@@ -118,42 +112,17 @@ class StreaksCog(commands.Cog):
     ) -> None:
         """Tell a member, once, that their reminder was turned off because a DM failed."""
         if await store.take_reminder_failure(self.bot.db, interaction.user.id, now=_now()):
-            await interaction.followup.send(
-                "Your daily reading reminder is off: I could not send you a direct message. "
-                "Allow DMs from this server's members, then set it again with /me reminder.",
-                ephemeral=True,
-            )
-
-    @tasks.loop(seconds=60)
-    async def reminders(self) -> None:
-        now = _now()
-        for member in await store.due_reminders(self.bot.db, now):
-            guild_id = member.reminder_guild_id or 0
-            if await store.read_today_anywhere(self.bot.db, member.user_id, guild_id, now):
-                await store.reminder_done(self.bot.db, member, now)
-                continue
-            try:
-                user = self.bot.get_user(member.user_id) or await self.bot.fetch_user(
-                    member.user_id
-                )
-                await user.send(
-                    "You have not read today yet. A section a day keeps your streak going: "
-                    "try /quote or /read section.",
-                    allowed_mentions=discord.AllowedMentions.none(),
-                )
-            except (discord.Forbidden, discord.NotFound, discord.HTTPException):
-                log.info("reminder DM to %s failed; reminder turned off", member.user_id)
-                await store.reminder_failed(self.bot.db, member.user_id, now=now)
-                continue
-            await store.reminder_done(self.bot.db, member, now)
-
-    @reminders.before_loop
-    async def _wait_until_ready(self) -> None:
-        await self.bot.wait_until_ready()
+            await interaction.followup.send(REMINDER_OFF_NOTICE, ephemeral=True)
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def _wake_reminders(bot: ManifestoBot) -> None:
+    cog = bot.get_cog("StreaksCog")
+    if isinstance(cog, StreaksCog):
+        cog.reminders.wake()
 
 
 def add_me_commands(bot: ManifestoBot) -> None:
@@ -167,13 +136,8 @@ def add_me_commands(bot: ManifestoBot) -> None:
     @app_commands.describe(zone="An IANA zone such as Europe/Paris (empty: the server's zone)")
     async def timezone(interaction: discord.Interaction, zone: str | None = None) -> None:
         key = await store.set_timezone(bot.db, interaction.user.id, zone, now=_now())
-        text = (
-            f"Your streak days now follow **{key}**." if key
-            else "Your streak days now follow the server's time zone."
-        )
-        await interaction.response.send_message(
-            text + " Readings already recorded keep their day.", ephemeral=True
-        )
+        _wake_reminders(bot)
+        await interaction.response.send_message(timezone_text(key), ephemeral=True)
 
     @timezone.autocomplete("zone")
     async def _zones(
@@ -185,11 +149,7 @@ def add_me_commands(bot: ManifestoBot) -> None:
     @app_commands.describe(hidden="True: leave leaderboards and keep your streak private")
     async def privacy(interaction: discord.Interaction, hidden: bool) -> None:
         await store.set_private(bot.db, interaction.user.id, hidden, now=_now())
-        await interaction.response.send_message(
-            "You are now left out of leaderboards and your streak is private; you still see "
-            "your own place." if hidden else "You now appear on leaderboards.",
-            ephemeral=True,
-        )
+        await interaction.response.send_message(privacy_text(hidden), ephemeral=True)
 
     @app_commands.command(name="reminder", description="A DM at a local time if you have not read.")
     @app_commands.describe(time="24-hour HH:MM in your time zone, or “off”")
@@ -200,11 +160,8 @@ def add_me_commands(bot: ManifestoBot) -> None:
         at = await store.set_reminder(
             bot.db, interaction.user.id, interaction.guild_id, minute, now=_now()
         )
-        await interaction.response.send_message(
-            f"I will DM you at {time.strip()} (next <t:{int(at.timestamp())}:f>) on days you "
-            "have not read yet." if at else "Your reading reminder is off.",
-            ephemeral=True,
-        )
+        _wake_reminders(bot)
+        await interaction.response.send_message(reminder_text(minute, at), ephemeral=True)
 
     group.add_command(timezone)
     group.add_command(privacy)

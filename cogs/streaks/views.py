@@ -9,7 +9,9 @@ from typing import Any, Self, cast
 import discord
 
 from bot.storage import streaks as store
-from bot.streaks.leaderboard import KINDS, PERIODS, Kind, Period, format_value, page_count
+from bot.streaks.leaderboard import Kind, Period, page_count
+from bot.streaks.render import leaderboard_embed
+from cogs.render import to_embed
 from cogs.ui import SafeButton, checked_custom_id
 
 
@@ -20,22 +22,8 @@ async def board_message(
     board = await store.leaderboard(
         db, guild_id, kind, period, now=datetime.now(UTC), viewer_id=viewer_id, page=page
     )
-    lines = [
-        f"**{entry.rank}.** <@{entry.user_id}> — {format_value(kind, entry.value, rules.unit)}"
-        + (f" ({entry.detail})" if entry.detail else "")
-        for entry in board.entries
-    ]
-    embed = discord.Embed(
-        title=f"{KINDS[kind]} — {PERIODS[period]}",
-        description="\n".join(lines) or "Nobody is on this board yet.",
-    )
-    if board.own is not None:
-        embed.add_field(
-            name="You",
-            value=f"place {board.own.rank} — {format_value(kind, board.own.value, rules.unit)}",
-        )
+    embed = to_embed(leaderboard_embed(board, rules.unit))
     pages = page_count(board.total)
-    embed.set_footer(text=f"Page {board.page + 1} of {pages} · members who opted out are hidden")
     view = discord.ui.View(timeout=None)
     view.add_item(BoardPageButton(kind, period, board.page - 1, "Previous", board.page == 0))
     view.add_item(BoardPageButton(kind, period, board.page + 1, "Next", board.page + 1 >= pages))
@@ -43,8 +31,9 @@ async def board_message(
 
 
 class BoardPageButton(
-    SafeButton, template=r"board:(?P<kind>streak|sections|attendance):(?P<period>week|month|all):"
-    r"(?P<page>-?\d+):(?P<label>p|n)"
+    SafeButton,
+    template=r"board:(?P<kind>streak|sections|attendance):(?P<period>week|month|all):"
+    r"(?P<page>-?\d+):(?P<label>p|n)",
 ):
     """Turns the leaderboard page; the presser sees the page with their own place, privately."""
 
@@ -65,7 +54,10 @@ class BoardPageButton(
     def from_match(cls, match: re.Match[str]) -> Self:
         label = "Previous" if match["label"] == "p" else "Next"
         return cls(
-            cast(Kind, match["kind"]), cast(Period, match["period"]), int(match["page"]), label,
+            cast(Kind, match["kind"]),
+            cast(Period, match["period"]),
+            int(match["page"]),
+            label,
             False,
         )
 
@@ -74,7 +66,11 @@ class BoardPageButton(
             return
         embed, view = await board_message(
             interaction.client.db,  # type: ignore[attr-defined]
-            interaction.guild_id, interaction.user.id, self.kind, self.period, self.page,
+            interaction.guild_id,
+            interaction.user.id,
+            self.kind,
+            self.period,
+            self.page,
         )
         message = interaction.message
         metadata = message.interaction_metadata if message is not None else None
