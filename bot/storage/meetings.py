@@ -225,6 +225,18 @@ async def running_for_event(db: Database, guild_id: int, event_id: int) -> Meeti
     return None if row is None else _meeting(row)
 
 
+async def meeting_for_event_since(
+    db: Database, guild_id: int, event_id: int, since: datetime
+) -> Meeting | None:
+    """The latest meeting opened for a Scheduled Event at or after ``since``, running or not."""
+    row = await db.fetchone(
+        f"SELECT {_MEETING_COLUMNS} FROM meetings WHERE guild_id = ? AND event_id = ? "
+        "AND started_at >= ? ORDER BY started_at DESC, id DESC LIMIT 1",
+        (guild_id, event_id, _ts(since)),
+    )
+    return None if row is None else _meeting(row)
+
+
 async def meetings_between(
     db: Database, guild_id: int, start: datetime | None, end: datetime | None
 ) -> list[Meeting]:
@@ -688,6 +700,7 @@ __all__ = [
     "end_meeting",
     "get_meeting",
     "iter_export",
+    "meeting_for_event_since",
     "meetings_between",
     "member_history",
     "open_voice",

@@ -47,6 +47,10 @@ HEARTBEAT_SECONDS = 30
 """How often a running meeting records that the bot is alive: the most voice time a crash can
 credit to someone who left while the bot was down."""
 
+EVENT_EARLY_START = timedelta(hours=12)
+"""How long before its scheduled start an event may have been started by hand (and its meeting
+opened): used to tell this occurrence's meeting from an earlier one of a recurring event."""
+
 
 def _guild_id(interaction: discord.Interaction) -> int:
     if interaction.guild_id is None:
@@ -286,7 +290,8 @@ class PresenceCog(commands.Cog):
         """Repair every running meeting from what the gateway reports now.
 
         Voice stretches follow :func:`bot.meetings.intervals.reconcile`; a meeting opened by a
-        Scheduled Event that completed while the bot was away is closed at the last heartbeat.
+        Scheduled Event that completed while the bot was away is closed at the last heartbeat,
+        and one for an event that went active meanwhile is opened.
         """
         raw = await get_meta(self.bot.db, HEARTBEAT_KEY)
         last_seen = datetime.fromisoformat(raw) if raw else None
@@ -321,6 +326,30 @@ class PresenceCog(commands.Cog):
             except Exception:
                 log.exception("could not reconcile meeting %s", meeting.id)
         await set_meta(self.bot.db, HEARTBEAT_KEY, now.isoformat())
+        for guild in self.bot.guilds:
+            try:
+                await self._open_missed_events(guild)
+            except Exception:
+                log.exception("could not open meetings for the events of server %s", guild.id)
+        log.info("meetings reconciled after connecting")
+
+    async def _open_missed_events(self, guild: discord.Guild) -> None:
+        """Open the meetings of Scheduled Events that went active while the bot was away.
+
+        An event counts as handled when a meeting for it started after its scheduled start less
+        :data:`EVENT_EARLY_START` (events can be started early): then a moderator may have ended
+        that meeting on purpose, and it stays ended. A recurring event keeps its id, but its
+        earlier occurrences' meetings started a day or more before this one.
+        """
+        active = [e for e in guild.scheduled_events if e.status is discord.EventStatus.active]
+        if not active or not await get_setting(self.bot.db, guild.id, "meeting_from_events"):
+            return
+        for event in active:
+            since = event.start_time - EVENT_EARLY_START
+            if await store.meeting_for_event_since(self.bot.db, guild.id, event.id, since):
+                continue
+            log.info("event %s went active while the bot was away; opening its meeting", event.id)
+            await self._open_for_event(guild, event)
 
     @commands.Cog.listener()
     async def on_voice_state_update(
@@ -358,25 +387,28 @@ class PresenceCog(commands.Cog):
         if after.status is discord.EventStatus.active and before.status is not after.status:
             if await store.running_for_event(self.bot.db, guild.id, after.id) is not None:
                 return
-            voice = after.channel if isinstance(after.channel, discord.VoiceChannel) else None
-            stage = after.channel if isinstance(after.channel, discord.StageChannel) else None
-            room = voice or stage
-            text: Any = voice or guild.system_channel
-            try:
-                await open_meeting(
-                    self.bot,
-                    guild,
-                    title_text=after.name,
-                    text_channel=text,
-                    text_channel_id=text.id if text is not None else None,
-                    voice_channel_id=room.id if room is not None else None,
-                    started_by_id=after.creator_id,
-                    event_id=after.id,
-                )
-            except MeetingError as error:
-                log.warning("event %s did not open a meeting: %s", after.id, error.message)
+            await self._open_for_event(guild, after)
         elif after.status in (discord.EventStatus.completed, discord.EventStatus.cancelled):
             await self._close_event(guild.id, after.id)
+
+    async def _open_for_event(self, guild: discord.Guild, event: discord.ScheduledEvent) -> None:
+        voice = event.channel if isinstance(event.channel, discord.VoiceChannel) else None
+        stage = event.channel if isinstance(event.channel, discord.StageChannel) else None
+        room = voice or stage
+        text: Any = voice or guild.system_channel
+        try:
+            await open_meeting(
+                self.bot,
+                guild,
+                title_text=event.name,
+                text_channel=text,
+                text_channel_id=text.id if text is not None else None,
+                voice_channel_id=room.id if room is not None else None,
+                started_by_id=event.creator_id,
+                event_id=event.id,
+            )
+        except MeetingError as error:
+            log.warning("event %s did not open a meeting: %s", event.id, error.message)
 
     @commands.Cog.listener()
     async def on_scheduled_event_delete(self, event: discord.ScheduledEvent) -> None:

@@ -135,6 +135,21 @@ class TestMeetings:
         assert await store.running_for_event(db, GUILD, 777) == meeting
         assert await store.running_for_event(db, GUILD, 778) is None
 
+    async def test_meeting_for_event_since_sees_ended_meetings_of_this_occurrence(
+        self, db: Database
+    ) -> None:
+        last_week = await start(db, -7 * 24 * 60, event_id=777)
+        await store.end_meeting(
+            db, GUILD, last_week.id, at=at(-7 * 24 * 60 + 60), voice_threshold=timedelta()
+        )
+        assert await store.meeting_for_event_since(db, GUILD, 777, at(-60)) is None
+        assert await store.meeting_for_event_since(db, GUILD, 777, at(-8 * 24 * 60)) is not None
+        today = await start(db, 5, event_id=777)
+        await store.end_meeting(db, GUILD, today.id, at=at(30), voice_threshold=timedelta())
+        found = await store.meeting_for_event_since(db, GUILD, 777, at(-60))
+        assert found is not None and found.id == today.id and found.ended_at == at(30)
+        assert await store.meeting_for_event_since(db, OTHER_GUILD, 777, at(-60)) is None
+
 
 class TestCheckIn:
     async def test_recorded_then_already_then_ended(self, db: Database) -> None:
