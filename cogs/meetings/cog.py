@@ -266,6 +266,12 @@ class PresenceCog(commands.Cog):
 
     async def cog_unload(self) -> None:
         self.heartbeat.cancel()
+        # A planned stop knows when it stopped watching voice: whoever leaves while the bot is
+        # down is then credited up to this moment, not only up to the last periodic heartbeat.
+        try:
+            await self._beat()
+        except Exception:
+            log.warning("could not record the last heartbeat", exc_info=True)
 
     @app_commands.command(name="here", description="Check in to the meeting running here.")
     @app_commands.guild_only()
@@ -275,6 +281,9 @@ class PresenceCog(commands.Cog):
 
     @tasks.loop(seconds=HEARTBEAT_SECONDS)
     async def heartbeat(self) -> None:
+        await self._beat()
+
+    async def _beat(self) -> None:
         if await store.running_meetings(self.bot.db):
             await set_meta(self.bot.db, HEARTBEAT_KEY, discord.utils.utcnow().isoformat())
 
