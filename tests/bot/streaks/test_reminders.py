@@ -116,6 +116,7 @@ async def test_a_reading_on_another_day_does_not_count(db: Database) -> None:
         source="command",
         now=NOW,
     )
+    assert at is not None
     outbox = Outbox()
     assert (await send_due_reminders(db, at, outbox)).sent == [12]
 
