@@ -1,0 +1,214 @@
+"""Crowds and clocks for the meeting end-to-end tests and ``bench/attendance.py``.
+
+A check-in burst is many people pressing "I'm here" at the same moment: every click is dispatched
+before any answer is awaited, as Discord delivers them, and then all answers are waited for. The
+bot process reads real time, so tests that need minutes of voice presence move the bot's stored
+moments back instead of sleeping (:func:`shift_meeting_back`).
+"""
+
+# Every wait here is bounded by a ``timeout`` argument, as in the emulator's own test API.
+# ruff: noqa: ASYNC109
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sqlite3
+import statistics
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tests.e2e.conftest import World, make_world
+from tests.emulator import Emulator, Guild, InteractionResult, Member, Message
+
+HERE = "I'm here"
+CHECKED_IN = "You're checked in"
+ALREADY = "already checked in"
+ENDED = "has ended, so check-ins are closed"
+
+
+def add_members(guild: Guild, count: int, prefix: str = "reader") -> list[Member]:
+    """``count`` new people in the server (plain members, no roles)."""
+    return [guild.add_member(f"{prefix}{index:04d}") for index in range(count)]
+
+
+@dataclass
+class Burst:
+    """Clicks of a crowd, dispatched without waiting, and what became of each."""
+
+    discord: Emulator
+    results: list[InteractionResult] = field(default_factory=list)
+
+    async def click(
+        self,
+        clickers: Sequence[Member],
+        message: Message,
+        *,
+        label: str = HERE,
+        spread: float = 0.0,
+    ) -> None:
+        """Everyone in ``clickers`` presses the button (one entry, one click: repeat a member to
+        make them click twice), all at the same instant or evenly over ``spread`` seconds."""
+        loop = asyncio.get_running_loop()
+        began = loop.time()
+        for index, member in enumerate(clickers):
+            if spread:
+                await asyncio.sleep(max(0.0, began + spread * index / len(clickers) - loop.time()))
+            self.results.append(await member.click(message, label, wait=False))
+
+    async def wait(self, timeout: float = 30.0) -> None:
+        """Until every click dispatched so far is answered."""
+        count = len(self.results)
+        await self.discord.wait_for(
+            lambda: len(self.answered) >= count, timeout=timeout, what=f"answers to {count} clicks"
+        )
+
+    @property
+    def answered(self) -> list[InteractionResult]:
+        return [r for r in self.results if r.response_type is not None]
+
+    @property
+    def unanswered(self) -> list[InteractionResult]:
+        return [r for r in self.results if r.response_type is None]
+
+    def answered_with(self, text: str) -> list[InteractionResult]:
+        return [r for r in self.answered if r.response_type == 4 and text in r.content]
+
+    def members_answered_with(self, text: str) -> list[int]:
+        return [r.interaction.user.id for r in self.answered_with(text)]
+
+    def latencies_ms(self) -> list[float]:
+        """Dispatch to acknowledgement, per answered click, on the emulator's clock."""
+        return [
+            (r.interaction.responded_at - r.interaction.created_at) * 1000
+            for r in self.answered
+            if r.interaction.responded_at is not None
+        ]
+
+
+async def click_burst(
+    discord: Emulator,
+    clickers: Sequence[Member],
+    message: Message,
+    *,
+    label: str = HERE,
+    spread: float = 0.0,
+    timeout: float = 30.0,
+) -> Burst:
+    """A crowd presses the button (:meth:`Burst.click`); returns when every click is answered."""
+    burst = Burst(discord)
+    await burst.click(clickers, message, label=label, spread=spread)
+    await burst.wait(timeout)
+    return burst
+
+
+def percentile(values: Sequence[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+# --- the bot's database, read and (for time travel) written from outside -------------------------
+
+
+@contextlib.contextmanager
+def connect(database: Path) -> Iterator[sqlite3.Connection]:
+    """A short-lived connection to the bot's SQLite file (WAL: the running bot is not blocked)."""
+    conn = sqlite3.connect(database, timeout=10, isolation_level=None)
+    conn.row_factory = sqlite3.Row
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+def query(database: Path, sql: str, params: Sequence[object] = ()) -> list[sqlite3.Row]:
+    with connect(database) as conn:
+        return list(conn.execute(sql, params))
+
+
+def attendance(database: Path, meeting_id: int) -> dict[int, str]:
+    """Member id -> source of every attendance row of a meeting."""
+    rows = query(
+        database,
+        "SELECT member_id, source FROM meeting_attendance WHERE meeting_id = ?",
+        (meeting_id,),
+    )
+    return {row["member_id"]: row["source"] for row in rows}
+
+
+def meetings(database: Path) -> list[sqlite3.Row]:
+    return query(database, "SELECT * FROM meetings ORDER BY id")
+
+
+def set_setting(database: Path, guild_id: int, key: str, value: str) -> None:
+    """Store a server setting (JSON text) as ``/settings`` would; the bot reads it on use."""
+    with connect(database) as conn:
+        conn.execute(
+            "INSERT INTO guild_settings (guild_id, key, value) VALUES (?, ?, ?) "
+            "ON CONFLICT (guild_id, key) DO UPDATE SET value = excluded.value",
+            (guild_id, key, value),
+        )
+
+
+def shift_meeting_back(database: Path, meeting_id: int, seconds: int) -> None:
+    """Make everything recorded so far about a meeting have happened ``seconds`` earlier.
+
+    The same as ``seconds`` of quiet time passing before now: whoever is in voice stays in
+    voice, stretches that ended stay as long as they were. Only for a stopped bot (it must not
+    write at the same time).
+    """
+    with connect(database) as conn:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute(
+            "UPDATE meetings SET started_at = started_at - ?, ended_at = ended_at - ? WHERE id = ?",
+            (seconds, seconds, meeting_id),
+        )
+        conn.execute(
+            "UPDATE meeting_voice_intervals SET started_at = started_at - ?, "
+            "ended_at = ended_at - ? WHERE meeting_id = ?",
+            (seconds, seconds, meeting_id),
+        )
+        conn.execute(
+            "UPDATE meeting_attendance SET recorded_at = recorded_at - ? WHERE meeting_id = ?",
+            (seconds, meeting_id),
+        )
+        conn.execute("COMMIT")
+
+
+# --- the benchmark ----------------------------------------------------------------------------
+
+
+async def start_meeting(world: World, title: str = "Bench") -> tuple[int, Message]:
+    """``/meeting start`` as the moderator; the meeting's id and its public check-in message."""
+    channel = world.guild.default_channel
+    reply = await world.mod.run("/meeting start", title=title)
+    assert reply.ephemeral and "started" in reply.content, reply.content
+    message = await world.discord.wait_for_message(channel, contains=title)
+    return int(meetings(world.database)[-1]["id"]), message
+
+
+async def run_check_in_burst(
+    folder: Path, members: int, duplicates: int = 0
+) -> tuple[list[float], int]:
+    """``members`` people press "I'm here" at once (``duplicates`` of them twice) against the real
+    bot process; the acknowledgement latencies in ms and the attendance rows stored."""
+    async with Emulator() as discord:
+        world = make_world(discord, folder)
+        crowd = add_members(world.guild, members)
+        await world.start_bot()
+        try:
+            meeting_id, message = await start_meeting(world)
+            burst = await click_burst(discord, crowd + crowd[:duplicates], message, timeout=120)
+            latencies = burst.latencies_ms()
+            recorded = len(burst.answered_with(CHECKED_IN))
+            if recorded != members:
+                raise AssertionError(f"{recorded} of {members} clicks were told they checked in")
+            rows = len(attendance(world.database, meeting_id))
+        finally:
+            await world.bot.stop()
+    print(
+        f"  (one burst: p50 {statistics.median(latencies):.1f} ms over "
+        f"{len(latencies)} answered clicks)"
+    )
+    return latencies, rows

@@ -1,0 +1,427 @@
+"""Meetings and attendance (issue 6) through the emulator and the real bot process.
+
+What a member and a moderator see, and what the database holds afterwards: check-ins by button
+and ``/here``, a crowd of 500, a crash in the middle of one, voice presence across a restart,
+Scheduled Events, reports, corrections, exports and a member's own data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import csv
+import io
+import json
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from tests.e2e.conftest import World
+from tests.e2e.meetings_driver import (
+    ALREADY,
+    CHECKED_IN,
+    ENDED,
+    HERE,
+    Burst,
+    add_members,
+    attendance,
+    click_burst,
+    meetings,
+    query,
+    set_setting,
+    shift_meeting_back,
+    start_meeting,
+)
+from tests.emulator import ClientRefused, Emulator, EmulatorError, InteractionResult
+
+NO_MENTIONS: dict[str, list[str]] = {"parse": []}
+
+
+def assert_private(reply: InteractionResult, *fragments: str) -> None:
+    """An ephemeral answer that says each fragment."""
+    assert reply.ephemeral, reply.content
+    for fragment in fragments:
+        assert fragment in reply.text, (fragment, reply.text)
+
+
+@contextlib.contextmanager
+def opened_to_everyone(discord: Emulator, name: str) -> Iterator[None]:
+    """A server admin lets every member use a moderator command (Server Settings > Integrations),
+    so only the bot's own check stands between a member and the command."""
+    command = next(c for c in discord.commands[None] if c.name == name)
+    saved = command.definition.get("default_member_permissions")
+    command.definition["default_member_permissions"] = None
+    try:
+        yield
+    finally:
+        command.definition["default_member_permissions"] = saved
+
+
+async def test_members_cannot_use_moderator_commands(world: World) -> None:
+    for command in ("/meeting start", "/meeting end", "/attendance summary"):
+        with pytest.raises(ClientRefused):
+            await world.alice.run(command)
+    # Even where an admin opened the commands to everyone, the bot refuses members itself.
+    with (
+        opened_to_everyone(world.discord, "meeting"),
+        opened_to_everyone(world.discord, "attendance"),
+    ):
+        for command, options in (
+            ("/meeting start", {"title": "Mine"}),
+            ("/attendance export", {}),
+            ("/attendance add", {"member": world.bob, "meeting": 1}),
+        ):
+            reply = await world.alice.run(command, **options)
+            assert_private(reply, "This command is for moderators")
+    assert meetings(world.database) == []
+    assert query(world.database, "SELECT * FROM meeting_attendance_audit") == []
+
+
+async def test_check_in_by_button_and_here(world: World) -> None:
+    general = world.guild.default_channel
+    started = await world.mod.run("/meeting start", title="Week *one*")
+    assert_private(started, "Meeting", "started in", general.mention)
+    post = await world.discord.wait_for_message(general, contains=HERE)
+    assert not post.ephemeral
+    assert "Week \\*one\\*" in post.content  # a typed title cannot break the formatting
+    assert post.allowed_mentions == NO_MENTIONS
+    assert post.button_labels == [HERE]
+    [meeting] = meetings(world.database)
+    assert meeting["title"] == "Week *one*" and meeting["ended_at"] is None
+    assert meeting["message_id"] == post.id
+
+    # A second meeting in the same channel is refused, and nothing is created.
+    again = await world.mod.run("/meeting start", title="Another")
+    assert_private(again, f"#{meeting['id']} is already running")
+    assert len(meetings(world.database)) == 1
+
+    first = await world.alice.click(post, HERE)
+    assert_private(first, CHECKED_IN)
+    second = await world.alice.click(post, HERE)
+    assert_private(second, ALREADY, "nothing changed")
+    by_command = await world.bob.run("/here")
+    assert_private(by_command, CHECKED_IN)
+    assert attendance(world.database, meeting["id"]) == {
+        world.alice.id: "button",
+        world.bob.id: "button",
+    }
+
+    ended = await world.mod.run("/meeting end")
+    assert_private(ended, "ended: 2 present")
+    await world.discord.wait_for(
+        lambda: bool(post.buttons) and bool(post.buttons[0].get("disabled")),
+        what="the check-in button to be disabled",
+    )
+    assert "Ended" in post.content
+    late = await world.mod.run("/here")
+    assert_private(late, "No meeting is running here")
+    [closed] = meetings(world.database)
+    assert closed["ended_at"] is not None
+
+    # If Discord refuses the edit that disables the button (the bot lost access to the channel),
+    # a late click is still told the truth.
+    world.discord.faults.missing_access("PATCH /channels/{channel_id}/messages/{message_id}")
+    await world.mod.run("/meeting start", title="Week two")
+    post_two = await world.discord.wait_for_message(general, contains="Week two", after=post)
+    await world.mod.run("/meeting end")
+    assert not post_two.buttons[0].get("disabled")
+    stale = await world.bob.click(post_two, HERE)
+    assert_private(stale, ENDED)
+    assert attendance(world.database, meetings(world.database)[1]["id"]) == {}
+
+
+async def test_reports_corrections_exports_and_bad_input(world: World) -> None:
+    carol = world.guild.add_member("carol")
+    meeting_id, post = await start_meeting(world, "Chapter one")
+    await world.alice.click(post, HERE)
+    await world.bob.click(post, HERE)
+    await world.mod.run("/meeting end")
+
+    # Bad input is answered privately and changes nothing.
+    before = (meetings(world.database), attendance(world.database, meeting_id))
+    for command, options, says in (
+        ("/attendance meeting", {"meeting": 999}, "There is no meeting #999"),
+        ("/meeting end", {"meeting": 999}, "There is no meeting #999"),
+        ("/meeting end", {"meeting": meeting_id}, "has already ended"),
+        ("/attendance add", {"member": carol, "meeting": 999}, "There is no meeting #999"),
+        ("/attendance add", {"member": world.alice, "meeting": meeting_id}, "already recorded"),
+        ("/attendance remove", {"member": carol, "meeting": meeting_id}, "nothing to remove"),
+        ("/attendance summary", {"from": "2030-01-02", "to": "2030-01-01"}, "is before the start"),
+        ("/attendance export", {"from": "2030-01-02", "to": "2030-01-01"}, "is before the start"),
+        ("/attendance summary", {"from": "last week"}, "is not a date"),
+    ):
+        reply = await world.mod.run(command, **options)
+        assert_private(reply, says)
+        assert reply.attachments == [] and reply.followups == []
+    assert (meetings(world.database), attendance(world.database, meeting_id)) == before
+    assert query(world.database, "SELECT * FROM meeting_attendance_audit") == []
+
+    # Corrections, each kept in the audit table and shown with the meeting.
+    added = await world.mod.run("/attendance add", member=carol, meeting=meeting_id)
+    assert_private(added, f"Added {carol.mention}")
+    assert added.message.allowed_mentions == NO_MENTIONS  # naming carol does not ping her
+    removed = await world.mod.run("/attendance remove", member=world.bob, meeting=meeting_id)
+    assert_private(removed, f"Removed {world.bob.mention}")
+    assert attendance(world.database, meeting_id) == {
+        world.alice.id: "button",
+        carol.id: "moderator",
+    }
+    audit = query(
+        world.database,
+        "SELECT member_id, moderator_id, action FROM meeting_attendance_audit ORDER BY id",
+    )
+    assert [tuple(row) for row in audit] == [
+        (carol.id, world.mod.id, "add"),
+        (world.bob.id, world.mod.id, "remove"),
+    ]
+    report = await world.mod.run("/attendance meeting", meeting=meeting_id)
+    assert_private(report, "Chapter one", "2 present", "Corrections")
+    assert f"{world.alice.mention} — checked in" in report.text
+    assert f"{carol.mention} — added by a moderator" in report.text
+    assert f"{world.mod.mention} added {carol.mention}" in report.text
+    assert f"{world.mod.mention} removed {world.bob.mention}" in report.text
+    assert world.bob.mention + " —" not in report.text
+
+    member = await world.mod.run("/attendance member", member=world.bob)
+    assert_private(member, "0 of 1 meetings")
+    member = await world.mod.run("/attendance member", member=world.alice)
+    assert_private(member, "1 of 1 meetings (100%)")
+    summary = await world.mod.run("/attendance summary")
+    assert_private(summary, "1 meetings", f"{world.alice.mention} — 1/1 (100%)")
+    assert f"{carol.mention} — 1/1 (100%)" in summary.text
+    assert "Chapter one" in summary.text and "2/2 (100%)" in summary.text
+
+    export = await world.mod.run("/attendance export")
+    assert export.ephemeral and "2 attendance rows" in export.content
+    [csv_file] = export.attachments
+    assert csv_file.filename.endswith(".csv")
+    rows = list(csv.DictReader(io.StringIO(csv_file.data.decode())))
+    assert sorted((int(r["member_id"]), r["source"], r["meeting_title"]) for r in rows) == sorted(
+        [(world.alice.id, "button", "Chapter one"), (carol.id, "moderator", "Chapter one")]
+    )
+    assert all(int(r["meeting_id"]) == meeting_id for r in rows)
+    long_ago: dict[str, Any] = {"from": "2001-01-01", "to": "2001-01-31"}
+    empty = await world.mod.run("/attendance export", **long_ago)
+    assert "0 attendance rows" in empty.content
+    assert len(empty.attachments[0].data.decode().splitlines()) == 1  # the header only
+
+
+async def test_a_member_exports_and_forgets_their_data(world: World) -> None:
+    meeting_id, post = await start_meeting(world, "Chapter two")
+    await world.alice.click(post, HERE)
+    await world.bob.click(post, HERE)
+    await world.mod.run("/meeting end")
+    await world.mod.run("/attendance remove", member=world.bob, meeting=meeting_id)
+
+    export = await world.alice.run("/me export")
+    assert export.ephemeral
+    [attachment] = export.attachments
+    assert attachment.filename.endswith(".json")
+    data = json.loads(attachment.data)
+    assert data["user_id"] == world.alice.id
+    rows = data["data"]["meeting_attendance"]
+    assert [(r["kind"], r["meeting_id"], r["source"]) for r in rows] == [
+        ("attendance", meeting_id, "button")
+    ]
+    assert data["data"]["meeting_corrections"] == []
+    assert str(world.bob.id) not in attachment.data.decode()  # nobody else's rows
+
+    # Cancelling deletes nothing; confirming deletes every row about the member and nobody else's.
+    asked = await world.alice.run("/me forget")
+    assert_private(asked, "cannot be undone")
+    assert asked.message.button_labels == ["Delete my data", "Cancel"]
+    with pytest.raises(ClientRefused):  # nobody else can even see the ephemeral question
+        await world.bob.click(asked, "Delete my data")
+    kept = await world.alice.click(asked, "Cancel")
+    assert "Nothing was deleted" in kept.message.content
+    assert world.alice.id in attendance(world.database, meeting_id)
+
+    asked = await world.alice.run("/me forget")
+    done = await world.alice.click(asked, "Delete my data")
+    assert "rows about you were deleted" in done.message.content
+    assert done.message.buttons == []
+    assert attendance(world.database, meeting_id) == {}
+    for table in ("meeting_attendance", "meeting_voice_intervals", "meeting_attendance_audit"):
+        assert (
+            query(world.database, f"SELECT * FROM {table} WHERE member_id = ?", (world.alice.id,))
+            == []
+        )
+    # Bob's correction is about bob, made by the moderator: alice forgetting herself keeps it.
+    assert len(query(world.database, "SELECT * FROM meeting_attendance_audit")) == 1
+    again = await world.alice.run("/me export")
+    assert json.loads(again.attachments[0].data)["data"]["meeting_attendance"] == []
+
+
+async def test_500_members_checking_in_at_once_store_exactly_500_rows(world: World) -> None:
+    crowd = add_members(world.guild, 500)
+    meeting_id, post = await start_meeting(world, "Full house")
+    # Everyone clicks at once; every fifth person clicks twice, both clicks in the same crowd.
+    clickers = [member for index, member in enumerate(crowd) for _ in range(2 - (index % 5 > 0))]
+    burst = await click_burst(world.discord, clickers, post)
+    assert len(burst.results) == 600
+    assert all(r.ephemeral for r in burst.answered)
+    assert sorted(burst.members_answered_with(CHECKED_IN)) == sorted(m.id for m in crowd)
+    assert sorted(burst.members_answered_with(ALREADY)) == sorted(m.id for m in crowd[::5])
+    rows = attendance(world.database, meeting_id)
+    assert sorted(rows) == sorted(m.id for m in crowd)
+    assert set(rows.values()) == {"button"}
+    # A second wave of the same people changes nothing.
+    again = await click_burst(world.discord, crowd[:100], post)
+    assert len(again.answered_with(ALREADY)) == 100
+    assert len(attendance(world.database, meeting_id)) == 500
+
+
+async def test_kill_during_a_burst_keeps_every_acknowledged_check_in(world: World) -> None:
+    crowd = add_members(world.guild, 500)
+    meeting_id, post = await start_meeting(world, "Crash")
+    # Clicks keep arriving over a second; the bot is killed once 150 of them were answered.
+    burst = Burst(world.discord)
+    clicking = asyncio.create_task(burst.click(crowd, post, spread=1.0))
+    await world.discord.wait_for(lambda: len(burst.answered) >= 150, what="150 answers")
+    await world.bot.kill()
+    clicking.cancel()
+    with contextlib.suppress(asyncio.CancelledError, EmulatorError):  # no bot to click at
+        await clicking
+    acknowledged = burst.members_answered_with(CHECKED_IN)
+    unanswered = burst.unanswered
+    assert acknowledged and unanswered, "the kill should land in the middle of the burst"
+    world.expect_unanswered.update(r.interaction.id for r in unanswered)
+
+    await world.start_bot()
+    rows = attendance(world.database, meeting_id)
+    assert set(acknowledged) <= set(rows), "an acknowledged check-in was lost"
+    # Those who saw "This interaction failed" click again; everyone ends with exactly one row.
+    again = [m for m in crowd if m.id not in acknowledged]
+    retry = await click_burst(world.discord, again, post)
+    assert len(retry.answered_with(CHECKED_IN)) + len(retry.answered_with(ALREADY)) == len(again)
+    assert sorted(attendance(world.database, meeting_id)) == sorted(m.id for m in crowd)
+
+
+def open_and_closed_voice(world: World, meeting_id: int) -> tuple[set[int], set[int]]:
+    """Members with an open stretch in the meeting's voice channel, and those with a closed one."""
+    rows = query(
+        world.database,
+        "SELECT member_id, ended_at FROM meeting_voice_intervals WHERE meeting_id = ?",
+        (meeting_id,),
+    )
+    return (
+        {r["member_id"] for r in rows if r["ended_at"] is None},
+        {r["member_id"] for r in rows if r["ended_at"] is not None},
+    )
+
+
+async def test_voice_presence_counts_and_survives_a_restart(world: World) -> None:
+    room = world.guild.channel("Reading Room")
+    carol, dave, eve = (world.guild.add_member(name) for name in ("carol", "dave", "eve"))
+    set_setting(world.database, world.guild.id, "meeting_voice_minutes", "5")
+    await world.alice.join_voice(room)  # there before the meeting: counted from its start
+    await world.mod.run("/meeting start", title="Voice", voice=room)
+    post = await world.discord.wait_for_message(world.guild.default_channel, contains=HERE)
+    assert f"Being in {room.mention} for 5 minutes counts as attending" in post.content
+    meeting_id = int(meetings(world.database)[-1]["id"])
+    await world.bob.join_voice(room, self_deaf=True)  # cannot hear: never counts
+    await carol.join_voice(room)
+    await eve.join_voice(room)
+    joined = ({world.alice.id, carol.id, eve.id}, set[int]())
+    await world.discord.wait_for(
+        lambda: open_and_closed_voice(world, meeting_id) == joined, what="voice stretches"
+    )
+    await carol.set_voice_flags(self_deaf=True)  # stops counting
+    deafened = ({world.alice.id, eve.id}, {carol.id})
+    await world.discord.wait_for(
+        lambda: open_and_closed_voice(world, meeting_id) == deafened, what="carol's stretch closed"
+    )
+
+    # The bot goes down for a restart; the meeting had been running for six quiet minutes.
+    # Meanwhile eve leaves and dave comes in; alice stays.
+    await world.bot.stop()
+    shift_meeting_back(world.database, meeting_id, 6 * 60)
+    await eve.leave_voice()
+    await dave.join_voice(room)
+    lines = len(world.bot.output)
+    await world.start_bot()
+    line = await world.bot.wait_for_log(f"meeting {meeting_id} reconciled", after=lines)
+    assert "1 kept, 1 closed, 1 opened" in line
+    assert open_and_closed_voice(world, meeting_id) == (
+        {world.alice.id, dave.id},
+        {carol.id, eve.id},
+    )
+    # A planned stop recorded when the bot stopped watching: eve is credited up to it.
+    [stretch] = query(
+        world.database,
+        "SELECT started_at, ended_at FROM meeting_voice_intervals WHERE member_id = ?",
+        (eve.id,),
+    )
+    assert stretch["ended_at"] - stretch["started_at"] >= 6 * 60
+    report = await world.mod.run("/attendance meeting", meeting=meeting_id)
+    assert "In voice, not yet counted" in report.text
+    assert f"{world.alice.mention} — 6 min" in report.text
+    assert world.bob.mention not in report.text
+
+    # Alice (six minutes and on) and eve (six minutes before she left) reach the five minutes;
+    # dave (seconds), carol (deafened after seconds) and bob (deafened) do not.
+    ended = await world.mod.run("/meeting end")
+    assert_private(ended, "ended: 2 present (2 by voice)")
+    assert attendance(world.database, meeting_id) == {world.alice.id: "voice", eve.id: "voice"}
+    assert open_and_closed_voice(world, meeting_id)[0] == set()
+
+
+async def test_scheduled_events_open_and_close_meetings(world: World) -> None:
+    room = world.guild.channel("Reading Room")
+    soon = world.discord.now() + timedelta(hours=1)
+
+    # Off by default: an event starting opens nothing.
+    ignored = world.guild.create_scheduled_event("Not tracked", soon, channel=room)
+    await world.discord.start_scheduled_event(ignored)
+    here = await world.alice.run("/here")
+    assert_private(here, "No meeting is running")
+    await world.discord.end_scheduled_event(ignored)
+    assert meetings(world.database) == []
+
+    set_setting(world.database, world.guild.id, "meeting_from_events", "true")
+    event = world.guild.create_scheduled_event("Weekly reading", soon, channel=room)
+    await world.discord.start_scheduled_event(event)
+    post = await world.discord.wait_for_message(room, contains="Weekly reading")
+    assert post.button_labels == [HERE] and post.allowed_mentions == NO_MENTIONS
+    [meeting] = meetings(world.database)
+    assert (meeting["event_id"], meeting["voice_channel_id"]) == (event.id, room.id)
+    assert meeting["ended_at"] is None
+    assert_private(await world.alice.click(post, HERE), CHECKED_IN)
+    await world.discord.end_scheduled_event(event)
+    await world.discord.wait_for(
+        lambda: bool(post.buttons[0].get("disabled")), what="the meeting to close"
+    )
+    assert meetings(world.database)[0]["ended_at"] is not None
+    assert attendance(world.database, meeting["id"]) == {world.alice.id: "button"}
+
+    # An event that goes active while the bot is down opens its meeting when the bot is back.
+    missed = world.guild.create_scheduled_event("Missed start", soon, channel=room)
+    await world.bot.stop()
+    await world.discord.start_scheduled_event(missed)
+    await world.start_bot()
+    missed_post = await world.discord.wait_for_message(room, contains="Missed start", after=post)
+    opened = meetings(world.database)[-1]
+    assert (opened["event_id"], opened["ended_at"]) == (missed.id, None)
+    assert_private(await world.bob.click(missed_post, HERE), CHECKED_IN)
+    # A moderator ends it while the event runs on: a restart does not open it again.
+    await world.mod.run("/meeting end")
+    lines = len(world.bot.output)
+    await world.restart_bot()
+    await world.bot.wait_for_log("meetings reconciled after connecting", after=lines)
+    assert len(meetings(world.database)) == 2
+    assert meetings(world.database)[-1]["ended_at"] is not None
+    await world.discord.end_scheduled_event(missed)
+
+    # An event that completes while the bot is down (killed) closes its meeting on restart.
+    crash = world.guild.create_scheduled_event("Crash", soon, channel=room)
+    await world.discord.start_scheduled_event(crash)
+    await world.discord.wait_for_message(room, contains="Crash", after=missed_post)
+    await world.bot.kill()
+    await world.discord.end_scheduled_event(crash)
+    await world.start_bot()
+    await world.discord.wait_for(
+        lambda: meetings(world.database)[-1]["ended_at"] is not None, what="the meeting to close"
+    )
+    assert [m["event_id"] for m in meetings(world.database)] == [event.id, missed.id, crash.id]
