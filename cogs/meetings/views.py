@@ -45,10 +45,9 @@ async def check_in_reply(interaction: discord.Interaction, meeting_id: int) -> N
         await interaction.response.send_message("Check-ins work in a server.", ephemeral=True)
         return
     db = _bot(interaction).db
-    outcome = await _batcher(db).check_in(
+    outcome, meeting = await _batcher(db).check_in_to(
         interaction.guild_id, meeting_id, interaction.user.id, at=discord.utils.utcnow()
     )
-    meeting = await store.get_meeting(db, interaction.guild_id, meeting_id)
     await interaction.response.send_message(check_in_answer(outcome, meeting), ephemeral=True)
 
 
