@@ -77,7 +77,9 @@ class PostForbidden(PostError):
 class PostRequest:
     run: Run
     resumed: bool
-    """True when a previous process claimed the run: it may already have been posted."""
+    """True when the run may already have been posted: a previous process claimed it, or an
+    earlier try failed in a way that can hide a success (a timeout, a 5xx after Discord stored
+    the message). Retries outlast Discord's nonce window, so the poster then looks first."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,7 +218,7 @@ class Scheduler:
             return
         if resumed:
             log.info("finishing prompt run %s claimed before a restart", run.id)
-        self._spawn(run, resumed)
+        self._spawn(run, resumed or run.attempts > 0)
 
     async def _fire(self, schedule: Schedule, now: datetime, grace: timedelta) -> None:
         assert schedule.next_run_at is not None

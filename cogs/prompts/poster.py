@@ -4,10 +4,11 @@ It works from channel ids alone (partial messageables), so a run due right after
 before the gateway has filled the cache. discord.py waits out 429s as Discord's Retry-After says;
 403 and 404 become :class:`PostForbidden`, which pauses the schedule.
 
-A run resumed after a crash may already be in the channel. Discord enforces the run's nonce only
-for a few minutes, while the grace window is an hour, so before sending a resumed run the poster
-reads the messages posted since the claim and adopts the bot's own message with the run's exact
-content, unless another run recorded it. Without Read Message History it relies on the nonce.
+A run resumed after a crash, or retried after a failure, may already be in the channel. Discord
+enforces the run's nonce only for a few minutes, while the grace window is an hour and retries
+last longer, so before sending such a run the poster reads the messages posted since the claim
+and adopts the bot's own message with the run's exact content, unless another run recorded it.
+Without Read Message History it relies on the nonce.
 """
 
 from __future__ import annotations
@@ -71,7 +72,7 @@ class DiscordPoster:
         message = await self._earlier_post(channel, run) if request.resumed else None
         if message is not None:
             log.info(
-                "prompt run %s was posted before the restart as message %s; not sending it again",
+                "prompt run %s was already posted as message %s; not sending it again",
                 run.id,
                 message.id,
             )

@@ -628,7 +628,7 @@ async def test_crash_after_discord_accepted_the_post_never_posts_twice(world: Wo
     assert accepted.thread is not None and accepted.thread.name == "Talk: Found in the channel?"
     assert run["thread_id"] == accepted.thread.id
     assert len([r for r in prompt_posts(discord, general) if r.json["nonce"] == run["nonce"]]) == 1
-    assert "was posted before the restart" in world.bot.log_text()
+    assert "was already posted as message" in world.bot.log_text()
     await settle(1.0)
     assert [m.content.splitlines()[-1] for m in bot_posts(general)] == [
         "Nonce keeps it single?",
