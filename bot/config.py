@@ -19,6 +19,7 @@ from typing import Final
 from dotenv import dotenv_values
 
 from bot.errors import ConfigError
+from bot.sharding import Shards
 
 PROJECT_ROOT: Final = Path(__file__).resolve().parent.parent
 
@@ -26,6 +27,7 @@ DEFAULTS: Final[Mapping[str, str]] = {
     "DATABASE_PATH": "data/bot.db",
     "LOG_LEVEL": "INFO",
     "SEEDS_DIR": str(PROJECT_ROOT / "seeds"),
+    "HEARTBEAT_SECONDS": "5",
 }
 
 # Three dot-separated base64url parts: the shape Discord gives bot tokens. Checking it catches
@@ -68,6 +70,12 @@ class Settings:
     seeds_dir: Path
     api_base: str | None = None
     gateway_url: str | None = None
+    shards: Shards | None = None
+    """The shards this process runs (SHARD_COUNT, SHARD_IDS); None: Discord's recommended count,
+    all in this process."""
+    process_name: str | None = None
+    """How ``python -m bot status`` names this process (PROCESS_NAME; default the host name)."""
+    heartbeat_seconds: float = 5.0
 
 
 def _environment(env: Mapping[str, str] | None, env_file: Path | None) -> dict[str, str]:
@@ -128,6 +136,15 @@ def load_settings(
     if not seeds_dir.is_dir():
         raise ConfigError(f"SEEDS_DIR {seeds_dir} is not a folder of seed texts.")
 
+    shards = _shards(values)
+    heartbeat_raw = _optional(values, "HEARTBEAT_SECONDS") or DEFAULTS["HEARTBEAT_SECONDS"]
+    try:
+        heartbeat_seconds = float(heartbeat_raw)
+    except ValueError:
+        heartbeat_seconds = 0.0
+    if not 1 <= heartbeat_seconds <= 60:
+        raise ConfigError("HEARTBEAT_SECONDS must be a number of seconds from 1 to 60.")
+
     return Settings(
         token=Secret(raw_token),
         database_path=database_path,
@@ -136,7 +153,34 @@ def load_settings(
         seeds_dir=seeds_dir,
         api_base=_optional(values, "DISCORD_API_BASE"),
         gateway_url=_optional(values, "DISCORD_GATEWAY_URL"),
+        shards=shards,
+        process_name=_optional(values, "PROCESS_NAME"),
+        heartbeat_seconds=heartbeat_seconds,
     )
+
+
+def _shards(values: Mapping[str, str]) -> Shards | None:
+    """SHARD_COUNT alone runs every shard here; SHARD_IDS picks some of them for this process."""
+    count_raw = _optional(values, "SHARD_COUNT")
+    ids_raw = _optional(values, "SHARD_IDS")
+    if count_raw is None:
+        if ids_raw is not None:
+            raise ConfigError(
+                "SHARD_IDS needs SHARD_COUNT: set SHARD_COUNT to the total number of shards "
+                "across all processes."
+            )
+        return None
+    if not count_raw.isdigit() or int(count_raw) < 1:
+        raise ConfigError(
+            "SHARD_COUNT must be a whole number of at least 1 (the total across all processes)."
+        )
+    ids: list[int] | None = None
+    if ids_raw is not None:
+        parts = [part.strip() for part in ids_raw.split(",")]
+        if not all(part.isdigit() for part in parts):
+            raise ConfigError("SHARD_IDS must be shard numbers separated by commas, such as 0,1.")
+        ids = [int(part) for part in parts]
+    return Shards.of(int(count_raw), ids)
 
 
 def configure_logging(level: str) -> None:
