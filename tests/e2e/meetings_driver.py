@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import sqlite3
-import statistics
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -188,27 +189,60 @@ async def start_meeting(world: World, title: str = "Bench") -> tuple[int, Messag
     return int(meetings(world.database)[-1]["id"]), message
 
 
+@dataclass
+class BurstFigures:
+    """What one burst through the emulator and the bot process measured."""
+
+    clicks: int
+    latencies_ms: list[float]
+    recorded: int
+    """Clicks answered "You're checked in"."""
+    rows: int
+    """Attendance rows in the database afterwards."""
+    wall_s: float
+    bot_cpu_s: float | None
+    """CPU the bot process used during the burst (Linux only)."""
+    emulator_cpu_s: float
+    """CPU this process (the emulator and the driver) used during the burst."""
+
+
+def _process_cpu(pid: int) -> float | None:
+    """User plus system CPU seconds of a process, from /proc (None where there is no /proc)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 async def run_check_in_burst(
-    folder: Path, members: int, duplicates: int = 0
-) -> tuple[list[float], int]:
-    """``members`` people press "I'm here" at once (``duplicates`` of them twice) against the real
-    bot process; the acknowledgement latencies in ms and the attendance rows stored."""
+    folder: Path, members: int, *, duplicates: int = 0, spread: float = 0.0
+) -> BurstFigures:
+    """``members`` people press "I'm here" (``duplicates`` of them twice), all at once or over
+    ``spread`` seconds, against the real bot process; what it took."""
     async with Emulator() as discord:
         world = make_world(discord, folder)
         crowd = add_members(world.guild, members)
         await world.start_bot()
         try:
             meeting_id, message = await start_meeting(world)
-            burst = await click_burst(discord, crowd + crowd[:duplicates], message, timeout=120)
-            latencies = burst.latencies_ms()
-            recorded = len(burst.answered_with(CHECKED_IN))
-            if recorded != members:
-                raise AssertionError(f"{recorded} of {members} clicks were told they checked in")
+            assert world.bot.proc is not None
+            pid = world.bot.proc.pid
+            bot_before, cpu_before = _process_cpu(pid), time.process_time()
+            began = time.perf_counter()
+            clickers = crowd + crowd[:duplicates]
+            burst = await click_burst(discord, clickers, message, spread=spread, timeout=120)
+            wall = time.perf_counter() - began
+            bot_after, cpu_after = _process_cpu(pid), time.process_time()
             rows = len(attendance(world.database, meeting_id))
         finally:
             await world.bot.stop()
-    print(
-        f"  (one burst: p50 {statistics.median(latencies):.1f} ms over "
-        f"{len(latencies)} answered clicks)"
+    return BurstFigures(
+        clicks=len(clickers),
+        latencies_ms=burst.latencies_ms(),
+        recorded=len(burst.answered_with(CHECKED_IN)),
+        rows=rows,
+        wall_s=wall,
+        bot_cpu_s=None if bot_before is None or bot_after is None else bot_after - bot_before,
+        emulator_cpu_s=cpu_after - cpu_before,
     )
-    return latencies, rows
