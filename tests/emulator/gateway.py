@@ -18,6 +18,7 @@ import contextlib
 import json
 import logging
 import secrets
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -62,6 +63,12 @@ CLOSE_REASONS: Final = {
 }
 
 LOG_LIMIT: Final = 5000
+
+GUILDS_PER_SHARD: Final = 2500
+"""Discord closes a session with 4011 (sharding required) above this many servers per shard."""
+IDENTIFY_WINDOW: Final = 5.0
+"""Seconds: each rate-limit bucket (``shard_id % max_concurrency``) allows one IDENTIFY per window,
+for the whole bot (every process), not per connection."""
 
 _GUILD_EVENTS = ("GUILD_", "CHANNEL_", "THREAD_")
 
@@ -149,6 +156,12 @@ class Gateway:
         self.ack_heartbeats = True
         self.presence_updates: list[Any] = []
         self.voice_requests: list[Any] = []
+        self.max_concurrency = 1
+        """What ``/gateway/bot`` reports; Discord raises it (16 and up) for large bots."""
+        self.identify_violations: list[tuple[int, int]] = []
+        """``(shard_id, shard_count)`` of each IDENTIFY sent before its bucket's window passed:
+        recorded, not refused, so a test decides whether a bot must respect the limit."""
+        self._bucket_last_identify: dict[int, float] = {}
 
     # --- public state ----------------------------------------------------------------------------
 
@@ -156,6 +169,21 @@ class Gateway:
     def live(self) -> list[Connection]:
         """Connections that finished IDENTIFY or RESUME and are still open."""
         return [c for c in self.connections if not c.closed and c.outcome is not None]
+
+    def recommended_shards(self) -> int:
+        """What ``/gateway/bot`` recommends: about one shard per 1,000 servers, as Discord does."""
+        return max(1, -(-len(self._emu.guilds) // 1000))
+
+    def live_shards(self, shard_count: int, *, after: int = 0) -> set[int]:
+        """Shards of ``shard_count`` with a connected session created by IDENTIFY number ``after``
+        or later (a restarted process is told apart from the one it replaced)."""
+        return {
+            c.session.shard[0]
+            for c in self.live
+            if c.session is not None
+            and c.session.shard[1] == shard_count
+            and c.session.created_index >= after
+        }
 
     def current_session(self, guild_id: int | None = None) -> Session | None:
         """The newest valid session that receives events for ``guild_id``."""
@@ -352,10 +380,26 @@ class Gateway:
         if intents & int(PRIVILEGED_INTENTS) & ~int(self._emu.privileged_intents):
             await self._close(connection, 4014)
             return
-        shard_id, shard_count = data.get("shard") or (0, 1)
-        if not 0 <= shard_id < shard_count:
+        shard = data.get("shard") or [0, 1]
+        if (
+            not isinstance(shard, list)
+            or len(shard) != 2
+            or not all(type(n) is int for n in shard)
+            or not 0 <= shard[0] < shard[1]
+        ):
             await self._close(connection, 4010)
             return
+        shard_id, shard_count = shard
+        covered = sum(1 for g in self._emu.guilds if (g >> 22) % shard_count == shard_id)
+        if covered > GUILDS_PER_SHARD:
+            await self._close(connection, 4011)
+            return
+        bucket = shard_id % max(1, self.max_concurrency)
+        now = time.monotonic()
+        last = self._bucket_last_identify.get(bucket)
+        if last is not None and now - last < IDENTIFY_WINDOW:
+            self.identify_violations.append((shard_id, shard_count))
+        self._bucket_last_identify[bucket] = now
         session = Session(
             id=secrets.token_hex(16),
             intents=intents,

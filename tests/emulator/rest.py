@@ -132,12 +132,12 @@ class RestApi:
     async def get_gateway_bot(self, call: Call) -> JSON:
         return {
             "url": self.emu.gateway_url,
-            "shards": 1,
+            "shards": self.emu.gateway.recommended_shards(),
             "session_start_limit": {
                 "total": 1000,
                 "remaining": 1000 - self.emu.gateway.identifies,
                 "reset_after": 14_400_000,
-                "max_concurrency": 1,
+                "max_concurrency": self.emu.gateway.max_concurrency,
             },
         }
 

@@ -306,6 +306,17 @@ class Emulator:
         assert session is not None
         return session
 
+    async def wait_for_shards(
+        self, shard_ids: Sequence[int], shard_count: int, *, after: int = 0, timeout: float = 30.0
+    ) -> None:
+        """Wait until each of ``shard_ids`` (out of ``shard_count``) has a live session that
+        IDENTIFY number ``after`` or later opened: a sharded bot process is then fully connected."""
+        await self.wait_for(
+            lambda: set(shard_ids) <= self.gateway.live_shards(shard_count, after=after),
+            timeout=timeout,
+            what=f"shards {sorted(shard_ids)} of {shard_count} to IDENTIFY",
+        )
+
     async def wait_for_session(self, timeout: float = 15.0) -> str:
         """After a gateway fault, wait for the bot to be back: ``"resumed"`` or ``"identified"``."""
         mark = self._fault_mark
