@@ -34,7 +34,13 @@ from tests.e2e.meetings_driver import (
     shift_meeting_back,
     start_meeting,
 )
-from tests.emulator import ClientRefused, Emulator, EmulatorError, InteractionResult
+from tests.emulator import (
+    ClientRefused,
+    Emulator,
+    EmulatorError,
+    InteractionResult,
+    Permission,
+)
 
 NO_MENTIONS: dict[str, list[str]] = {"parse": []}
 
@@ -140,8 +146,11 @@ async def test_reports_corrections_exports_and_bad_input(world: World) -> None:
     await world.mod.run("/meeting end")
 
     # Bad input is answered privately and changes nothing.
+    closed = world.guild.add_text_channel("announcements")
+    world.guild.set_overwrite(closed, world.guild.bot_role, deny=Permission.SEND_MESSAGES)
     before = (meetings(world.database), attendance(world.database, meeting_id))
     for command, options, says in (
+        ("/meeting start", {"text": closed}, f"I cannot post in {closed.mention}"),
         ("/attendance meeting", {"meeting": 999}, "There is no meeting #999"),
         ("/meeting end", {"meeting": 999}, "There is no meeting #999"),
         ("/meeting end", {"meeting": meeting_id}, "has already ended"),
@@ -188,6 +197,9 @@ async def test_reports_corrections_exports_and_bad_input(world: World) -> None:
     assert_private(member, "0 of 1 meetings")
     member = await world.mod.run("/attendance member", member=world.alice)
     assert_private(member, "1 of 1 meetings (100%)")
+    world.guild.remove_member(carol)  # a member who left keeps their history
+    member = await world.mod.run("/attendance member", member=carol.user)
+    assert_private(member, f"Attendance of {carol.mention}", "1 of 1 meetings (100%)")
     summary = await world.mod.run("/attendance summary")
     assert_private(summary, "1 meetings", f"{world.alice.mention} — 1/1 (100%)")
     assert f"{carol.mention} — 1/1 (100%)" in summary.text
@@ -271,6 +283,14 @@ async def test_500_members_checking_in_at_once_store_exactly_500_rows(world: Wor
     again = await click_burst(world.discord, crowd[:100], post)
     assert len(again.answered_with(ALREADY)) == 100
     assert len(attendance(world.database, meeting_id)) == 500
+    # The report of 500 attendees is paged, 15 to a page.
+    report = await world.mod.run("/attendance meeting", meeting=meeting_id)
+    assert_private(report, "500 present", "Page 1 of 34")
+    assert report.message.button_labels == ["Previous", "Next"]
+    await world.mod.click(report, "Next")
+    await report.wait_for_edit()
+    assert "Page 2 of 34" in report.message.content
+    assert len([line for line in report.message.content.splitlines() if "checked in" in line]) == 15
 
 
 async def test_kill_during_a_burst_keeps_every_acknowledged_check_in(world: World) -> None:
@@ -355,13 +375,20 @@ async def test_voice_presence_counts_and_survives_a_restart(world: World) -> Non
         (eve.id,),
     )
     assert stretch["ended_at"] - stretch["started_at"] >= 6 * 60
+    # Moving to another voice channel stops the count.
+    lounge = world.guild.add_voice_channel("Lounge")
+    await dave.join_voice(lounge)
+    moved = ({world.alice.id}, {carol.id, eve.id, dave.id})
+    await world.discord.wait_for(
+        lambda: open_and_closed_voice(world, meeting_id) == moved, what="dave's stretch closed"
+    )
     report = await world.mod.run("/attendance meeting", meeting=meeting_id)
     assert "In voice, not yet counted" in report.text
     assert f"{world.alice.mention} — 6 min" in report.text
     assert world.bob.mention not in report.text
 
     # Alice (six minutes and on) and eve (six minutes before she left) reach the five minutes;
-    # dave (seconds), carol (deafened after seconds) and bob (deafened) do not.
+    # dave (seconds before he moved), carol (deafened after seconds) and bob (deafened) do not.
     ended = await world.mod.run("/meeting end")
     assert_private(ended, "ended: 2 present (2 by voice)")
     assert attendance(world.database, meeting_id) == {world.alice.id: "voice", eve.id: "voice"}
