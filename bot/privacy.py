@@ -11,12 +11,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-import aiosqlite
-
-from bot.storage.database import Database
+from bot.storage.database import Connection, Database
 
 ExportFn = Callable[[Database, int], Awaitable[list[dict[str, Any]]]]
-ForgetFn = Callable[[aiosqlite.Connection, int], Awaitable[int]]
+ForgetFn = Callable[[Connection, int], Awaitable[int]]
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,36 +1,116 @@
-"""An aiosqlite connection with versioned migrations and explicit transactions.
+"""One storage interface over two backends: SQLite (the default) and PostgreSQL.
 
-Why the choices:
-- WAL lets readers carry on while a write commits, and with ``synchronous=NORMAL`` a committed
-  transaction survives the process being killed (only a power cut can lose the last commits).
-- One connection is shared by every task, so a lock serialises transactions: without it, two
-  coroutines would interleave statements inside each other's ``BEGIN``.
-- Migrations are numbered SQL files applied in order, each inside its own transaction with its
-  version row, so a failing one leaves the database exactly as it was.
+Storage modules see only :class:`Database` and the :class:`Connection` a transaction yields, so the
+same functions run on a single-process SQLite file and on a PostgreSQL server shared by several
+processes. What they may rely on, on both:
+
+- ``await db.transaction()`` for every write: committed when the block ends, rolled back if it
+  raises. ``conn.execute(sql, params)`` is awaited for a :class:`Cursor` (``rowcount``,
+  ``fetchone``, ``fetchall``, ``async for``) or used as ``async with conn.execute(...) as cursor``.
+- ``db.fetchone`` / ``db.fetchall`` for reads outside a transaction; never inside one (use the
+  yielded connection there).
+- Rows are read by column name or index, ``dict(row)`` and ``row.keys()`` work.
+- SQL is written with ``?`` placeholders (``?NNN`` too) and translated for PostgreSQL in
+  :mod:`bot.storage.sql`. A new row's id comes from ``RETURNING id`` (there is no ``lastrowid``);
+  ``INSERT ... ON CONFLICT ... DO NOTHING | DO UPDATE`` replaces ``INSERT OR IGNORE | REPLACE``;
+  ``FOR UPDATE [SKIP LOCKED]`` locks rows on PostgreSQL and is dropped on SQLite, whose write
+  transactions already exclude every other writer.
+- Values are stored the same way on both, so a copy is exact: Discord ids and unix seconds as
+  integers (BIGINT on PostgreSQL), flags as 0/1 integers, dates and audit times as ISO-8601 text.
+
+Migrations are numbered SQL files applied in order, each inside its own transaction with its version
+row, so a failing one leaves the database exactly as it was. ``migrations/NNNN_name.sql`` is the
+SQLite text; ``migrations/postgresql/NNNN_name.sql``, where present, replaces it on PostgreSQL
+(identity columns, BIGINT ids, trigger functions). Both sets therefore have the same versions, and a
+test checks that they build the same tables, columns, indexes and triggers.
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import re
-import sqlite3
-from collections.abc import AsyncIterator, Iterable, Sequence
-from contextlib import asynccontextmanager
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator, Awaitable, Generator, Iterable, Iterator, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from types import TracebackType
+from typing import Any, Final, Literal, Protocol
 
-import aiosqlite
-
-from bot.errors import MigrationError
-
-log = logging.getLogger(__name__)
+from bot.errors import ConfigError, MigrationError
 
 MIGRATIONS_DIR: Final = Path(__file__).resolve().parent / "migrations"
 _MIGRATION_NAME: Final = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 
-Row = sqlite3.Row
+Dialect = Literal["sqlite", "postgresql"]
+DIALECTS: Final[tuple[Dialect, ...]] = ("sqlite", "postgresql")
+DEFAULT_DATABASE_URL: Final = "sqlite:///data/bot.db"
+
+
+class Row(Protocol):
+    """A result row: ``sqlite3.Row`` on SQLite, ``asyncpg.Record`` on PostgreSQL."""
+
+    def __getitem__(self, key: Any, /) -> Any: ...
+
+    def keys(self) -> Iterable[str]: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+    def __len__(self) -> int: ...
+
+
+class Cursor(Protocol):
+    """The outcome of one statement."""
+
+    @property
+    def rowcount(self) -> int:
+        """Rows the statement changed (inserted, updated, deleted) itself, not via triggers."""
+        ...
+
+    async def fetchone(self) -> Row | None: ...
+
+    async def fetchall(self) -> list[Row]: ...
+
+    def __aiter__(self) -> AsyncIterator[Row]: ...
+
+    async def close(self) -> None: ...
+
+
+class PendingCursor:
+    """What ``execute`` returns: await it for the cursor, or use it with ``async with``."""
+
+    __slots__ = ("_coro", "_cursor")
+
+    def __init__(self, coro: Awaitable[Cursor]) -> None:
+        self._coro = coro
+        self._cursor: Cursor | None = None
+
+    def __await__(self) -> Generator[Any, None, Cursor]:
+        return self._coro.__await__()
+
+    async def __aenter__(self) -> Cursor:
+        self._cursor = await self
+        return self._cursor
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._cursor is not None:
+            await self._cursor.close()
+
+
+class Connection(ABC):
+    """The connection a transaction yields; statements on it run inside that transaction."""
+
+    dialect: Dialect
+
+    @abstractmethod
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> PendingCursor: ...
+
+    @abstractmethod
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,8 +120,7 @@ class Migration:
     sql: str
 
 
-def load_migrations(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
-    """Read ``NNNN_name.sql`` files in version order; two files with one number is a bug."""
+def _read_migrations(directory: Path) -> list[Migration]:
     migrations: list[Migration] = []
     for path in sorted(directory.glob("*.sql")):
         match = _MIGRATION_NAME.match(path.name)
@@ -54,108 +133,100 @@ def load_migrations(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
     return migrations
 
 
-class Database:
+def load_migrations(
+    directory: Path = MIGRATIONS_DIR, dialect: Dialect = "sqlite"
+) -> list[Migration]:
+    """Read ``NNNN_name.sql`` files in version order, with ``dialect``'s overrides applied.
+
+    An override must replace an existing version under the same name: the two sets of migrations
+    can then never drift apart in numbering, only in how one step is spelt.
+    """
+    migrations = {m.version: m for m in _read_migrations(directory)}
+    overrides = directory / dialect
+    if dialect != "sqlite" and overrides.is_dir():
+        for override in _read_migrations(overrides):
+            base = migrations.get(override.version)
+            if base is None or base.name != override.name:
+                raise MigrationError(
+                    f"{dialect}/{override.version:04d}_{override.name}.sql overrides no migration "
+                    "of that number and name"
+                )
+            migrations[override.version] = override
+    return [migrations[v] for v in sorted(migrations)]
+
+
+def parse_database_url(target: Path | str) -> tuple[Dialect, str]:
+    """``(dialect, where)``: a SQLite file path (or ``:memory:``) or a PostgreSQL DSN.
+
+    A plain path means SQLite, as ``Database.open(path)`` always did. ``sqlite:///data/bot.db`` is
+    relative to the working directory and ``sqlite:////srv/bot.db`` absolute.
+    """
+    text = str(target)
+    if isinstance(target, Path):
+        return "sqlite", text
+    if text.startswith(("postgresql://", "postgres://")):
+        return "postgresql", text
+    if text.startswith("sqlite:///"):
+        path = text[len("sqlite:///") :]
+        if not path:
+            raise ConfigError("DATABASE_URL sqlite:/// needs a file, e.g. sqlite:///data/bot.db.")
+        return "sqlite", path
+    if "://" in text or text.startswith("sqlite:"):
+        raise ConfigError(
+            "DATABASE_URL must be sqlite:///path/to/bot.db or postgresql://user:password@host/db."
+        )
+    return "sqlite", text
+
+
+class Database(ABC):
     """The bot's database. Open with :meth:`open`; use :meth:`transaction` for every write."""
 
-    def __init__(self, connection: aiosqlite.Connection) -> None:
-        self._conn = connection
-        self._lock = asyncio.Lock()
+    dialect: Dialect
 
     @classmethod
     async def open(
-        cls, path: Path | str, migrations: Sequence[Migration] | None = None
+        cls, target: Path | str, migrations: Sequence[Migration] | None = None
     ) -> Database:
-        """Connect, configure and migrate. ``":memory:"`` gives a private database for tests."""
-        if str(path) != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        # isolation_level=None: we issue BEGIN/COMMIT ourselves, so nothing commits behind our back.
-        conn = await aiosqlite.connect(str(path), isolation_level=None)
-        conn.row_factory = sqlite3.Row
-        try:
-            await conn.execute("PRAGMA journal_mode=WAL")
-            await conn.execute("PRAGMA synchronous=NORMAL")
-            await conn.execute("PRAGMA foreign_keys=ON")
-            await conn.execute("PRAGMA busy_timeout=5000")
-            db = cls(conn)
-            await db.migrate(load_migrations() if migrations is None else migrations)
-        except BaseException:
-            await conn.close()
-            raise
-        return db
+        """Connect, configure and migrate.
 
-    async def close(self) -> None:
-        async with self._lock:
-            await self._conn.close()
+        ``target`` is a SQLite file path, ``":memory:"`` (a private database for tests), or a
+        ``sqlite:///...`` or ``postgresql://...`` URL. ``migrations`` defaults to every migration
+        of the backend.
+        """
+        dialect, where = parse_database_url(target)
+        if dialect == "postgresql":
+            from bot.storage.postgresql import PostgresDatabase
 
+            return await PostgresDatabase.connect(where, migrations)
+        from bot.storage.sqlite import SqliteDatabase
+
+        return await SqliteDatabase.connect(where, migrations)
+
+    @abstractmethod
+    async def close(self) -> None: ...
+
+    @abstractmethod
     async def migrate(self, migrations: Iterable[Migration]) -> list[int]:
         """Apply the migrations not applied yet; return the versions applied now."""
-        async with self._lock:
-            await self._conn.execute(
-                "CREATE TABLE IF NOT EXISTS schema_migrations ("
-                " version INTEGER PRIMARY KEY,"
-                " name TEXT NOT NULL,"
-                " applied_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)"
-            )
-            async with self._conn.execute("SELECT version FROM schema_migrations") as cursor:
-                applied = {row[0] for row in await cursor.fetchall()}
-            done: list[int] = []
-            for migration in migrations:
-                if migration.version in applied:
-                    continue
-                await self._apply(migration)
-                done.append(migration.version)
-                log.info("applied migration %04d_%s", migration.version, migration.name)
-            return done
 
-    async def _apply(self, migration: Migration) -> None:
-        script = (
-            "BEGIN IMMEDIATE;\n"
-            f"{migration.sql}\n;\n"
-            "INSERT INTO schema_migrations (version, name) "
-            f"VALUES ({migration.version}, '{migration.name}');\n"
-            "COMMIT;"
-        )
-        try:
-            await self._conn.executescript(script)
-        except sqlite3.Error as exc:
-            if self._conn.in_transaction:
-                await self._conn.execute("ROLLBACK")
-            raise MigrationError(
-                f"migration {migration.version:04d}_{migration.name} failed and was rolled back: "
-                f"{exc}"
-            ) from exc
+    @abstractmethod
+    def transaction(self) -> AbstractAsyncContextManager[Connection]:
+        """One atomic unit of work: committed when the block ends, rolled back if it raises."""
+
+    @abstractmethod
+    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None: ...
+
+    @abstractmethod
+    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]: ...
+
+    @abstractmethod
+    async def backup(self, target: Path | str) -> None:
+        """Copy the live database consistently (SQLite only)."""
+
+    @abstractmethod
+    async def tables(self) -> list[str]:
+        """The names of the database's tables, sorted (migrations' bookkeeping included)."""
 
     async def schema_version(self) -> int:
         row = await self.fetchone("SELECT MAX(version) AS v FROM schema_migrations")
         return int(row["v"]) if row is not None and row["v"] is not None else 0
-
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """One atomic unit of work: committed when the block ends, rolled back if it raises."""
-        async with self._lock:
-            await self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._conn
-            except BaseException:
-                await self._conn.execute("ROLLBACK")
-                raise
-            else:
-                await self._conn.execute("COMMIT")
-
-    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
-        async with self._lock, self._conn.execute(sql, params) as cursor:
-            row: Row | None = await cursor.fetchone()
-            return row
-
-    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        async with self._lock, self._conn.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
-
-    async def backup(self, target: Path | str) -> None:
-        """Copy the live database consistently with SQLite's online backup API."""
-        async with self._lock:
-            dest = await aiosqlite.connect(str(target))
-            try:
-                await self._conn.backup(dest)
-            finally:
-                await dest.close()

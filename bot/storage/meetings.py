@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import aiosqlite
-
 from bot.meetings.attendance import Summary, summarise
 from bot.meetings.errors import (
     AttendanceUnchanged,
@@ -26,7 +24,7 @@ from bot.meetings.errors import (
 from bot.meetings.intervals import Interval, Reconciliation, Step, is_present, reconcile, step
 from bot.meetings.model import Attendance, AuditEntry, CheckIn, ExportRow, Meeting, Source
 from bot.privacy import MEMBER_DATA, MemberData
-from bot.storage.database import Database, Row
+from bot.storage.database import Connection, Database, Row
 
 _MEETING_COLUMNS = (
     "id, guild_id, title, text_channel_id, voice_channel_id, started_by_id, started_at, ended_at, "
@@ -66,7 +64,7 @@ def _meeting(row: Row) -> Meeting:
     )
 
 
-async def _meeting_in(conn: aiosqlite.Connection, guild_id: int, meeting_id: int) -> Meeting:
+async def _meeting_in(conn: Connection, guild_id: int, meeting_id: int) -> Meeting:
     async with conn.execute(
         f"SELECT {_MEETING_COLUMNS} FROM meetings WHERE id = ? AND guild_id = ?",
         (meeting_id, guild_id),
@@ -108,12 +106,12 @@ async def start_meeting(
                 raise MeetingAlreadyRunning(clash["id"], channel_id)
         cursor = await conn.execute(
             "INSERT INTO meetings (guild_id, title, text_channel_id, voice_channel_id, "
-            "started_by_id, started_at, event_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "started_by_id, started_at, event_id) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (guild_id, title, text_channel_id, voice_channel_id, started_by_id, _ts(at), event_id),
         )
-        meeting_id = cursor.lastrowid
-        assert meeting_id is not None
-        return await _meeting_in(conn, guild_id, meeting_id)
+        row = await cursor.fetchone()
+        assert row is not None
+        return await _meeting_in(conn, guild_id, int(row["id"]))
 
 
 async def set_meeting_message(
@@ -634,7 +632,7 @@ async def _export_attendance(db: Database, user_id: int) -> list[dict[str, Any]]
     return _plain(attendance) + _plain(voice)
 
 
-async def _forget_attendance(conn: aiosqlite.Connection, user_id: int) -> int:
+async def _forget_attendance(conn: Connection, user_id: int) -> int:
     total = 0
     for table in ("meeting_attendance", "meeting_voice_intervals"):
         cursor = await conn.execute(f"DELETE FROM {table} WHERE member_id = ?", (user_id,))
@@ -652,7 +650,7 @@ async def _export_corrections(db: Database, user_id: int) -> list[dict[str, Any]
     return _plain(rows)
 
 
-async def _forget_corrections(conn: aiosqlite.Connection, user_id: int) -> int:
+async def _forget_corrections(conn: Connection, user_id: int) -> int:
     """Corrections about the member go; corrections they made as a moderator stay, unsigned."""
     deleted = await conn.execute(
         "DELETE FROM meeting_attendance_audit WHERE member_id = ?", (user_id,)
@@ -672,7 +670,7 @@ async def _export_started(db: Database, user_id: int) -> list[dict[str, Any]]:
     return _plain(rows)
 
 
-async def _forget_started(conn: aiosqlite.Connection, user_id: int) -> int:
+async def _forget_started(conn: Connection, user_id: int) -> int:
     """The meeting stays (others attended it); only the link to who started it goes."""
     cursor = await conn.execute(
         "UPDATE meetings SET started_by_id = NULL WHERE started_by_id = ?", (user_id,)

@@ -12,10 +12,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Literal
 
-import aiosqlite
-
 from bot.privacy import MEMBER_DATA, MemberData
-from bot.storage.database import Database, Row
+from bot.storage.database import Connection, Database, Row
 
 ReadingSource = Literal["prompt", "quote", "command"]
 
@@ -128,7 +126,7 @@ async def _export(db: Database, user_id: int) -> list[dict[str, Any]]:
     return [dict(row) for row in rows]
 
 
-async def _forget(conn: aiosqlite.Connection, user_id: int) -> int:
+async def _forget(conn: Connection, user_id: int) -> int:
     cursor = await conn.execute("DELETE FROM reading_log WHERE user_id = ?", (user_id,))
     return cursor.rowcount
 

@@ -15,10 +15,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import aiosqlite
-
 from bot.privacy import MEMBER_DATA, MemberData
-from bot.storage.database import Database
+from bot.storage.database import Connection, Database
 from bot.storage.guild_settings import get_settings
 from bot.streaks.leaderboard import (
     PER_PAGE,
@@ -502,7 +500,7 @@ async def _export_settings(db: Database, user_id: int) -> list[dict[str, Any]]:
     return [dict(row) for row in rows]
 
 
-async def _forget_settings(conn: aiosqlite.Connection, user_id: int) -> int:
+async def _forget_settings(conn: Connection, user_id: int) -> int:
     cursor = await conn.execute("DELETE FROM member_settings WHERE user_id = ?", (user_id,))
     return cursor.rowcount
 
@@ -529,7 +527,7 @@ async def _export_stats(db: Database, user_id: int) -> list[dict[str, Any]]:
     return [dict(row) for row in rows]
 
 
-async def _forget_stats(conn: aiosqlite.Connection, user_id: int) -> int:
+async def _forget_stats(conn: Connection, user_id: int) -> int:
     cursor = await conn.execute("DELETE FROM member_stats WHERE user_id = ?", (user_id,))
     return cursor.rowcount
 
