@@ -15,6 +15,10 @@ How it stays correct and cheap:
   schedule and tells the moderators once; transient failures retry a few times with growing
   delays. Rate limits (429) are waited out inside the poster (discord.py honours Retry-After).
 - Nothing one firing does can stop the loop, and a watchdog restarts the loop if it dies.
+- Several processes (``shards``, ``instance``): each fires only its own shards' schedules, and
+  its claimed runs carry its instance name; it finishes another's claimed run only once that
+  process's heartbeat is stale (:func:`bot.storage.prompts.take_pending_runs`). Nothing here is
+  an in-process lock another process could not see: the claim is the database row.
 
 The scheduler never imports Discord: it is handed a :class:`Poster` and a clock.
 """
@@ -36,6 +40,7 @@ from bot.scheduling.content import (
     Rendered,
     render,
 )
+from bot.sharding import Shards
 from bot.storage import prompts as store
 from bot.storage.database import Database
 from bot.storage.guild_settings import get_setting
@@ -112,6 +117,8 @@ class Scheduler:
         escape: Escape = lambda text: text,
         concurrency: int = 25,
         watchdog_delay: float = 5.0,
+        shards: Shards | None = None,
+        instance: str | None = None,
     ) -> None:
         self.db = db
         self.poster = poster
@@ -128,6 +135,10 @@ class Scheduler:
         self._watchdog_delay = watchdog_delay
         self.restarts = 0
         self.ticks = 0
+        self.shards = shards
+        """Only these shards' servers are scheduled here (None: every server)."""
+        self.instance = instance
+        """This process's name in ``bot_processes``; None for a lone process without heartbeat."""
 
     # --- Lifecycle ----------------------------------------------------------------------------
 
@@ -185,12 +196,16 @@ class Scheduler:
         self.ticks += 1
         now = self.clock()
         grace: dict[int, timedelta] = {}
-        for run in await store.pending_runs(self.db, now):
+        if self.instance is None:
+            pending = await store.pending_runs(self.db, now, self.shards)
+        else:
+            pending = await store.take_pending_runs(self.db, now, self.instance, self.shards)
+        for run in pending:
             if run.id in self._in_flight:
                 continue
             await self._resume(run, now, await self._grace(run.guild_id, grace))
         while True:
-            due = await store.due_schedules(self.db, now, BATCH)
+            due = await store.due_schedules(self.db, now, BATCH, self.shards)
             for schedule in due:
                 try:
                     await self._fire(schedule, now, await self._grace(schedule.guild_id, grace))
@@ -199,7 +214,11 @@ class Scheduler:
                     await self._pause_quietly(schedule, "it failed unexpectedly", now)
             if len(due) < BATCH:
                 break
-        return await store.next_wake_at(self.db)
+        return await store.next_wake_at(self.db, self.shards, owner=self.instance, now=now)
+
+    async def lag(self) -> timedelta:
+        """How late this process's schedules are right now (for the heartbeat)."""
+        return await store.scheduler_lag(self.db, self.clock(), self.shards)
 
     async def _grace(self, guild_id: int, cache: dict[int, timedelta]) -> timedelta:
         if guild_id not in cache:
@@ -247,7 +266,7 @@ class Scheduler:
         run = await store.claim_run(
             self.db, schedule, due_at=latest, expected=expected, payload=payload,
             state=schedule.state if rendered is None else rendered.state,
-            next_run_at=following, now=now, late=late,
+            next_run_at=following, now=now, late=late, owner=self.instance,
         )
         if rendered is None:
             log.info("prompt #%s: the reading plan is finished", schedule.id)
@@ -265,7 +284,8 @@ class Scheduler:
         """Post the schedule's next content immediately, leaving its timetable as it is."""
         rendered = self.render(schedule)
         run = await store.claim_manual_run(self.db, schedule, payload=rendered.payload,
-                                           state=rendered.state, now=self.clock())
+                                           state=rendered.state, now=self.clock(),
+                                           owner=self.instance)
         self._mine.add(run.id)
         self._spawn(run, resumed=False)
         return run

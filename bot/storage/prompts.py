@@ -6,6 +6,10 @@ and only if the schedule still expects that firing; a second claimer, a restarte
 edit made meanwhile therefore finds nothing to claim. A claimed run keeps its rendered payload and
 nonce until :func:`mark_posted` records the message id, so a restart finishes it, never redoes it.
 Scheduler times are unix seconds (UTC) in the database and aware datetimes outside it.
+
+With several processes (issue 8) each reads only its own shards' schedules (``shards``), and a
+claimed run records its ``owner`` process: another process takes it over (:func:`take_pending_runs`)
+only once the owner's heartbeat is stale, so a run being posted is never posted twice.
 """
 
 from __future__ import annotations
@@ -13,16 +17,16 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
-
-import aiosqlite
 
 from bot.errors import BotError
 from bot.privacy import MEMBER_DATA, MemberData
 from bot.scheduling.content import Content, PostOptions, PostPayload
 from bot.scheduling.recurrence import Recurrence
-from bot.storage.database import Database, Row
+from bot.sharding import Shards
+from bot.storage.database import Connection, Database, Row
+from bot.storage.processes import STALE_BEATS, live_condition
 
 Status = Literal["active", "paused", "finished"]
 RunStatus = Literal["claimed", "posted", "failed", "skipped"]
@@ -35,6 +39,11 @@ _RUN_COLUMNS = (
     "id, schedule_id, guild_id, channel_id, due_at, claimed_at, status, manual, late, payload, "
     "nonce, attempts, retry_at, message_id, thread_id, posted_at, error"
 )
+
+
+def _on(shards: Shards | None, column: str = "guild_id") -> tuple[str, list[int]]:
+    """The SQL condition keeping a process to its shards' servers (none: every server)."""
+    return ("1 = 1", []) if shards is None else shards.sql(column)
 
 
 class UnknownSchedule(BotError):
@@ -159,7 +168,7 @@ def _run(row: Row) -> Run:
     )
 
 
-async def _fetch_schedule(conn: aiosqlite.Connection, guild_id: int, schedule_id: int) -> Schedule:
+async def _fetch_schedule(conn: Connection, guild_id: int, schedule_id: int) -> Schedule:
     async with conn.execute(
         f"SELECT {_SCHEDULE_COLUMNS} FROM prompt_schedules WHERE id = ? AND guild_id = ?",
         (schedule_id, guild_id),
@@ -180,7 +189,8 @@ async def create_schedule(db: Database, new: NewSchedule, now: datetime) -> Sche
         cursor = await conn.execute(
             "INSERT INTO prompt_schedules (guild_id, channel_id, creator_id, content, rule, "
             "thread_name, thread_archive_minutes, ping_role_id, state, status, next_run_at, "
-            "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, '{}', ?, ?, ?, ?)",
+            "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, '{}', ?, ?, ?, ?) "
+            "RETURNING id",
             (
                 new.guild_id, new.channel_id, new.creator_id, new.content.to_json(),
                 new.recurrence.to_json(), new.options.thread_name,
@@ -189,8 +199,9 @@ async def create_schedule(db: Database, new: NewSchedule, now: datetime) -> Sche
                 None if first is None else _ts(first), _iso(now), _iso(now),
             ),
         )
-        assert cursor.lastrowid is not None
-        return await _fetch_schedule(conn, new.guild_id, cursor.lastrowid)
+        row = await cursor.fetchone()
+        assert row is not None
+        return await _fetch_schedule(conn, new.guild_id, int(row["id"]))
 
 
 async def get_schedule(db: Database, guild_id: int, schedule_id: int) -> Schedule:
@@ -335,33 +346,58 @@ async def remove_schedule(db: Database, guild_id: int, schedule_id: int) -> None
 # --- The scheduler's side ---------------------------------------------------------------------
 
 
-async def next_wake_at(db: Database) -> datetime | None:
+async def next_wake_at(
+    db: Database,
+    shards: Shards | None = None,
+    *,
+    owner: str | None = None,
+    now: datetime | None = None,
+) -> datetime | None:
     """The earliest moment the scheduler has anything to do: a due schedule or a run to retry.
 
     Claimed runs without a retry time are either being posted right now (their task wakes the
-    scheduler when done) or were left by a previous process (picked up by the first tick).
+    scheduler when done) or were left by a previous process (picked up by the first tick). With
+    an ``owner``, runs another live process holds count from the moment its heartbeat would
+    turn stale: if it dies, this process finishes them then.
     """
-    row = await db.fetchone(
+    where, params = _on(shards)
+    query = (
         "SELECT MIN(t) AS t FROM ("
-        " SELECT MIN(next_run_at) AS t FROM prompt_schedules WHERE status = 'active'"
+        f" SELECT MIN(next_run_at) AS t FROM prompt_schedules WHERE status = 'active' AND {where}"
         " UNION ALL"
         " SELECT MIN(retry_at) AS t FROM prompt_runs"
-        " WHERE status = 'claimed' AND retry_at IS NOT NULL)"
+        f" WHERE status = 'claimed' AND retry_at IS NOT NULL AND {where}"
     )
+    args: list[Any] = [*params, *params]
+    if owner is not None and now is not None:
+        mine = _on(shards, "r.guild_id")[0]
+        # Integer division keeps the column an integer of seconds on both backends.
+        query += (
+            " UNION ALL"
+            f" SELECT MIN((p.beat_at + {STALE_BEATS} * p.interval_ms) / 1000 + 1) AS t"
+            " FROM prompt_runs r JOIN bot_processes p ON p.instance = r.owner"
+            f" WHERE r.status = 'claimed' AND r.owner <> ? AND {mine}"
+        )
+        args += [owner, *params]
+    row = await db.fetchone(query + ")", args)
     return None if row is None else _dt(row["t"])
 
 
-async def due_schedules(db: Database, now: datetime, limit: int = 500) -> list[Schedule]:
+async def due_schedules(
+    db: Database, now: datetime, limit: int = 500, shards: Shards | None = None
+) -> list[Schedule]:
+    where, params = _on(shards)
     rows = await db.fetchall(
         f"SELECT {_SCHEDULE_COLUMNS} FROM prompt_schedules "
-        "WHERE status = 'active' AND next_run_at <= ? ORDER BY next_run_at, id LIMIT ?",
-        (_ts(now), limit),
+        f"WHERE status = 'active' AND next_run_at <= ? AND {where} "
+        "ORDER BY next_run_at, id LIMIT ?",
+        (_ts(now), *params, limit),
     )
     return [_schedule(row) for row in rows]
 
 
 async def _insert_run(
-    conn: aiosqlite.Connection,
+    conn: Connection,
     schedule: Schedule,
     due_at: datetime,
     now: datetime,
@@ -371,18 +407,19 @@ async def _insert_run(
     manual: bool = False,
     late: bool = False,
     error: str | None = None,
+    owner: str | None = None,
 ) -> int | None:
     cursor = await conn.execute(
         "INSERT INTO prompt_runs (schedule_id, guild_id, channel_id, due_at, claimed_at, status, "
-        "manual, late, payload, nonce, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '', ?) "
-        "ON CONFLICT (schedule_id, due_at) DO NOTHING",
+        "manual, late, payload, nonce, error, owner) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?) "
+        "ON CONFLICT (schedule_id, due_at) DO NOTHING RETURNING id",
         (schedule.id, schedule.guild_id, schedule.channel_id, _ts(due_at), _ts(now), status,
-         int(manual), int(late), payload.to_json(), error),
+         int(manual), int(late), payload.to_json(), error, owner),
     )
-    if cursor.rowcount != 1:
+    inserted = await cursor.fetchone()
+    if inserted is None:
         return None
-    run_id = cursor.lastrowid
-    assert run_id is not None
+    run_id = int(inserted["id"])
     # Discord keeps nonces to 25 characters; the run id is unique for ever, so it is the nonce.
     await conn.execute(
         "UPDATE prompt_runs SET nonce = ? WHERE id = ?", (f"prompt-{run_id}", run_id)
@@ -390,7 +427,7 @@ async def _insert_run(
     return run_id
 
 
-async def _fetch_run(conn: aiosqlite.Connection, run_id: int) -> Run:
+async def _fetch_run(conn: Connection, run_id: int) -> Run:
     async with conn.execute(
         f"SELECT {_RUN_COLUMNS} FROM prompt_runs WHERE id = ?", (run_id,)
     ) as cursor:
@@ -410,6 +447,7 @@ async def claim_run(
     now: datetime,
     late: bool = False,
     expected: datetime | None = None,
+    owner: str | None = None,
 ) -> Run | None:
     """Claim the firing at ``due_at`` and advance the schedule, atomically.
 
@@ -420,10 +458,16 @@ async def claim_run(
     already, edited, paused or removed meanwhile). ``payload`` None means the content has run
     out (a finished reading plan): the schedule is marked finished and no run is stored. If a
     run already holds that instant (a run-now in the same second), the firing counts as done.
+
+    Two processes may try at once (a rolling restart runs both): the schedule row is locked
+    first (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, the write lock on SQLite), so the second
+    finds it taken or already advanced and returns None.
     """
     async with db.transaction() as conn:
         async with conn.execute(
-            "SELECT status, next_run_at FROM prompt_schedules WHERE id = ?", (schedule.id,)
+            "SELECT status, next_run_at FROM prompt_schedules WHERE id = ? "
+            "FOR UPDATE SKIP LOCKED",
+            (schedule.id,),
         ) as cursor:
             row = await cursor.fetchone()
         wanted = _ts(due_at if expected is None else expected)
@@ -436,15 +480,17 @@ async def claim_run(
                 (_iso(now), schedule.id),
             )
             return None
-        run_id = await _insert_run(conn, schedule, due_at, now, "claimed", payload, late=late)
+        run_id = await _insert_run(
+            conn, schedule, due_at, now, "claimed", payload, late=late, owner=owner
+        )
         finished = next_run_at is None
         await conn.execute(
             "UPDATE prompt_schedules SET next_run_at = ?, state = ?, status = ?, updated_at = ? "
-            "WHERE id = ?",
+            "WHERE id = ? AND next_run_at = ?",
             (
                 None if finished or next_run_at is None else _ts(next_run_at),
                 json.dumps(state if run_id is not None else schedule.state),
-                "finished" if finished else "active", _iso(now), schedule.id,
+                "finished" if finished else "active", _iso(now), schedule.id, wanted,
             ),
         )
         return None if run_id is None else await _fetch_run(conn, run_id)
@@ -468,7 +514,7 @@ async def skip_missed(
 
 async def claim_manual_run(
     db: Database, schedule: Schedule, *, payload: PostPayload, state: dict[str, Any],
-    now: datetime,
+    now: datetime, owner: str | None = None,
 ) -> Run:
     """A run-now firing: posts the next content without moving the regular timetable."""
     async with db.transaction() as conn:
@@ -477,7 +523,9 @@ async def claim_manual_run(
             (json.dumps(state), _iso(now), schedule.id),
         )
         due = now
-        run_id = await _insert_run(conn, schedule, due, now, "claimed", payload, manual=True)
+        run_id = await _insert_run(
+            conn, schedule, due, now, "claimed", payload, manual=True, owner=owner
+        )
         if run_id is None:
             raise ScheduleStateError(
                 f"Prompt #{schedule.id} was just run: wait a second and try again."
@@ -485,14 +533,61 @@ async def claim_manual_run(
         return await _fetch_run(conn, run_id)
 
 
-async def pending_runs(db: Database, now: datetime) -> list[Run]:
+async def pending_runs(db: Database, now: datetime, shards: Shards | None = None) -> list[Run]:
     """Claimed runs not yet posted whose retry time (if any) has come."""
+    where, params = _on(shards)
     rows = await db.fetchall(
         f"SELECT {_RUN_COLUMNS} FROM prompt_runs WHERE status = 'claimed' "
-        "AND COALESCE(retry_at, claimed_at) <= ? ORDER BY due_at, id",
-        (_ts(now),),
+        f"AND COALESCE(retry_at, claimed_at) <= ? AND {where} ORDER BY due_at, id",
+        (_ts(now), *params),
     )
     return [_run(row) for row in rows]
+
+
+async def take_pending_runs(
+    db: Database, now: datetime, owner: str, shards: Shards | None = None
+) -> list[Run]:
+    """Claimed runs due (again) on these shards that are this process's to post, made its own.
+
+    That is its own runs, and runs whose owner is gone (stopped, or its heartbeat is stale after a
+    crash): those are taken over in the same statement that selects them, so two processes
+    finishing a dead one's work split it instead of both posting it (``SKIP LOCKED`` on
+    PostgreSQL; SQLite lets one writer in at a time).
+    """
+    where, params = _on(shards, "r.guild_id")
+    now_ms = int(now.timestamp() * 1000)
+    async with db.transaction() as conn, conn.execute(
+        f"UPDATE prompt_runs SET owner = ? WHERE id IN (SELECT r.id FROM prompt_runs r "
+        "WHERE r.status = 'claimed' AND COALESCE(r.retry_at, r.claimed_at) <= ? "
+        f"AND {where} "
+        f"AND (r.owner IS NULL OR r.owner = ? OR NOT {live_condition('r.owner')}) "
+        f"FOR UPDATE SKIP LOCKED) RETURNING {_RUN_COLUMNS}",
+        (owner, _ts(now), *params, owner, now_ms),
+    ) as cursor:
+        rows = await cursor.fetchall()
+    return sorted((_run(row) for row in rows), key=lambda run: (run.due_at, run.id))
+
+
+async def run_owner(db: Database, run_id: int) -> str | None:
+    row = await db.fetchone("SELECT owner FROM prompt_runs WHERE id = ?", (run_id,))
+    return None if row is None else row["owner"]
+
+
+async def scheduler_lag(db: Database, now: datetime, shards: Shards | None = None) -> timedelta:
+    """How late the scheduler is on these shards: since the oldest firing due and not yet
+    posted (zero when nothing is waiting). Health reports it; a stuck scheduler shows here."""
+    where, params = _on(shards)
+    row = await db.fetchone(
+        "SELECT MIN(t) AS t FROM ("
+        " SELECT MIN(next_run_at) AS t FROM prompt_schedules"
+        f" WHERE status = 'active' AND next_run_at <= ? AND {where}"
+        " UNION ALL"
+        " SELECT MIN(COALESCE(retry_at, due_at)) AS t FROM prompt_runs"
+        f" WHERE status = 'claimed' AND COALESCE(retry_at, due_at) <= ? AND {where})",
+        (_ts(now), *params, _ts(now), *params),
+    )
+    oldest = None if row is None else _dt(row["t"])
+    return timedelta(0) if oldest is None else max(timedelta(0), now - oldest)
 
 
 async def get_run(db: Database, run_id: int) -> Run:
@@ -594,7 +689,7 @@ async def _export(db: Database, user_id: int) -> list[dict[str, Any]]:
     return [dict(row) for row in rows]
 
 
-async def _forget(conn: aiosqlite.Connection, user_id: int) -> int:
+async def _forget(conn: Connection, user_id: int) -> int:
     # The server's schedules outlive their creator; only the link to the person goes.
     cursor = await conn.execute(
         "UPDATE prompt_schedules SET creator_id = NULL WHERE creator_id = ?", (user_id,)

@@ -1,0 +1,275 @@
+"""Two scheduler "processes" over one database file: shards split the work, and a run claimed by
+one is never posted by the other unless the first is gone (stopped, or its heartbeat stale)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.scheduling.content import PostOptions, questions_content
+from bot.scheduling.recurrence import build_recurrence
+from bot.scheduling.scheduler import PostRequest, PostResult, Scheduler
+from bot.sharding import Shards
+from bot.storage import processes
+from bot.storage import prompts as store
+from bot.storage.database import Database
+from tests.bot.scheduling.test_scheduler import DUE, START, Clock, lookup
+
+INTERVAL_MS = 1000
+
+
+@dataclass
+class CountingPoster:
+    """Counts every post call per run: a second call for one run is a double post, even if
+    Discord's nonce would have hidden it."""
+
+    calls: Counter[int] = field(default_factory=Counter)
+    resumed: list[int] = field(default_factory=list)
+    hold: asyncio.Event | None = None
+
+    async def post(self, request: PostRequest) -> PostResult:
+        self.calls[request.run.id] += 1
+        if request.resumed:
+            self.resumed.append(request.run.id)
+        if self.hold is not None:
+            await self.hold.wait()
+        return PostResult(10_000 + request.run.id)
+
+    async def notify_channel(self, channel_id: int, text: str) -> None:
+        return None
+
+    async def notify_user(self, user_id: int, text: str) -> None:
+        return None
+
+
+def guild_on(shard: int, n: int, count: int = 4) -> int:
+    """A snowflake-like server id on ``shard`` of ``count``."""
+    return ((n * count + shard) << 22) | 77
+
+
+@dataclass
+class Process:
+    db: Database
+    poster: CountingPoster
+    scheduler: Scheduler
+    instance: str
+
+
+@pytest.fixture
+async def database_file(tmp_path: Path) -> AsyncIterator[Path]:
+    path = tmp_path / "bot.db"
+    db = await Database.open(path)
+    await db.close()
+    yield path
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(START)
+
+
+async def start(path: Path, clock: Clock, instance: str, shards: Shards) -> Process:
+    db = await Database.open(path)
+    await processes.register(
+        db,
+        instance=instance,
+        name=instance,
+        host="test",
+        pid=1,
+        interval_ms=INTERVAL_MS,
+        now_ms=int(clock().timestamp() * 1000),
+        shards=shards,
+    )
+    poster = CountingPoster()
+    scheduler = Scheduler(db, poster, lookup, clock=clock, shards=shards, instance=instance)
+    return Process(db, poster, scheduler, instance)
+
+
+async def beat(process: Process, clock: Clock) -> None:
+    report = processes.Beat(process.scheduler.shards, 1, {}, None)
+    assert await processes.beat(
+        process.db, process.instance, int(clock().timestamp() * 1000), report
+    )
+
+
+async def schedules(path: Path, guilds: list[int]) -> list[int]:
+    db = await Database.open(path)
+    try:
+        rule = build_recurrence("daily", "Europe/Berlin", now=START, at="18:00")
+        made = []
+        for guild in guilds:
+            schedule = await store.create_schedule(
+                db,
+                store.NewSchedule(
+                    guild, 100, 7, questions_content("One?\nTwo?"), rule, PostOptions()
+                ),
+                START,
+            )
+            made.append(schedule.id)
+        return made
+    finally:
+        await db.close()
+
+
+async def run_rows(path: Path) -> list[tuple[int, int, str, str | None]]:
+    db = await Database.open(path)
+    try:
+        rows = await db.fetchall("SELECT schedule_id, guild_id, status, owner FROM prompt_runs")
+        return [(r[0], r[1], r[2], r[3]) for r in rows]
+    finally:
+        await db.close()
+
+
+async def test_each_process_fires_only_its_shards(database_file: Path, clock: Clock) -> None:
+    guilds = [guild_on(shard, n) for n in range(5) for shard in range(4)]
+    await schedules(database_file, guilds)
+    a = await start(database_file, clock, "a", Shards.of(4, [0, 1]))
+    b = await start(database_file, clock, "b", Shards.of(4, [2, 3]))
+    try:
+        clock.now = DUE
+        await asyncio.gather(a.scheduler.tick(), b.scheduler.tick())
+        await asyncio.gather(a.scheduler.drain(), b.scheduler.drain())
+        rows = await run_rows(database_file)
+        assert sorted(g for _, g, _, _ in rows) == sorted(guilds)
+        assert all(status == "posted" for _, _, status, _ in rows)
+        for _, guild, _, owner in rows:
+            assert owner == ("a" if (guild >> 22) % 4 in (0, 1) else "b")
+        assert max(a.poster.calls.values()) == max(b.poster.calls.values()) == 1
+        assert len(a.poster.calls) == len(b.poster.calls) == 10
+        assert await a.scheduler.lag() == timedelta(0)
+    finally:
+        await a.db.close()
+        await b.db.close()
+
+
+async def test_overlapping_processes_post_each_run_once(database_file: Path, clock: Clock) -> None:
+    """A rolling restart: the new process runs every shard the old one does, at the same time."""
+    await schedules(database_file, [guild_on(n % 4, n) for n in range(30)])
+    old = await start(database_file, clock, "old", Shards.of(4))
+    new = await start(database_file, clock, "new", Shards.of(4))
+    try:
+        clock.now = DUE + timedelta(seconds=1)
+        for _ in range(3):
+            await asyncio.gather(old.scheduler.tick(), new.scheduler.tick())
+        await asyncio.gather(old.scheduler.drain(), new.scheduler.drain())
+        both = old.poster.calls + new.poster.calls
+        assert len(both) == 30 and max(both.values()) == 1
+        assert {s for _, _, s, _ in await run_rows(database_file)} == {"posted"}
+    finally:
+        await old.db.close()
+        await new.db.close()
+
+
+async def test_a_run_is_taken_over_only_when_its_owner_is_gone(
+    database_file: Path, clock: Clock
+) -> None:
+    (schedule,) = await schedules(database_file, [guild_on(1, 3)])
+    a = await start(database_file, clock, "a", Shards.of(4, [0, 1]))
+    b = await start(database_file, clock, "b", Shards.of(4, [0, 1]))
+    a.poster.hold = asyncio.Event()  # a claims, then hangs in the middle of posting
+    try:
+        clock.now = DUE
+        await beat(a, clock)
+        await a.scheduler.tick()
+        await asyncio.sleep(0)
+        assert a.poster.calls and not b.poster.calls
+        run_id = next(iter(a.poster.calls))
+        # a's heartbeat is fresh: b leaves the claimed run alone, but plans to look when a
+        # would turn stale.
+        clock.now = DUE + timedelta(seconds=2)
+        wake = await b.scheduler.tick()
+        assert not b.poster.calls
+        stale_at = DUE + timedelta(milliseconds=processes.STALE_BEATS * INTERVAL_MS)
+        assert wake is not None and stale_at < wake <= stale_at + timedelta(seconds=2)
+        assert await b.scheduler.lag() == timedelta(seconds=2)
+        # a stops beating (kill -9): b finishes the run, as one that may have been posted.
+        clock.now = wake
+        await b.scheduler.tick()
+        await b.scheduler.drain()
+        assert b.poster.calls == Counter({run_id: 1}) and b.poster.resumed == [run_id]
+        assert await store.run_owner(b.db, run_id) == "b"
+        assert (await store.get_run(b.db, run_id)).status == "posted"
+        assert next(r for r in await run_rows(database_file) if r[0] == schedule)[2] == "posted"
+    finally:
+        a.poster.hold.set()
+        await a.scheduler.stop()
+        await a.db.close()
+        await b.db.close()
+
+
+async def test_a_cleanly_stopped_owner_frees_its_runs_at_once(
+    database_file: Path, clock: Clock
+) -> None:
+    await schedules(database_file, [guild_on(2, 1)])
+    a = await start(database_file, clock, "a", Shards.of(4, [2]))
+    b = await start(database_file, clock, "b", Shards.of(4, [2]))
+    a.poster.hold = asyncio.Event()
+    try:
+        clock.now = DUE
+        await a.scheduler.tick()
+        await asyncio.sleep(0)
+        await a.scheduler.stop()  # SIGTERM cancels the post in flight...
+        await processes.unregister(a.db, "a")  # ...and the heartbeat row goes with the process
+        await b.scheduler.tick()
+        await b.scheduler.drain()
+        assert sum(b.poster.calls.values()) == 1 and len(b.poster.resumed) == 1
+    finally:
+        await a.db.close()
+        await b.db.close()
+
+
+async def test_stale_predecessors_are_forgotten_by_their_successor(
+    database_file: Path, clock: Clock
+) -> None:
+    now_ms = int(START.timestamp() * 1000)
+    db = await Database.open(database_file)
+    try:
+        for instance, shards in (("dead-01", "0,1/4"), ("dead-23", "2,3/4"), ("old-layout", "0/1")):
+            await processes.register(
+                db,
+                instance=instance,
+                name=instance,
+                host="h",
+                pid=1,
+                interval_ms=1000,
+                now_ms=now_ms,
+                shards=Shards.parse_label(shards),
+            )
+        later = now_ms + 10_000
+        await processes.register(
+            db,
+            instance="alive-23",
+            name="x",
+            host="h",
+            pid=2,
+            interval_ms=1000,
+            now_ms=later,
+            shards=Shards.of(4, [2, 3]),
+        )
+        removed = await processes.forget_dead(db, Shards.of(4, [0, 1]), later)
+        assert sorted(p.instance for p in removed) == ["dead-01", "old-layout"]
+        left = {p.instance: p.stale(later) for p in await processes.list_processes(db)}
+        assert left == {"dead-23": True, "alive-23": False}
+    finally:
+        await db.close()
+
+
+async def test_identify_turns_are_five_seconds_apart_per_bucket(database_file: Path) -> None:
+    a = await Database.open(database_file)
+    b = await Database.open(database_file)
+    try:
+        waits = await asyncio.gather(
+            *(processes.reserve_identify(db, 0, 1_000_000) for db in (a, b, a))
+        )
+        assert sorted(waits) == [0, 5000, 10_000]
+        assert await processes.reserve_identify(b, 1, 1_000_000) == 0
+        assert await processes.reserve_identify(b, 0, 1_030_000) == 0
+    finally:
+        await a.close()
+        await b.close()
