@@ -30,6 +30,9 @@ _MEETING_COLUMNS = (
     "id, guild_id, title, text_channel_id, voice_channel_id, started_by_id, started_at, ended_at, "
     "event_id, message_channel_id, message_id"
 )
+# The first parameter (?1), or started_at if that is later: a stretch never ends before it began.
+# Spelt as CASE because SQLite's two-argument MAX is PostgreSQL's GREATEST, and neither has both.
+_NOT_BEFORE_START = "CASE WHEN started_at > ?1 THEN started_at ELSE ?1 END"
 
 
 def _ts(moment: datetime) -> int:
@@ -145,8 +148,8 @@ async def end_meeting(
             raise MeetingNotRunning(meeting_id)
         end = max(_ts(at), _ts(meeting.started_at))
         await conn.execute(
-            "UPDATE meeting_voice_intervals SET ended_at = MAX(started_at, ?) "
-            "WHERE meeting_id = ? AND ended_at IS NULL",
+            f"UPDATE meeting_voice_intervals SET ended_at = {_NOT_BEFORE_START} "
+            "WHERE meeting_id = ?2 AND ended_at IS NULL",
             (end, meeting_id),
         )
         per_member: dict[int, list[Interval]] = {}
@@ -241,7 +244,8 @@ async def meetings_between(
     """Meetings that started in ``[start, end)``, oldest first; ``None`` leaves a side open."""
     rows = await db.fetchall(
         f"SELECT {_MEETING_COLUMNS} FROM meetings WHERE guild_id = ? "
-        "AND (? IS NULL OR started_at >= ?) AND (? IS NULL OR started_at < ?) "
+        "AND (CAST(? AS BIGINT) IS NULL OR started_at >= ?) "
+        "AND (CAST(? AS BIGINT) IS NULL OR started_at < ?) "
         "ORDER BY started_at, id",
         (guild_id, *_bounds(start, end)),
     )
@@ -477,7 +481,8 @@ async def summary(
     rows = await db.fetchall(
         "SELECT a.meeting_id, a.member_id FROM meeting_attendance a "
         "JOIN meetings m ON m.id = a.meeting_id WHERE m.guild_id = ? "
-        "AND (? IS NULL OR m.started_at >= ?) AND (? IS NULL OR m.started_at < ?)",
+        "AND (CAST(? AS BIGINT) IS NULL OR m.started_at >= ?) "
+        "AND (CAST(? AS BIGINT) IS NULL OR m.started_at < ?)",
         (guild_id, *_bounds(start, end)),
     )
     return summarise([m.id for m in meetings], ((r[0], r[1]) for r in rows))
@@ -502,7 +507,8 @@ async def iter_export(
             "SELECT a.meeting_id, m.title, m.started_at, m.ended_at, a.member_id, a.source, "
             "a.recorded_at FROM meeting_attendance a JOIN meetings m ON m.id = a.meeting_id "
             "WHERE m.guild_id = ? "
-            "AND (? IS NULL OR m.started_at >= ?) AND (? IS NULL OR m.started_at < ?) "
+            "AND (CAST(? AS BIGINT) IS NULL OR m.started_at >= ?) "
+            "AND (CAST(? AS BIGINT) IS NULL OR m.started_at < ?) "
             "AND (a.meeting_id > ? OR (a.meeting_id = ? AND a.member_id > ?)) "
             "ORDER BY a.meeting_id, a.member_id LIMIT ?",
             (guild_id, *_bounds(start, end), last[0], last[0], last[1], batch),
@@ -549,7 +555,7 @@ async def record_voice(
         elif action is Step.CLOSE:
             assert open_row is not None
             await conn.execute(
-                "UPDATE meeting_voice_intervals SET ended_at = MAX(started_at, ?) WHERE id = ?",
+                f"UPDATE meeting_voice_intervals SET ended_at = {_NOT_BEFORE_START} WHERE id = ?2",
                 (_ts(at), open_row["id"]),
             )
         return action
@@ -586,8 +592,8 @@ async def reconcile_voice(
         plan = reconcile(open_now, counting_now, last_seen, now)
         for member_id, end in plan.close.items():
             await conn.execute(
-                "UPDATE meeting_voice_intervals SET ended_at = MAX(started_at, ?) "
-                "WHERE meeting_id = ? AND member_id = ? AND ended_at IS NULL",
+                f"UPDATE meeting_voice_intervals SET ended_at = {_NOT_BEFORE_START} "
+                "WHERE meeting_id = ?2 AND member_id = ?3 AND ended_at IS NULL",
                 (_ts(end), meeting_id, member_id),
             )
         for member_id in sorted(plan.open):
@@ -602,8 +608,8 @@ async def reconcile_voice(
 async def voice_time(db: Database, meeting_id: int, *, now: datetime) -> dict[int, timedelta]:
     """Counted voice time so far per member, open stretches counted up to ``now``."""
     rows = await db.fetchall(
-        "SELECT member_id, SUM(COALESCE(ended_at, MAX(started_at, ?)) - started_at) AS seconds "
-        "FROM meeting_voice_intervals WHERE meeting_id = ? GROUP BY member_id",
+        f"SELECT member_id, SUM(COALESCE(ended_at, {_NOT_BEFORE_START}) - started_at) AS seconds "
+        "FROM meeting_voice_intervals WHERE meeting_id = ?2 GROUP BY member_id",
         (_ts(now), meeting_id),
     )
     return {row["member_id"]: timedelta(seconds=row["seconds"]) for row in rows}
