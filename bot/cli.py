@@ -44,6 +44,11 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("check", help="validate every seed text")
 
+    status = sub.add_parser(
+        "status", help="each bot process's shards, latency, heartbeat and scheduler lag"
+    )
+    status.add_argument("--json", action="store_true", help="print JSON for a supervisor")
+
     backup = sub.add_parser("backup", help="copy the live database safely (the bot may be running)")
     backup.add_argument("path", type=Path, help="new file to write the copy to")
     return parser
@@ -146,6 +151,63 @@ def _cmd_backup(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_status(args: argparse.Namespace) -> int:
+    """Exit 0 when every process beats and every shard is served, 1 otherwise (for supervisors)."""
+    import asyncio
+    import time
+
+    from bot.health import status_report
+    from bot.storage import processes
+    from bot.storage.database import Database
+
+    settings = load_settings(require_token=False)
+    target = settings.database_path
+    if not target.is_file():
+        raise BotError(f"There is no database at {target} (DATABASE_PATH): the bot never ran.")
+
+    async def read() -> list[processes.ProcessRow]:
+        # No migrations: status must not change the schema under running processes.
+        db = await Database.open(target, migrations=[])
+        try:
+            return await processes.list_processes(db)
+        except Exception as exc:
+            raise BotError(
+                f"{target} has no heartbeat table yet: start the bot once to migrate it ({exc})."
+            ) from exc
+        finally:
+            await db.close()
+
+    rows = asyncio.run(read())
+    now_ms = int(time.time() * 1000)
+    report = status_report(rows, now_ms)
+    if args.json:
+        payload = {
+            "healthy": report.healthy,
+            "problems": report.problems,
+            "processes": [
+                {
+                    "name": row.name,
+                    "instance": row.instance,
+                    "host": row.host,
+                    "pid": row.pid,
+                    "shards": row.shards,
+                    "ready": row.ready,
+                    "latency_ms": row.latencies,
+                    "last_heartbeat_ms_ago": now_ms - row.beat_at,
+                    "scheduler_lag_ms": row.lag_ms,
+                    "stale": row.stale(now_ms),
+                }
+                for row in rows
+            ],
+        }
+        print(json.dumps(payload, indent=2))
+    else:
+        print("\n".join(report.lines))
+        for problem in report.problems:
+            print(f"problem: {problem}")
+    return 0 if report.healthy else 1
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     settings = load_settings()
     configure_logging(settings.log_level)
@@ -164,6 +226,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "quote": _cmd_quote,
         "check": _cmd_check,
         "backup": _cmd_backup,
+        "status": _cmd_status,
     }
     try:
         return commands[args.command](args)

@@ -9,6 +9,7 @@ breaking the per-bot IDENTIFY limit.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
@@ -137,20 +138,28 @@ async def unregister(db: Database, instance: str) -> None:
         await conn.execute("DELETE FROM bot_processes WHERE instance = ?", (instance,))
 
 
-async def forget_dead(db: Database, shards: Shards, now_ms: int) -> list[ProcessRow]:
+async def forget_dead(
+    db: Database,
+    shards: Shards | None,
+    now_ms: int,
+    gone: Callable[[ProcessRow], bool] = lambda process: False,
+) -> list[ProcessRow]:
     """Remove stale rows of processes this one replaces: same shard count and a shard in common,
-    or another shard count (a layout that is gone). Returns what was removed.
+    or another shard count (a layout that is gone); with ``shards`` None (this process runs every
+    shard) all stale rows. ``gone`` marks rows known dead before they turn stale (a process
+    on this host whose pid no longer exists). Returns what was removed.
 
     A process killed with ``kill -9`` leaves its row; its successor removes it, so ``status``
     reports a problem only while nothing serves those shards.
     """
     removed: list[ProcessRow] = []
     for process in await list_processes(db):
-        if not process.stale(now_ms):
+        if not process.stale(now_ms) and not gone(process):
             continue
         theirs = process.shard_set()
         if (
-            theirs is not None
+            shards is not None
+            and theirs is not None
             and theirs.count == shards.count
             and not (set(theirs.ids) & set(shards.ids))
         ):

@@ -1,0 +1,177 @@
+"""Process heartbeats and the ``status`` report a supervisor relies on."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from bot.health import GatewaySample, ProcessHealth, status_report
+from bot.sharding import Shards
+from bot.storage import processes
+from bot.storage.database import Database
+from bot.storage.processes import ProcessRow
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+NOW = datetime(2026, 5, 4, 12, 0, tzinfo=UTC)
+NOW_MS = int(NOW.timestamp() * 1000)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = NOW
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def row(name: str, shards: str, beat_ago_ms: int, **extra: object) -> ProcessRow:
+    values: dict[str, object] = {
+        "instance": f"{name}:1:ab",
+        "name": name,
+        "host": "h",
+        "pid": 1,
+        "shards": shards,
+        "started_at": NOW_MS - 60_000,
+        "beat_at": NOW_MS - beat_ago_ms,
+        "interval_ms": 5000,
+        "ready": 2,
+        "latencies": {0: 41.0, 1: 43.5},
+        "lag_ms": 0,
+        **extra,
+    }
+    return ProcessRow(**values)  # type: ignore[arg-type]
+
+
+def test_healthy_processes_covering_every_shard() -> None:
+    report = status_report([row("a", "0,1/4", 1000), row("b", "2,3/4", 4000)], NOW_MS)
+    assert report.healthy, report.problems
+    assert report.lines[0].split()[:2] == ["PROCESS", "SHARDS"]
+    assert "0,1/4" in report.lines[1] and "44 ms" in report.lines[1] and "1s ago" in report.lines[1]
+
+
+def test_a_stale_process_and_its_uncovered_shards_are_problems() -> None:
+    report = status_report([row("a", "0,1/4", 1000), row("b", "2,3/4", 16_000)], NOW_MS)
+    assert not report.healthy
+    assert any("b (pid 1 on h) has not written a heartbeat for 16s" in p for p in report.problems)
+    assert any("shard(s) 2,3 of 4" in p for p in report.problems)
+    assert "STALE" in report.lines[2]
+
+
+def test_disagreeing_shard_counts_and_no_process_are_problems() -> None:
+    assert not status_report([], NOW_MS).healthy
+    report = status_report([row("a", "0/2", 0), row("b", "1,2/3", 0)], NOW_MS)
+    assert any("disagree on SHARD_COUNT (2, 3)" in p for p in report.problems)
+
+
+async def test_heartbeat_registers_beats_and_leaves(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "bot.db")
+    clock = Clock()
+    try:
+        health = ProcessHealth(
+            db,
+            shards=Shards.of(4, [1, 3]),
+            interval=2,
+            name="bot-a",
+            sample=lambda: GatewaySample(Shards.of(4, [1, 3]), 1, {1: 40.0, 3: None}),
+            clock=clock,
+        )
+        await health.register()
+        clock.now += timedelta(seconds=2)
+        await health.beat()
+        (mine,) = await processes.list_processes(db)
+        assert (mine.name, mine.shards, mine.ready, mine.latencies) == (
+            "bot-a",
+            "1,3/4",
+            1,
+            {1: 40.0, 3: None},
+        )
+        assert mine.beat_at == NOW_MS + 2000 and mine.interval_ms == 2000 and mine.lag_ms == 0
+        # A successor that thought us dead removed the row: the next beat puts it back.
+        await processes.unregister(db, health.instance)
+        await health.beat()
+        assert [p.instance for p in await processes.list_processes(db)] == [health.instance]
+        await health.stop()
+        assert await processes.list_processes(db) == []
+    finally:
+        await db.close()
+
+
+async def test_a_dead_pid_on_this_host_is_replaced_at_once(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "bot.db")
+    try:
+        child = await asyncio.create_subprocess_exec(sys.executable, "-c", "pass")
+        await child.wait()
+        dead_pid = child.pid
+        clock = Clock()
+        old = ProcessHealth(db, shards=None, interval=5, clock=clock)
+        await old.register()
+        # Pretend the row was written by the finished child process.
+        async with db.transaction() as conn:
+            await conn.execute("UPDATE bot_processes SET pid = ?", (dead_pid,))
+        alive = ProcessHealth(db, shards=Shards.of(2, [0]), interval=5, clock=clock)
+        alive.instance = "other-host"
+        alive.host = "elsewhere"
+        await alive.register()  # another host cannot tell: the fresh row stays
+        assert len(await processes.list_processes(db)) == 2
+        new = ProcessHealth(db, shards=None, interval=5, clock=clock)
+        await new.register()
+        left = {p.instance for p in await processes.list_processes(db)}
+        assert left == {"other-host", new.instance}
+    finally:
+        await db.close()
+
+
+def run_status(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(tmp_path),
+        "PYTHONPATH": str(REPO_ROOT),
+        "DATABASE_PATH": str(tmp_path / "bot.db"),
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "status", *args],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+async def test_status_command_exit_codes(tmp_path: Path) -> None:
+    missing = run_status(tmp_path)
+    assert missing.returncode == 2 and "There is no database" in missing.stderr
+    db = await Database.open(tmp_path / "bot.db")
+    try:
+        now_ms = int(datetime.now(UTC).timestamp() * 1000)
+        for name, shards, beat in (("a", "0,1/4", now_ms), ("b", "2,3/4", now_ms)):
+            await processes.register(
+                db,
+                instance=name,
+                name=name,
+                host="h",
+                pid=1,
+                interval_ms=5000,
+                now_ms=beat,
+                shards=Shards.parse_label(shards),
+            )
+        healthy = run_status(tmp_path)
+        assert healthy.returncode == 0, healthy.stdout + healthy.stderr
+        assert "0,1/4" in healthy.stdout and "2,3/4" in healthy.stdout
+        async with db.transaction() as conn:
+            await conn.execute(
+                "UPDATE bot_processes SET beat_at = ? WHERE instance = 'b'", (now_ms - 60_000,)
+            )
+        stale = run_status(tmp_path, "--json")
+        assert stale.returncode == 1
+        payload = json.loads(stale.stdout)
+        assert payload["healthy"] is False
+        assert {p["name"]: p["stale"] for p in payload["processes"]} == {"a": False, "b": True}
+        assert any("2,3 of 4" in problem for problem in payload["problems"])
+    finally:
+        await db.close()
