@@ -2,15 +2,22 @@
 
 ``python -m bot run`` validates the configuration, then calls :func:`run`; this module is the only
 place that unwraps the token.
+
+The client is always auto-sharded: over ``SHARD_IDS`` of ``SHARD_COUNT`` when configured (several
+processes share the shards and the database), otherwise over Discord's recommended count in this
+one process. The process heartbeat (:class:`bot.health.ProcessHealth`) is registered before any
+cog loads, so the scheduler's claims always belong to a process others can see alive.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import signal
+import time
 from collections.abc import Sequence
-from typing import Final
+from typing import Any, Final
 
 import aiohttp
 import discord
@@ -20,9 +27,12 @@ from discord.ext import commands
 from bot.commands_sync import needs_sync, record_sync, tree_fingerprint
 from bot.config import Settings
 from bot.errors import BotError
+from bot.health import GatewaySample, ProcessHealth
 from bot.library import Library, load_library
 from bot.search import SearchEngine
+from bot.sharding import Shards
 from bot.storage import Database
+from bot.storage.processes import IDENTIFY_WINDOW_MS, reserve_identify
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +57,7 @@ crowd pressing a button together made the bot open one connection per answer (a 
 each on Discord); queueing for 50 kept ones answered 500 clicks sooner (bench/attendance.py)."""
 
 
-class ManifestoBot(commands.Bot):
+class ManifestoBot(commands.AutoShardedBot):
     """The client, holding the core objects the cogs call into."""
 
     def __init__(
@@ -55,6 +65,13 @@ class ManifestoBot(commands.Bot):
     ) -> None:
         from cogs.errors import ErrorReportingTree
 
+        # Without SHARD_COUNT discord.py asks Discord (/gateway/bot) for the recommended count.
+        sharding: dict[str, Any] = {}
+        if settings.shards is not None:
+            sharding = {
+                "shard_count": settings.shards.count,
+                "shard_ids": list(settings.shards.ids),
+            }
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=discord.Intents.default(),
@@ -66,14 +83,82 @@ class ManifestoBot(commands.Bot):
             # default cache of 1,000 messages would only cost memory.
             max_messages=None,
             connector=aiohttp.TCPConnector(limit=HTTP_CONNECTIONS),
+            **sharding,
         )
         self.settings = settings
         self.db = db
         self.library = library
         self.search_engine = search_engine
         self.failed_extensions: list[str] = []
+        self.health = ProcessHealth(
+            db,
+            shards=settings.shards,
+            interval=settings.heartbeat_seconds,
+            name=settings.process_name,
+            sample=self.gateway_sample,
+        )
+        self._max_concurrency: int | None = None
+        self._identified_at: dict[int, float] = {}
+
+    @property
+    def shares_shards(self) -> bool:
+        """True when other processes run the other shards: IDENTIFYs are paced through the
+        database then, since Discord's limit counts the whole bot."""
+        return self.settings.shards is not None and not self.settings.shards.every
+
+    def gateway_sample(self) -> GatewaySample:
+        count = self.shard_count
+        shards = self.settings.shards or (Shards.of(count) if count else None)
+        latencies: dict[int, float | None] = dict.fromkeys(shards.ids if shards else ())
+        for shard_id, info in self.shards.items():
+            latency = info.latency
+            connected = not info.is_closed() and math.isfinite(latency)
+            latencies[shard_id] = round(latency * 1000, 1) if connected else None
+        ready = sum(1 for value in latencies.values() if value is not None)
+        return GatewaySample(shards, ready, latencies)
+
+    async def _identify_concurrency(self) -> int:
+        if self._max_concurrency is None:
+            try:
+                limits = await self.fetch_session_start_limits()
+                self._max_concurrency = max(1, limits.max_concurrency)
+            except (discord.HTTPException, discord.GatewayNotFound):
+                log.warning("could not read max_concurrency from Discord; assuming 1")
+                return 1
+        return self._max_concurrency
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        """Wait for this shard's IDENTIFY turn: one per ``shard_id % max_concurrency`` bucket
+        every 5 seconds, for the whole bot.
+
+        discord.py waits 5 s before every IDENTIFY but the first, whatever the bucket, and knows
+        nothing of other processes. Alone, this process paces its own shards per bucket (so a
+        bot with a high max_concurrency connects them together); sharing shards with other
+        processes, it reserves each turn in the database so processes starting at once queue.
+        """
+        shard = shard_id or 0
+        if not self.shares_shards and initial:
+            self._identified_at[0] = time.monotonic()
+            return
+        bucket = shard % await self._identify_concurrency()
+        if self.shares_shards:
+            try:
+                wait = await reserve_identify(self.db, bucket, int(time.time() * 1000)) / 1000
+            except Exception:
+                log.warning("could not reserve an IDENTIFY turn; waiting 5 s", exc_info=True)
+                wait = IDENTIFY_WINDOW_MS / 1000
+        else:
+            last = self._identified_at.get(bucket)
+            window = IDENTIFY_WINDOW_MS / 1000
+            wait = 0.0 if last is None else max(0.0, last + window - time.monotonic())
+        if wait > 0:
+            log.info("shard %s waits %.1fs for its IDENTIFY turn (bucket %s)", shard, wait, bucket)
+            await asyncio.sleep(wait)
+        self._identified_at[bucket] = time.monotonic()
 
     async def setup_hook(self) -> None:
+        await self.health.register()
+        self.health.start()
         for extension in EXTENSIONS:
             try:
                 await self.load_extension(extension)
@@ -101,7 +186,14 @@ class ManifestoBot(commands.Bot):
     async def on_ready(self) -> None:
         # Runs again on every reconnect: only log here, never start work.
         user = self.user
-        log.info("ready as %s (%s) in %d servers", user, user.id if user else "?", len(self.guilds))
+        shards = self.settings.shards or (Shards.of(self.shard_count or 1))
+        log.info(
+            "ready as %s (%s) in %d servers on shards %s",
+            user,
+            user.id if user else "?",
+            len(self.guilds),
+            shards.label(),
+        )
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         """The safety net: answer any interaction that nothing answered in time.
@@ -165,6 +257,9 @@ async def _serve(settings: Settings) -> int:
             await bot.close()
             if not runner.done():
                 runner.cancel()
+            # After the cogs unloaded (the scheduler stopped): runs still claimed by this process
+            # are free to the others at once rather than when the heartbeat turns stale.
+            await bot.health.stop()
     finally:
         await db.close()
         log.info("database closed")

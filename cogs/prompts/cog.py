@@ -168,6 +168,9 @@ class PromptCog(
             DiscordPoster(bot),
             lambda slug: bot.library.document(slug),
             escape=escape_markdown,
+            # Only this process's shards' servers; claims carry its heartbeat instance.
+            shards=bot.settings.shards,
+            instance=bot.health.instance,
         )
         super().__init__()
 
