@@ -1,21 +1,61 @@
-"""Fixtures shared by every test: a fresh, fully migrated database per test."""
+"""Fixtures shared by every test: a fresh, fully migrated database per test, on each backend.
+
+``db`` is parametrized over SQLite and PostgreSQL, so every test that uses it runs on both (ids
+``[sqlite]`` and ``[postgresql]``). The PostgreSQL server starts once per session, only if a test
+asks for it.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import tempfile
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
 from bot.storage import Database
+from bot.storage.database import DIALECTS, Dialect
+from tests.postgres import PostgresServer
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    # Not under pytest's temporary folder: another pytest run on the machine prunes old ones.
+    server = PostgresServer(Path(tempfile.mkdtemp(prefix="bot-tests-postgres-")))
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(params=DIALECTS)
+def dialect(request: pytest.FixtureRequest) -> Dialect:
+    value: Dialect = request.param
+    return value
+
+
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    """A file database (WAL needs a file) with every migration applied."""
-    database = await Database.open(tmp_path / "test.db")
+async def database_url(
+    dialect: Dialect, tmp_path: Path, request: pytest.FixtureRequest
+) -> AsyncIterator[str]:
+    """An empty database: a SQLite file path (WAL needs a file) or a new PostgreSQL database."""
+    if dialect == "sqlite":
+        yield str(tmp_path / "test.db")
+        return
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    url = await server.create_database()
+    try:
+        yield url
+    finally:
+        await server.drop_database(url)
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[Database]:
+    """The bot's database with every migration applied."""
+    database = await Database.open(database_url)
     try:
         yield database
     finally:

@@ -40,14 +40,18 @@ _LOCKING: Final = re.compile(
     re.IGNORECASE,
 )
 _ROW_STATEMENT: Final = re.compile(
-    r"^[\s(]*(?:SELECT|WITH|VALUES|TABLE|SHOW|EXPLAIN)\b", re.IGNORECASE
+    r"^[\s(#]*(?:SELECT|WITH|VALUES|TABLE|SHOW|EXPLAIN)\b", re.IGNORECASE
 )
 _RETURNING: Final = re.compile(r"\bRETURNING\b", re.IGNORECASE)
 
 
 def _masked(sql: str) -> str:
-    """``sql`` with every opaque part blanked out, same length, so positions still match."""
-    return _OPAQUE.sub(lambda m: " " * len(m[0]), sql)
+    """``sql`` with every opaque part blanked out, same length, so positions still match.
+
+    The filler is neither a space nor a word character, so a blanked literal cannot pass for the
+    whitespace before a keyword, nor for part of one.
+    """
+    return _OPAQUE.sub(lambda m: "#" * len(m[0]), sql)
 
 
 @lru_cache(maxsize=2048)
