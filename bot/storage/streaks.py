@@ -16,6 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.privacy import MEMBER_DATA, MemberData
+from bot.sharding import Shards
 from bot.storage.database import Connection, Database
 from bot.storage.guild_settings import get_settings
 from bot.streaks.leaderboard import (
@@ -434,21 +435,61 @@ async def set_reminder(
     return at
 
 
-async def next_reminder_due(db: Database) -> datetime | None:
+def _on(shards: Shards | None) -> tuple[str, list[int]]:
+    """Reminders belong to the process serving the server they were set in."""
+    return ("1 = 1", []) if shards is None else shards.sql("reminder_guild_id")
+
+
+async def next_reminder_due(db: Database, shards: Shards | None = None) -> datetime | None:
     """When the earliest reminder is due (possibly in the past), or None when none is on."""
+    where, params = _on(shards)
     row = await db.fetchone(
-        "SELECT MIN(reminder_next_at) FROM member_settings WHERE reminder_next_at IS NOT NULL"
+        "SELECT MIN(reminder_next_at) FROM member_settings WHERE reminder_next_at IS NOT NULL "
+        f"AND {where}",
+        params,
     )
     return datetime.fromtimestamp(row[0], UTC) if row is not None and row[0] is not None else None
 
 
-async def due_reminders(db: Database, now: datetime) -> list[MemberSettings]:
+async def due_reminders(
+    db: Database, now: datetime, shards: Shards | None = None
+) -> list[MemberSettings]:
+    where, params = _on(shards)
     rows = await db.fetchall(
         "SELECT user_id FROM member_settings WHERE reminder_next_at IS NOT NULL "
-        "AND reminder_next_at <= ? ORDER BY reminder_next_at LIMIT 500",
-        (int(now.timestamp()),),
+        f"AND reminder_next_at <= ? AND {where} ORDER BY reminder_next_at LIMIT 500",
+        (int(now.timestamp()), *params),
     )
     return [await get_member_settings(db, int(row[0])) for row in rows]
+
+
+async def claim_reminders(
+    db: Database, members: list[MemberSettings], now: datetime
+) -> list[MemberSettings]:
+    """Take due reminders before sending them: each moves on to its next local time, only if it
+    is still due as read, all in one transaction. Returns those taken: another process (two
+    overlap in a rolling restart) may have taken some, and a member never gets a reminder twice;
+    a crash after the claim skips that day's DM instead."""
+    plans: list[tuple[MemberSettings, int | None]] = []
+    for member in members:
+        if member.reminder_next_at is None:
+            continue
+        following: int | None = None
+        if member.reminder_minute is not None and member.reminder_guild_id is not None:
+            zone = await member_zone(db, member.reminder_guild_id, member.user_id)
+            following = int(next_reminder_at(member.reminder_minute, zone, now).timestamp())
+        plans.append((member, following))
+    taken: list[MemberSettings] = []
+    async with db.transaction() as conn:
+        for member, following in plans:
+            cursor = await conn.execute(
+                "UPDATE member_settings SET reminder_next_at = ?, updated_at = ? "
+                "WHERE user_id = ? AND reminder_next_at = ?",
+                (following, _now_text(now), member.user_id, member.reminder_next_at),
+            )
+            if cursor.rowcount == 1:
+                taken.append(member)
+    return taken
 
 
 async def read_today_anywhere(db: Database, user_id: int, guild_id: int, now: datetime) -> bool:

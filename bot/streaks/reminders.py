@@ -8,6 +8,9 @@ The rules:
 - A DM Discord refuses for good (the member blocks DMs, or left every shared server) turns the
   reminder off and flags it, so the member's next command says so once. Any other failure is
   retried after :data:`RETRY_AFTER` while within the grace period.
+- With several bot processes, each sends the reminders set in its own shards' servers, and
+  claims them in the database before any DM (:func:`bot.storage.streaks.claim_reminders`),
+  so two processes overlapping in a rolling restart never both send it.
 
 Everything takes ``now`` or a clock and a ``send`` callable, so tests drive it without Discord and
 without waiting; the Discord layer only supplies how to DM a user.
@@ -25,6 +28,7 @@ from typing import Final
 
 from bot.errors import BotError
 from bot.scheduling.scheduler import Clock, Waiter, utc_now, wait_or_wake
+from bot.sharding import Shards
 from bot.storage import streaks as store
 from bot.storage.database import Database
 from bot.streaks.render import REMINDER_DM
@@ -77,10 +81,14 @@ class ReminderRound:
     retrying: list[int] = field(default_factory=list)
 
 
-async def send_due_reminders(db: Database, now: datetime, send: SendReminder) -> ReminderRound:
+async def send_due_reminders(
+    db: Database, now: datetime, send: SendReminder, shards: Shards | None = None
+) -> ReminderRound:
     """Handle every reminder due at ``now``; each leaves the due set: moved, off, or retried."""
     done = ReminderRound()
-    for member in await store.due_reminders(db, now):
+    due_now = await store.due_reminders(db, now, shards)
+    # Taken together before any DM: another process reading the same rows gets none of them.
+    for member in await store.claim_reminders(db, due_now, now):
         due, minute, guild_id = (
             member.reminder_next_at,
             member.reminder_minute,
@@ -137,12 +145,14 @@ class ReminderLoop:
         clock: Clock = utc_now,
         waiter: Waiter = wait_or_wake,
         max_sleep: float = MAX_SLEEP,
+        shards: Shards | None = None,
     ) -> None:
         self.db = db
         self.send = send
         self.clock = clock
         self.waiter = waiter
         self.max_sleep = max_sleep
+        self.shards = shards
         self._wake = asyncio.Event()
 
     def wake(self) -> None:
@@ -152,8 +162,8 @@ class ReminderLoop:
     async def run_once(self) -> float:
         """Send what is due now; the seconds until the next reminder is due (capped)."""
         now = self.clock()
-        await send_due_reminders(self.db, now, self.send)
-        upcoming = await store.next_reminder_due(self.db)
+        await send_due_reminders(self.db, now, self.send, self.shards)
+        upcoming = await store.next_reminder_due(self.db, self.shards)
         if upcoming is None:
             return self.max_sleep
         return min(self.max_sleep, max(0.0, (upcoming - self.clock()).total_seconds()))

@@ -42,7 +42,7 @@ class NotInServer(BotError):
 class StreaksCog(commands.Cog):
     def __init__(self, bot: ManifestoBot) -> None:
         self.bot = bot
-        self.reminders = ReminderLoop(bot.db, self._send_reminder)
+        self.reminders = ReminderLoop(bot.db, self._send_reminder, shards=bot.settings.shards)
         self._reminder_task: asyncio.Task[None] | None = None
 
     async def cog_load(self) -> None:
