@@ -283,9 +283,18 @@ class PresenceCog(commands.Cog):
     async def heartbeat(self) -> None:
         await self._beat()
 
+    @property
+    def _heartbeat_key(self) -> str:
+        """One heartbeat per shard set: with several processes, each records when it was last
+        watching voice, so one that crashed is not credited with another's uptime."""
+        shards = self.bot.settings.shards
+        if shards is None or shards.every:
+            return HEARTBEAT_KEY
+        return f"{HEARTBEAT_KEY}:{shards.label()}"
+
     async def _beat(self) -> None:
         if await store.running_meetings(self.bot.db):
-            await set_meta(self.bot.db, HEARTBEAT_KEY, discord.utils.utcnow().isoformat())
+            await set_meta(self.bot.db, self._heartbeat_key, discord.utils.utcnow().isoformat())
 
     @heartbeat.before_loop
     async def _before_heartbeat(self) -> None:
@@ -302,7 +311,7 @@ class PresenceCog(commands.Cog):
         Scheduled Event that completed while the bot was away is closed at the last heartbeat,
         and one for an event that went active meanwhile is opened.
         """
-        raw = await get_meta(self.bot.db, HEARTBEAT_KEY)
+        raw = await get_meta(self.bot.db, self._heartbeat_key)
         last_seen = datetime.fromisoformat(raw) if raw else None
         now = discord.utils.utcnow()
         for meeting in await store.running_meetings(self.bot.db):
@@ -334,7 +343,7 @@ class PresenceCog(commands.Cog):
                 )
             except Exception:
                 log.exception("could not reconcile meeting %s", meeting.id)
-        await set_meta(self.bot.db, HEARTBEAT_KEY, now.isoformat())
+        await set_meta(self.bot.db, self._heartbeat_key, now.isoformat())
         for guild in self.bot.guilds:
             try:
                 await self._open_missed_events(guild)
