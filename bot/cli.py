@@ -121,9 +121,12 @@ def _cmd_backup(args: argparse.Namespace) -> int:
     import sqlite3
     from contextlib import closing
 
-    from bot.storage.database import Database
+    from bot.storage.database import Database, parse_database_url
 
-    source = load_settings(require_token=False).database_path
+    settings = load_settings(require_token=False)
+    if parse_database_url(settings.database_url.get_secret_value())[0] != "sqlite":
+        raise BotError("backup copies a SQLite database; back up PostgreSQL with pg_dump.")
+    source = settings.database_path
     target: Path = args.path
     if not source.is_file():
         raise BotError(f"There is no database at {source} (DATABASE_PATH) to back up.")

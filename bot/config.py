@@ -12,7 +12,7 @@ import os
 import re
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
@@ -20,6 +20,7 @@ from dotenv import dotenv_values
 
 from bot.errors import ConfigError
 from bot.sharding import Shards
+from bot.storage.database import parse_database_url
 
 PROJECT_ROOT: Final = Path(__file__).resolve().parent.parent
 
@@ -65,6 +66,7 @@ class Settings:
 
     token: Secret
     database_path: Path
+    """The SQLite file (for PostgreSQL: where one would be, unused); see :attr:`database_url`."""
     dev_guild_id: int | None
     log_level: str
     seeds_dir: Path
@@ -76,6 +78,11 @@ class Settings:
     process_name: str | None = None
     """How ``python -m bot status`` names this process (PROCESS_NAME; default the host name)."""
     heartbeat_seconds: float = 5.0
+    database_url: Secret = field(
+        default_factory=lambda: Secret(f"sqlite:///{DEFAULTS['DATABASE_PATH']}")
+    )
+    """What the bot opens: ``sqlite:///...`` or ``postgresql://...`` (hidden: it may hold a
+    password). DATABASE_URL when set, else ``sqlite:///`` + DATABASE_PATH."""
 
 
 def _environment(env: Mapping[str, str] | None, env_file: Path | None) -> dict[str, str]:
@@ -132,6 +139,13 @@ def load_settings(
         raise ConfigError(f"LOG_LEVEL must be one of {', '.join(_LOG_LEVELS)}.")
 
     database_path = Path(_optional(values, "DATABASE_PATH") or DEFAULTS["DATABASE_PATH"])
+    database_url = _optional(values, "DATABASE_URL")
+    if database_url is None:
+        database_url = f"sqlite:///{database_path}"
+    else:
+        dialect, where = parse_database_url(database_url)
+        if dialect == "sqlite":
+            database_path = Path(where)
     seeds_dir = Path(_optional(values, "SEEDS_DIR") or DEFAULTS["SEEDS_DIR"])
     if not seeds_dir.is_dir():
         raise ConfigError(f"SEEDS_DIR {seeds_dir} is not a folder of seed texts.")
@@ -156,6 +170,7 @@ def load_settings(
         shards=shards,
         process_name=_optional(values, "PROCESS_NAME"),
         heartbeat_seconds=heartbeat_seconds,
+        database_url=Secret(database_url),
     )
 
 

@@ -223,7 +223,7 @@ async def _serve(settings: Settings) -> int:
     try:
         library = load_library(settings.seeds_dir)
         engine = SearchEngine.build(library)
-        db = await Database.open(settings.database_path)
+        db = await Database.open(settings.database_url.get_secret_value())
     except BotError as exc:
         log.error("cannot start: %s", exc.message)
         return 1

@@ -80,3 +80,33 @@ def test_run_without_a_valid_token_exits_2_with_one_line(tmp_path: Path, token: 
     assert "Traceback" not in result.stderr
     if token:
         assert token not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("env", "url", "path"),
+    [
+        ({}, "sqlite:///data/bot.db", Path("data/bot.db")),
+        ({"DATABASE_PATH": "/srv/bot.db"}, "sqlite:////srv/bot.db", Path("/srv/bot.db")),
+        # DATABASE_URL wins over DATABASE_PATH when both are set.
+        (
+            {"DATABASE_URL": "sqlite:///other.db", "DATABASE_PATH": "/srv/bot.db"},
+            "sqlite:///other.db",
+            Path("other.db"),
+        ),
+        (
+            {"DATABASE_URL": "postgresql://bot:pw@db/bot", "DATABASE_PATH": "/srv/bot.db"},
+            "postgresql://bot:pw@db/bot",
+            Path("/srv/bot.db"),
+        ),
+    ],
+)
+def test_database_url_and_path(env: dict[str, str], url: str, path: Path) -> None:
+    settings = load_settings({"DISCORD_TOKEN": TOKEN, **env})
+    assert settings.database_url.get_secret_value() == url
+    assert settings.database_path == path
+    assert "pw" not in repr(settings)
+
+
+def test_malformed_database_url_is_named() -> None:
+    with pytest.raises(ConfigError, match="DATABASE_URL"):
+        load_settings({"DISCORD_TOKEN": TOKEN, "DATABASE_URL": "mysql://db/bot"})
