@@ -68,62 +68,54 @@ def test_disagreeing_shard_counts_and_no_process_are_problems() -> None:
     assert any("disagree on SHARD_COUNT (2, 3)" in p for p in report.problems)
 
 
-async def test_heartbeat_registers_beats_and_leaves(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "bot.db")
+async def test_heartbeat_registers_beats_and_leaves(db: Database) -> None:
     clock = Clock()
-    try:
-        health = ProcessHealth(
-            db,
-            shards=Shards.of(4, [1, 3]),
-            interval=2,
-            name="bot-a",
-            sample=lambda: GatewaySample(Shards.of(4, [1, 3]), 1, {1: 40.0, 3: None}),
-            clock=clock,
-        )
-        await health.register()
-        clock.now += timedelta(seconds=2)
-        await health.beat()
-        (mine,) = await processes.list_processes(db)
-        assert (mine.name, mine.shards, mine.ready, mine.latencies) == (
-            "bot-a",
-            "1,3/4",
-            1,
-            {1: 40.0, 3: None},
-        )
-        assert mine.beat_at == NOW_MS + 2000 and mine.interval_ms == 2000 and mine.lag_ms == 0
-        # A successor that thought us dead removed the row: the next beat puts it back.
-        await processes.unregister(db, health.instance)
-        await health.beat()
-        assert [p.instance for p in await processes.list_processes(db)] == [health.instance]
-        await health.stop()
-        assert await processes.list_processes(db) == []
-    finally:
-        await db.close()
+    health = ProcessHealth(
+        db,
+        shards=Shards.of(4, [1, 3]),
+        interval=2,
+        name="bot-a",
+        sample=lambda: GatewaySample(Shards.of(4, [1, 3]), 1, {1: 40.0, 3: None}),
+        clock=clock,
+    )
+    await health.register()
+    clock.now += timedelta(seconds=2)
+    await health.beat()
+    (mine,) = await processes.list_processes(db)
+    assert (mine.name, mine.shards, mine.ready, mine.latencies) == (
+        "bot-a",
+        "1,3/4",
+        1,
+        {1: 40.0, 3: None},
+    )
+    assert mine.beat_at == NOW_MS + 2000 and mine.interval_ms == 2000 and mine.lag_ms == 0
+    # A successor that thought us dead removed the row: the next beat puts it back.
+    await processes.unregister(db, health.instance)
+    await health.beat()
+    assert [p.instance for p in await processes.list_processes(db)] == [health.instance]
+    await health.stop()
+    assert await processes.list_processes(db) == []
 
 
-async def test_a_dead_pid_on_this_host_is_replaced_at_once(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "bot.db")
-    try:
-        child = await asyncio.create_subprocess_exec(sys.executable, "-c", "pass")
-        await child.wait()
-        dead_pid = child.pid
-        clock = Clock()
-        old = ProcessHealth(db, shards=None, interval=5, clock=clock)
-        await old.register()
-        # Pretend the row was written by the finished child process.
-        async with db.transaction() as conn:
-            await conn.execute("UPDATE bot_processes SET pid = ?", (dead_pid,))
-        alive = ProcessHealth(db, shards=Shards.of(2, [0]), interval=5, clock=clock)
-        alive.instance = "other-host"
-        alive.host = "elsewhere"
-        await alive.register()  # another host cannot tell: the fresh row stays
-        assert len(await processes.list_processes(db)) == 2
-        new = ProcessHealth(db, shards=None, interval=5, clock=clock)
-        await new.register()
-        left = {p.instance for p in await processes.list_processes(db)}
-        assert left == {"other-host", new.instance}
-    finally:
-        await db.close()
+async def test_a_dead_pid_on_this_host_is_replaced_at_once(db: Database) -> None:
+    child = await asyncio.create_subprocess_exec(sys.executable, "-c", "pass")
+    await child.wait()
+    dead_pid = child.pid
+    clock = Clock()
+    old = ProcessHealth(db, shards=None, interval=5, clock=clock)
+    await old.register()
+    # Pretend the row was written by the finished child process.
+    async with db.transaction() as conn:
+        await conn.execute("UPDATE bot_processes SET pid = ?", (dead_pid,))
+    alive = ProcessHealth(db, shards=Shards.of(2, [0]), interval=5, clock=clock)
+    alive.instance = "other-host"
+    alive.host = "elsewhere"
+    await alive.register()  # another host cannot tell: the fresh row stays
+    assert len(await processes.list_processes(db)) == 2
+    new = ProcessHealth(db, shards=None, interval=5, clock=clock)
+    await new.register()
+    left = {p.instance for p in await processes.list_processes(db)}
+    assert left == {"other-host", new.instance}
 
 
 def run_status(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -1,14 +1,13 @@
-"""Two scheduler "processes" over one database file: shards split the work, and a run claimed by
-one is never posted by the other unless the first is gone (stopped, or its heartbeat stale)."""
+"""Two scheduler "processes" over one database (SQLite file or PostgreSQL): shards split the
+work, and a run claimed by one is never posted by the other unless the first is gone (stopped, or
+its heartbeat stale)."""
 
 from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
@@ -62,19 +61,11 @@ class Process:
 
 
 @pytest.fixture
-async def database_file(tmp_path: Path) -> AsyncIterator[Path]:
-    path = tmp_path / "bot.db"
-    db = await Database.open(path)
-    await db.close()
-    yield path
-
-
-@pytest.fixture
 def clock() -> Clock:
     return Clock(START)
 
 
-async def start(path: Path, clock: Clock, instance: str, shards: Shards) -> Process:
+async def start(path: str, clock: Clock, instance: str, shards: Shards) -> Process:
     db = await Database.open(path)
     await processes.register(
         db,
@@ -98,7 +89,7 @@ async def beat(process: Process, clock: Clock) -> None:
     )
 
 
-async def schedules(path: Path, guilds: list[int]) -> list[int]:
+async def schedules(path: str, guilds: list[int]) -> list[int]:
     db = await Database.open(path)
     try:
         rule = build_recurrence("daily", "Europe/Berlin", now=START, at="18:00")
@@ -117,7 +108,7 @@ async def schedules(path: Path, guilds: list[int]) -> list[int]:
         await db.close()
 
 
-async def run_rows(path: Path) -> list[tuple[int, int, str, str | None]]:
+async def run_rows(path: str) -> list[tuple[int, int, str, str | None]]:
     db = await Database.open(path)
     try:
         rows = await db.fetchall("SELECT schedule_id, guild_id, status, owner FROM prompt_runs")
@@ -126,16 +117,16 @@ async def run_rows(path: Path) -> list[tuple[int, int, str, str | None]]:
         await db.close()
 
 
-async def test_each_process_fires_only_its_shards(database_file: Path, clock: Clock) -> None:
+async def test_each_process_fires_only_its_shards(database_url: str, clock: Clock) -> None:
     guilds = [guild_on(shard, n) for n in range(5) for shard in range(4)]
-    await schedules(database_file, guilds)
-    a = await start(database_file, clock, "a", Shards.of(4, [0, 1]))
-    b = await start(database_file, clock, "b", Shards.of(4, [2, 3]))
+    await schedules(database_url, guilds)
+    a = await start(database_url, clock, "a", Shards.of(4, [0, 1]))
+    b = await start(database_url, clock, "b", Shards.of(4, [2, 3]))
     try:
         clock.now = DUE
         await asyncio.gather(a.scheduler.tick(), b.scheduler.tick())
         await asyncio.gather(a.scheduler.drain(), b.scheduler.drain())
-        rows = await run_rows(database_file)
+        rows = await run_rows(database_url)
         assert sorted(g for _, g, _, _ in rows) == sorted(guilds)
         assert all(status == "posted" for _, _, status, _ in rows)
         for _, guild, _, owner in rows:
@@ -148,11 +139,11 @@ async def test_each_process_fires_only_its_shards(database_file: Path, clock: Cl
         await b.db.close()
 
 
-async def test_overlapping_processes_post_each_run_once(database_file: Path, clock: Clock) -> None:
+async def test_overlapping_processes_post_each_run_once(database_url: str, clock: Clock) -> None:
     """A rolling restart: the new process runs every shard the old one does, at the same time."""
-    await schedules(database_file, [guild_on(n % 4, n) for n in range(30)])
-    old = await start(database_file, clock, "old", Shards.of(4))
-    new = await start(database_file, clock, "new", Shards.of(4))
+    await schedules(database_url, [guild_on(n % 4, n) for n in range(30)])
+    old = await start(database_url, clock, "old", Shards.of(4))
+    new = await start(database_url, clock, "new", Shards.of(4))
     try:
         clock.now = DUE + timedelta(seconds=1)
         for _ in range(3):
@@ -160,18 +151,18 @@ async def test_overlapping_processes_post_each_run_once(database_file: Path, clo
         await asyncio.gather(old.scheduler.drain(), new.scheduler.drain())
         both = old.poster.calls + new.poster.calls
         assert len(both) == 30 and max(both.values()) == 1
-        assert {s for _, _, s, _ in await run_rows(database_file)} == {"posted"}
+        assert {s for _, _, s, _ in await run_rows(database_url)} == {"posted"}
     finally:
         await old.db.close()
         await new.db.close()
 
 
 async def test_a_run_is_taken_over_only_when_its_owner_is_gone(
-    database_file: Path, clock: Clock
+    database_url: str, clock: Clock
 ) -> None:
-    (schedule,) = await schedules(database_file, [guild_on(1, 3)])
-    a = await start(database_file, clock, "a", Shards.of(4, [0, 1]))
-    b = await start(database_file, clock, "b", Shards.of(4, [0, 1]))
+    (schedule,) = await schedules(database_url, [guild_on(1, 3)])
+    a = await start(database_url, clock, "a", Shards.of(4, [0, 1]))
+    b = await start(database_url, clock, "b", Shards.of(4, [0, 1]))
     a.poster.hold = asyncio.Event()  # a claims, then hangs in the middle of posting
     try:
         clock.now = DUE
@@ -195,7 +186,7 @@ async def test_a_run_is_taken_over_only_when_its_owner_is_gone(
         assert b.poster.calls == Counter({run_id: 1}) and b.poster.resumed == [run_id]
         assert await store.run_owner(b.db, run_id) == "b"
         assert (await store.get_run(b.db, run_id)).status == "posted"
-        assert next(r for r in await run_rows(database_file) if r[0] == schedule)[2] == "posted"
+        assert next(r for r in await run_rows(database_url) if r[0] == schedule)[2] == "posted"
     finally:
         a.poster.hold.set()
         await a.scheduler.stop()
@@ -204,11 +195,11 @@ async def test_a_run_is_taken_over_only_when_its_owner_is_gone(
 
 
 async def test_a_cleanly_stopped_owner_frees_its_runs_at_once(
-    database_file: Path, clock: Clock
+    database_url: str, clock: Clock
 ) -> None:
-    await schedules(database_file, [guild_on(2, 1)])
-    a = await start(database_file, clock, "a", Shards.of(4, [2]))
-    b = await start(database_file, clock, "b", Shards.of(4, [2]))
+    await schedules(database_url, [guild_on(2, 1)])
+    a = await start(database_url, clock, "a", Shards.of(4, [2]))
+    b = await start(database_url, clock, "b", Shards.of(4, [2]))
     a.poster.hold = asyncio.Event()
     try:
         clock.now = DUE
@@ -225,10 +216,10 @@ async def test_a_cleanly_stopped_owner_frees_its_runs_at_once(
 
 
 async def test_stale_predecessors_are_forgotten_by_their_successor(
-    database_file: Path, clock: Clock
+    database_url: str, clock: Clock
 ) -> None:
     now_ms = int(START.timestamp() * 1000)
-    db = await Database.open(database_file)
+    db = await Database.open(database_url)
     try:
         for instance, shards in (("dead-01", "0,1/4"), ("dead-23", "2,3/4"), ("old-layout", "0/1")):
             await processes.register(
@@ -260,9 +251,9 @@ async def test_stale_predecessors_are_forgotten_by_their_successor(
         await db.close()
 
 
-async def test_identify_turns_are_five_seconds_apart_per_bucket(database_file: Path) -> None:
-    a = await Database.open(database_file)
-    b = await Database.open(database_file)
+async def test_identify_turns_are_five_seconds_apart_per_bucket(database_url: str) -> None:
+    a = await Database.open(database_url)
+    b = await Database.open(database_url)
     try:
         waits = await asyncio.gather(
             *(processes.reserve_identify(db, 0, 1_000_000) for db in (a, b, a))

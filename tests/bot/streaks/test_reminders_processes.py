@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
-from pathlib import Path
 
 from bot.sharding import Shards
 from bot.storage import Database
@@ -18,7 +17,7 @@ def guild_on(shard: int, count: int = 2) -> int:
     return ((1000 * count + shard) << 22) | 5
 
 
-async def setup(path: Path, members: dict[int, int]) -> None:
+async def setup(path: str, members: dict[int, int]) -> None:
     """``members``: user id -> the server the reminder was set in; all due at 20:00 UTC."""
     db = await Database.open(path)
     try:
@@ -28,10 +27,10 @@ async def setup(path: Path, members: dict[int, int]) -> None:
         await db.close()
 
 
-async def test_each_process_sends_only_its_shards_reminders(tmp_path: Path) -> None:
+async def test_each_process_sends_only_its_shards_reminders(database_url: str) -> None:
     members = {user: guild_on(user % 2) for user in range(1, 11)}
-    await setup(tmp_path / "bot.db", members)
-    a, b = await Database.open(tmp_path / "bot.db"), await Database.open(tmp_path / "bot.db")
+    await setup(database_url, members)
+    a, b = await Database.open(database_url), await Database.open(database_url)
     try:
         due = NOW.replace(hour=20, minute=1)
         assert await store.next_reminder_due(a, Shards.of(2, [0])) == NOW.replace(hour=20)
@@ -49,9 +48,9 @@ async def test_each_process_sends_only_its_shards_reminders(tmp_path: Path) -> N
         await b.close()
 
 
-async def test_overlapping_processes_send_each_reminder_once(tmp_path: Path) -> None:
-    await setup(tmp_path / "bot.db", {user: guild_on(user % 2) for user in range(1, 41)})
-    old, new = await Database.open(tmp_path / "bot.db"), await Database.open(tmp_path / "bot.db")
+async def test_overlapping_processes_send_each_reminder_once(database_url: str) -> None:
+    await setup(database_url, {user: guild_on(user % 2) for user in range(1, 41)})
+    old, new = await Database.open(database_url), await Database.open(database_url)
     try:
         due = NOW.replace(hour=20, minute=0, second=30)
         outbox = Outbox()
@@ -65,9 +64,9 @@ async def test_overlapping_processes_send_each_reminder_once(tmp_path: Path) -> 
         await new.close()
 
 
-async def test_a_reminder_taken_meanwhile_is_not_sent(tmp_path: Path) -> None:
-    await setup(tmp_path / "bot.db", {7: guild_on(0)})
-    db = await Database.open(tmp_path / "bot.db")
+async def test_a_reminder_taken_meanwhile_is_not_sent(database_url: str) -> None:
+    await setup(database_url, {7: guild_on(0)})
+    db = await Database.open(database_url)
     try:
         due = NOW.replace(hour=20, minute=1)
         (member,) = await store.due_reminders(db, due)
