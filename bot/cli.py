@@ -161,21 +161,22 @@ def _cmd_status(args: argparse.Namespace) -> int:
 
     from bot.health import status_report
     from bot.storage import processes
-    from bot.storage.database import Database
+    from bot.storage.database import Database, parse_database_url
 
     settings = load_settings(require_token=False)
-    target = settings.database_path
-    if not target.is_file():
-        raise BotError(f"There is no database at {target} (DATABASE_PATH): the bot never ran.")
+    url = settings.database_url.get_secret_value()
+    dialect, where = parse_database_url(url)
+    if dialect == "sqlite" and not Path(where).is_file():
+        raise BotError(f"There is no database at {where} (DATABASE_URL): the bot never ran.")
 
     async def read() -> list[processes.ProcessRow]:
         # No migrations: status must not change the schema under running processes.
-        db = await Database.open(target, migrations=[])
+        db = await Database.open(url, migrations=[])
         try:
             return await processes.list_processes(db)
         except Exception as exc:
             raise BotError(
-                f"{target} has no heartbeat table yet: start the bot once to migrate it ({exc})."
+                "The database has no heartbeat table yet: start the bot once to migrate it."
             ) from exc
         finally:
             await db.close()

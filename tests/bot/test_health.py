@@ -118,12 +118,12 @@ async def test_a_dead_pid_on_this_host_is_replaced_at_once(db: Database) -> None
     assert left == {"other-host", new.instance}
 
 
-def run_status(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def run_status(tmp_path: Path, url: str, *args: str) -> subprocess.CompletedProcess[str]:
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": str(tmp_path),
         "PYTHONPATH": str(REPO_ROOT),
-        "DATABASE_PATH": str(tmp_path / "bot.db"),
+        "DATABASE_URL": url,
     }
     return subprocess.run(
         [sys.executable, "-m", "bot", "status", *args],
@@ -135,35 +135,37 @@ def run_status(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-async def test_status_command_exit_codes(tmp_path: Path) -> None:
-    missing = run_status(tmp_path)
+def test_status_without_a_database_is_a_usage_error(tmp_path: Path) -> None:
+    missing = run_status(tmp_path, f"sqlite:///{tmp_path}/none.db")
     assert missing.returncode == 2 and "There is no database" in missing.stderr
-    db = await Database.open(tmp_path / "bot.db")
-    try:
-        now_ms = int(datetime.now(UTC).timestamp() * 1000)
-        for name, shards, beat in (("a", "0,1/4", now_ms), ("b", "2,3/4", now_ms)):
-            await processes.register(
-                db,
-                instance=name,
-                name=name,
-                host="h",
-                pid=1,
-                interval_ms=5000,
-                now_ms=beat,
-                shards=Shards.parse_label(shards),
-            )
-        healthy = run_status(tmp_path)
-        assert healthy.returncode == 0, healthy.stdout + healthy.stderr
-        assert "0,1/4" in healthy.stdout and "2,3/4" in healthy.stdout
-        async with db.transaction() as conn:
-            await conn.execute(
-                "UPDATE bot_processes SET beat_at = ? WHERE instance = 'b'", (now_ms - 60_000,)
-            )
-        stale = run_status(tmp_path, "--json")
-        assert stale.returncode == 1
-        payload = json.loads(stale.stdout)
-        assert payload["healthy"] is False
-        assert {p["name"]: p["stale"] for p in payload["processes"]} == {"a": False, "b": True}
-        assert any("2,3 of 4" in problem for problem in payload["problems"])
-    finally:
-        await db.close()
+    assert "Traceback" not in missing.stderr
+
+
+async def test_status_command_exit_codes(tmp_path: Path, db: Database, database_url: str) -> None:
+    empty = await asyncio.to_thread(run_status, tmp_path, database_url)
+    assert empty.returncode == 1 and "no bot process has written a heartbeat" in empty.stdout
+    now_ms = int(datetime.now(UTC).timestamp() * 1000)
+    for name, shards in (("a", "0,1/4"), ("b", "2,3/4")):
+        await processes.register(
+            db,
+            instance=name,
+            name=name,
+            host="h",
+            pid=1,
+            interval_ms=5000,
+            now_ms=now_ms,
+            shards=Shards.parse_label(shards),
+        )
+    healthy = await asyncio.to_thread(run_status, tmp_path, database_url)
+    assert healthy.returncode == 0, healthy.stdout + healthy.stderr
+    assert "0,1/4" in healthy.stdout and "2,3/4" in healthy.stdout
+    async with db.transaction() as conn:
+        await conn.execute(
+            "UPDATE bot_processes SET beat_at = ? WHERE instance = 'b'", (now_ms - 60_000,)
+        )
+    stale = await asyncio.to_thread(run_status, tmp_path, database_url, "--json")
+    assert stale.returncode == 1
+    payload = json.loads(stale.stdout)
+    assert payload["healthy"] is False
+    assert {p["name"]: p["stale"] for p in payload["processes"]} == {"a": False, "b": True}
+    assert any("2,3 of 4" in problem for problem in payload["problems"])
