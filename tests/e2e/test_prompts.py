@@ -8,6 +8,7 @@ windows) is moved with the emulator's clock.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import sqlite3
@@ -33,7 +34,6 @@ from tests.emulator import (
     Overwrite,
     Permission,
     RecordedRequest,
-    Role,
 )
 from tests.emulator.interactions import run_command
 
@@ -44,19 +44,17 @@ STAMP = re.compile(r"<t:(\d+):f>")
 # --- helpers ------------------------------------------------------------------------------------
 
 
-async def prompt(member: Member, sub: str, **options: Any) -> InteractionResult:
-    """``/prompt <sub>`` as ``member``. The command has an option called ``channel``, which
-    ``Member.run`` keeps for where the command is typed, so the options go in as a mapping."""
+async def command(member: Member, text: str, **options: Any) -> InteractionResult:
+    """``member`` runs ``text`` in #general. ``/prompt add`` and ``/settings log-channel`` have an
+    option called ``channel``, which ``Member.run`` keeps for where the command is typed, so the
+    options go to the emulator as a mapping."""
     return await run_command(
-        member._emu,
-        member,
-        f"/prompt {sub}",
-        options,
-        channel=None,
-        timeout=10.0,
-        wait=True,
-        locale="en-US",
+        member._emu, member, text, options, channel=None, timeout=10.0, wait=True, locale="en-US"
     )
+
+
+async def prompt(member: Member, sub: str, **options: Any) -> InteractionResult:
+    return await command(member, f"/prompt {sub}", **options)
 
 
 def connect(world: World) -> sqlite3.Connection:
@@ -161,13 +159,7 @@ def delete_channel(discord: Emulator, guild: Guild, channel: Channel) -> None:
 
 async def settle(seconds: float) -> None:
     """Give the bot time in which it must *not* do something (a second post, a retry)."""
-    import asyncio
-
     await asyncio.sleep(seconds)
-
-
-def readers_role(world: World) -> Role:
-    return world.guild.add_role("Readers", mentionable=True)
 
 
 # --- adding, previewing, posting on time, Mark as read -------------------------------------------
@@ -178,7 +170,7 @@ async def test_add_previews_exact_post_then_posts_once_on_time_with_thread_and_p
 ) -> None:
     discord, guild, mod, alice = world.discord, world.guild, world.mod, world.alice
     general = guild.channel("general")
-    readers = readers_role(world)
+    readers = guild.add_role("Readers", mentionable=True)
     now = datetime.now(UTC)
 
     # A fixed question, daily at 18:00 in the server's zone (UTC by default).
@@ -689,12 +681,6 @@ async def test_missed_runs_inside_the_grace_window_post_late_once_older_are_skip
 
 
 # --- refused for good ---------------------------------------------------------------------------
-
-
-async def command(member: Member, text: str, **options: Any) -> InteractionResult:
-    return await run_command(
-        member._emu, member, text, options, channel=None, timeout=10.0, wait=True, locale="en-US"
-    )
 
 
 async def test_lost_permission_or_deleted_channel_pauses_and_tells_moderators_once(
