@@ -1,4 +1,4 @@
-"""The command-line interface: ``python -m bot run|search|quote|check``.
+"""The command-line interface: ``python -m bot run|search|quote|check|backup|migrate|status``.
 
 Maintainers and tests use the same commands as the bot does, so a search result seen in Discord can
 be reproduced in a terminal with ``python -m bot search ... --json``. Errors the user can fix exit
@@ -48,6 +48,19 @@ def _parser() -> argparse.ArgumentParser:
         "status", help="each bot process's shards, latency, heartbeat and scheduler lag"
     )
     status.add_argument("--json", action="store_true", help="print JSON for a supervisor")
+
+    migrate = sub.add_parser(
+        "migrate", help="copy the SQLite database into PostgreSQL, verified (safe to run again)"
+    )
+    migrate.add_argument("--to", required=True, metavar="URL", help="postgresql://user:pw@host/db")
+    migrate.add_argument(
+        "--from",
+        dest="source",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="SQLite file to copy (default: the configured DATABASE_URL or DATABASE_PATH)",
+    )
 
     backup = sub.add_parser("backup", help="copy the live database safely (the bot may be running)")
     backup.add_argument("path", type=Path, help="new file to write the copy to")
@@ -212,6 +225,33 @@ def _cmd_status(args: argparse.Namespace) -> int:
     return 0 if report.healthy else 1
 
 
+def _cmd_migrate(args: argparse.Namespace) -> int:
+    """Copy the bot's SQLite database into PostgreSQL; stop the bot first."""
+    import asyncio
+
+    from bot.storage.database import parse_database_url
+    from bot.storage.transfer import copy_to_postgresql
+
+    source: Path | None = args.source
+    if source is None:
+        settings = load_settings(require_token=False)
+        if parse_database_url(settings.database_url.get_secret_value())[0] != "sqlite":
+            raise BotError("DATABASE_URL is not SQLite: give the SQLite file to copy with --from.")
+        source = settings.database_path
+    report = asyncio.run(copy_to_postgresql(source, args.to))
+    for table in report.tables:
+        verb = "copied" if table.copied else "present"
+        print(f"{verb:<8} {table.table:<28} {table.rows:>9} rows  sha256 {table.checksum[:16]}")
+    if report.already_there:
+        print(f"{report.target} already holds this database: verified, nothing copied.")
+    else:
+        print(
+            f"copied {report.rows} rows from {source} to {report.target}: row counts and "
+            "checksums verified. Set DATABASE_URL to the PostgreSQL URL and start the bot."
+        )
+    return 0
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     settings = load_settings()
     configure_logging(settings.log_level)
@@ -230,6 +270,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "quote": _cmd_quote,
         "check": _cmd_check,
         "backup": _cmd_backup,
+        "migrate": _cmd_migrate,
         "status": _cmd_status,
     }
     try:
