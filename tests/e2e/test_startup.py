@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.e2e.conftest import CORE_COMMANDS, World
+
+# Start-up migrates and remembers the synced command tree in the database: on both backends.
+pytestmark = pytest.mark.backends("sqlite", "postgresql")
 
 
 async def test_commands_synced_once_and_not_again_after_restart(world: World) -> None:
