@@ -379,7 +379,8 @@ async def next_wake_at(
             f" WHERE r.status = 'claimed' AND r.owner <> ? AND {mine}"
         )
         args += [owner, *params]
-    row = await db.fetchone(query + ")", args)
+    # The alias: PostgreSQL before 16 requires one on a subquery in FROM.
+    row = await db.fetchone(query + ") AS due", args)
     return None if row is None else _dt(row["t"])
 
 
@@ -583,7 +584,7 @@ async def scheduler_lag(db: Database, now: datetime, shards: Shards | None = Non
         f" WHERE status = 'active' AND next_run_at <= ? AND {where}"
         " UNION ALL"
         " SELECT MIN(COALESCE(retry_at, due_at)) AS t FROM prompt_runs"
-        f" WHERE status = 'claimed' AND COALESCE(retry_at, due_at) <= ? AND {where})",
+        f" WHERE status = 'claimed' AND COALESCE(retry_at, due_at) <= ? AND {where}) AS waiting",
         (_ts(now), *params, _ts(now), *params),
     )
     oldest = None if row is None else _dt(row["t"])

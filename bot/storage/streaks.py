@@ -327,7 +327,7 @@ async def _ranked_values(
     start = 0 if since is None else int(start_of_day(since, zone).timestamp())
     return (
         "SELECT a.member_id AS user_id, "
-        "CAST(COUNT(*) AS REAL) / (SELECT COUNT(*) FROM meetings WHERE guild_id = ?1 "
+        "CAST(COUNT(*) AS DOUBLE PRECISION) / (SELECT COUNT(*) FROM meetings WHERE guild_id = ?1 "
         "  AND started_at >= ?2 AND started_at <= ?3) AS value, "
         "COUNT(*) || '/' || (SELECT COUNT(*) FROM meetings WHERE guild_id = ?1 "
         "  AND started_at >= ?2 AND started_at <= ?3) AS detail "
@@ -355,8 +355,9 @@ async def leaderboard(
     zone = await guild_zone(db, guild_id)
     since = period_start(period, local_day(now, zone))
     inner, params = await _ranked_values(db, guild_id, kind, period, since, now, zone)
-    public = f"SELECT * FROM ({inner}) WHERE {_PUBLIC}"
-    total_row = await db.fetchone(f"SELECT COUNT(*) FROM ({public})", params)
+    # Subqueries in FROM are named: PostgreSQL before 16 requires it.
+    public = f"SELECT * FROM ({inner}) AS board WHERE {_PUBLIC}"
+    total_row = await db.fetchone(f"SELECT COUNT(*) FROM ({public}) AS shown", params)
     total = int(total_row[0]) if total_row else 0
     page = min(max(page, 0), max(0, -(-total // per_page) - 1))
     rows = await db.fetchall(
@@ -367,7 +368,8 @@ async def leaderboard(
     if rows:
         above = (
             await db.fetchone(
-                f"SELECT COUNT(*) FROM ({public}) WHERE value > ?", (*params, rows[0]["value"])
+                f"SELECT COUNT(*) FROM ({public}) AS shown WHERE value > ?",
+                (*params, rows[0]["value"]),
             )
             if page > 0
             else None  # nobody ranks above the first entry of the first page
@@ -383,10 +385,12 @@ async def leaderboard(
         ]
     own = None
     if viewer_id is not None:
-        mine = await db.fetchone(f"SELECT * FROM ({inner}) WHERE user_id = ?", (*params, viewer_id))
+        mine = await db.fetchone(
+            f"SELECT * FROM ({inner}) AS board WHERE user_id = ?", (*params, viewer_id)
+        )
         if mine is not None:
             better = await db.fetchone(
-                f"SELECT COUNT(*) FROM ({public}) WHERE value > ? AND user_id != ?",
+                f"SELECT COUNT(*) FROM ({public}) AS shown WHERE value > ? AND user_id != ?",
                 (*params, mine["value"], viewer_id),
             )
             own = Entry(
