@@ -48,11 +48,6 @@ class SqliteCursor:
     def rowcount(self) -> int:
         return self._cursor.rowcount
 
-    @property
-    def lastrowid(self) -> int | None:
-        """SQLite only; portable code reads ``RETURNING id`` instead."""
-        return self._cursor.lastrowid
-
     async def fetchone(self) -> Row | None:
         return cast(Row | None, await self._cursor.fetchone())
 
