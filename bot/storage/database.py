@@ -4,8 +4,8 @@ Storage modules see only :class:`Database` and the :class:`Connection` a transac
 same functions run on a single-process SQLite file and on a PostgreSQL server shared by several
 processes. What they may rely on, on both:
 
-- ``await db.transaction()`` for every write: committed when the block ends, rolled back if it
-  raises. ``conn.execute(sql, params)`` is awaited for a :class:`Cursor` (``rowcount``,
+- ``async with db.transaction() as conn`` for every write: committed when the block ends, rolled
+  back if it raises. ``conn.execute(sql, params)`` is awaited for a :class:`Cursor` (``rowcount``,
   ``fetchone``, ``fetchall``, ``async for``) or used as ``async with conn.execute(...) as cursor``.
 - ``db.fetchone`` / ``db.fetchall`` for reads outside a transaction; never inside one (use the
   yielded connection there).
