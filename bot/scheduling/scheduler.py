@@ -59,6 +59,8 @@ MAX_SLEEP: Final = 6 * 3600.0
 """Even with nothing due, wake this often (seconds) to re-read the clock after a suspend."""
 
 BATCH: Final = 500
+SETTLED_KEPT: Final = 10_000
+"""Outcomes remembered to tell stale pending rows apart (far more than can be in flight)."""
 
 
 def utc_now() -> datetime:
@@ -129,6 +131,9 @@ class Scheduler:
         self._event = asyncio.Event()
         self._semaphore = asyncio.Semaphore(concurrency)
         self._in_flight: set[int] = set()
+        self._settled: dict[int, int] = {}
+        """Run id -> its ``attempts`` once this process recorded an outcome: a pending row read
+        before that outcome was committed is stale and must not be posted again."""
         self._mine: set[int] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._runner: asyncio.Task[None] | None = None
@@ -201,7 +206,9 @@ class Scheduler:
         else:
             pending = await store.take_pending_runs(self.db, now, self.instance, self.shards)
         for run in pending:
-            if run.id in self._in_flight:
+            # A run read as claimed may have been posted by its task since (this loop awaits):
+            # it is no longer in flight, but its row here is older than its outcome.
+            if run.id in self._in_flight or run.attempts < self._settled.get(run.id, 0):
                 continue
             await self._resume(run, now, await self._grace(run.guild_id, grace))
         while True:
@@ -302,6 +309,10 @@ class Scheduler:
         try:
             async with self._semaphore:
                 await self._post_once(run, resumed)
+            # Posted, failed or put off: each outcome counted one more attempt.
+            self._settled[run.id] = run.attempts + 1
+            if len(self._settled) > SETTLED_KEPT:
+                del self._settled[next(iter(self._settled))]
         except asyncio.CancelledError:
             raise
         except Exception:

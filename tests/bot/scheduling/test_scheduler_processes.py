@@ -258,9 +258,67 @@ async def test_identify_turns_are_five_seconds_apart_per_bucket(database_url: st
         waits = await asyncio.gather(
             *(processes.reserve_identify(db, 0, 1_000_000) for db in (a, b, a))
         )
-        assert sorted(waits) == [0, 5000, 10_000]
+        spacing = processes.IDENTIFY_SPACING_MS
+        assert sorted(waits) == [0, spacing, 2 * spacing] and spacing >= 5000
         assert await processes.reserve_identify(b, 1, 1_000_000) == 0
         assert await processes.reserve_identify(b, 0, 1_030_000) == 0
     finally:
         await a.close()
         await b.close()
+
+
+async def test_a_run_posted_while_a_tick_reads_it_is_not_posted_again(
+    database_url: str, clock: Clock
+) -> None:
+    """The tick reads claimed runs, then resumes them one by one; a run of its own that its task
+    finished meanwhile is still 'claimed' in what the tick read, and must not go out twice."""
+    late, own = await schedules(database_url, [guild_on(0, 1), guild_on(0, 2)])
+    a = await start(database_url, clock, "a", Shards.of(4, [0]))
+    other = await start(database_url, clock, "other", Shards.of(4, [0]))
+    a.poster.hold = asyncio.Event()
+    try:
+        async with asyncio.timeout(30):
+            # A run the other process claimed a minute earlier; it dies in the middle of it.
+            theirs = await store.get_schedule(a.db, guild_on(0, 1), late)
+            assert theirs.next_run_at is not None
+            left = await store.claim_run(
+                a.db,
+                theirs,
+                due_at=theirs.next_run_at - timedelta(minutes=1),
+                expected=theirs.next_run_at,
+                payload=a.scheduler.render(theirs).payload,
+                state={},
+                next_run_at=None,
+                now=DUE - timedelta(minutes=1),
+                owner="other",
+            )
+            assert left is not None
+            clock.now = DUE
+            await beat(a, clock)
+            await beat(other, clock)
+            await a.scheduler.tick()  # claims its own run and starts posting it (held)
+            (mine,) = a.poster.calls
+            assert mine != left.id
+            clock.now = DUE + timedelta(seconds=5)  # "other" is stale now
+            await beat(a, clock)
+            grace = a.scheduler._grace
+
+            async def finish_mine_first(guild_id: int, cache: dict[int, timedelta]) -> timedelta:
+                # While the tick resumes the dead one's run, this process's own post completes.
+                assert a.poster.hold is not None
+                a.poster.hold.set()
+                tasks = a.scheduler._tasks
+                await asyncio.gather(*(t for t in tasks if t.get_name() == f"prompt-run-{mine}"))
+                assert mine not in a.scheduler._in_flight
+                return await grace(guild_id, cache)
+
+            a.scheduler._grace = finish_mine_first  # type: ignore[method-assign]
+            await a.scheduler.tick()
+            await a.scheduler.drain()
+            assert a.poster.calls == Counter({left.id: 1, mine: 1})
+            assert {r.status for r in await store.runs_for_schedule(a.db, own)} == {"posted"}
+    finally:
+        a.poster.hold.set()
+        await a.scheduler.stop()
+        await a.db.close()
+        await other.db.close()
