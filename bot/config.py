@@ -29,6 +29,7 @@ DEFAULTS: Final[Mapping[str, str]] = {
     "LOG_LEVEL": "INFO",
     "SEEDS_DIR": str(PROJECT_ROOT / "seeds"),
     "HEARTBEAT_SECONDS": "5",
+    "DISCORD_GLOBAL_RATE": "50",
 }
 
 # Three dot-separated base64url parts: the shape Discord gives bot tokens. Checking it catches
@@ -78,6 +79,9 @@ class Settings:
     process_name: str | None = None
     """How ``python -m bot status`` names this process (PROCESS_NAME; default the host name)."""
     heartbeat_seconds: float = 5.0
+    global_rate: float = 50.0
+    """Discord's REST limit for the whole bot (requests/s); each process paces itself at its
+    shards' share of it. 0: no pacing (a REST proxy in front paces the bot)."""
     database_url: Secret = field(
         default_factory=lambda: Secret(f"sqlite:///{DEFAULTS['DATABASE_PATH']}")
     )
@@ -159,6 +163,17 @@ def load_settings(
     if not 1 <= heartbeat_seconds <= 60:
         raise ConfigError("HEARTBEAT_SECONDS must be a number of seconds from 1 to 60.")
 
+    rate_raw = _optional(values, "DISCORD_GLOBAL_RATE") or DEFAULTS["DISCORD_GLOBAL_RATE"]
+    try:
+        global_rate = float(rate_raw)
+    except ValueError:
+        global_rate = -1.0
+    if not 0 <= global_rate <= 100_000:
+        raise ConfigError(
+            "DISCORD_GLOBAL_RATE must be the bot's requests per second (50 unless Discord raised "
+            "it), or 0 when a REST proxy paces the bot."
+        )
+
     return Settings(
         token=Secret(raw_token),
         database_path=database_path,
@@ -170,6 +185,7 @@ def load_settings(
         shards=shards,
         process_name=_optional(values, "PROCESS_NAME"),
         heartbeat_seconds=heartbeat_seconds,
+        global_rate=global_rate,
         database_url=Secret(database_url),
     )
 

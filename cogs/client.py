@@ -29,10 +29,11 @@ from bot.config import Settings
 from bot.errors import BotError
 from bot.health import GatewaySample, ProcessHealth
 from bot.library import Library, load_library
+from bot.ratelimit import Pacer, process_share
 from bot.search import SearchEngine
 from bot.sharding import Shards
 from bot.storage import Database
-from bot.storage.processes import IDENTIFY_WINDOW_MS, reserve_identify
+from bot.storage.processes import IDENTIFY_SPACING_MS, reserve_identify
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +100,24 @@ class ManifestoBot(commands.AutoShardedBot):
         )
         self._max_concurrency: int | None = None
         self._identified_at: dict[int, float] = {}
+        self.rest_pacer: Pacer | None = None
+        if settings.global_rate > 0:
+            self.rest_pacer = Pacer(process_share(settings.global_rate, settings.shards))
+            self._pace_requests(self.rest_pacer)
+
+    def _pace_requests(self, pacer: Pacer) -> None:
+        """Send every bot-token request at this process's share of the global limit.
+
+        Interaction responses and follow-ups go through discord.py's webhook adapter, not this
+        method, so they are never delayed (Discord does not count them either).
+        """
+        send = self.http.request
+
+        async def paced(route: discord.http.Route, **kwargs: Any) -> Any:
+            await pacer.wait()
+            return await send(route, **kwargs)
+
+        self.http.request = paced  # type: ignore[method-assign]
 
     @property
     def shares_shards(self) -> bool:
@@ -146,10 +165,10 @@ class ManifestoBot(commands.AutoShardedBot):
                 wait = await reserve_identify(self.db, bucket, int(time.time() * 1000)) / 1000
             except Exception:
                 log.warning("could not reserve an IDENTIFY turn; waiting 5 s", exc_info=True)
-                wait = IDENTIFY_WINDOW_MS / 1000
+                wait = IDENTIFY_SPACING_MS / 1000
         else:
             last = self._identified_at.get(bucket)
-            window = IDENTIFY_WINDOW_MS / 1000
+            window = IDENTIFY_SPACING_MS / 1000
             wait = 0.0 if last is None else max(0.0, last + window - time.monotonic())
         if wait > 0:
             log.info("shard %s waits %.1fs for its IDENTIFY turn (bucket %s)", shard, wait, bucket)

@@ -21,6 +21,9 @@ STALE_BEATS: Final = 3
 
 IDENTIFY_WINDOW_MS: Final = 5000
 """Discord allows one IDENTIFY per bucket per 5 seconds, for the whole bot."""
+IDENTIFY_SPACING_MS: Final = IDENTIFY_WINDOW_MS + 500
+"""Turns are spaced a little wider than the window: Discord times IDENTIFYs as they arrive, and
+a process may send its own a moment after the turn it reserved (a busy event loop, the network)."""
 
 _COLUMNS = (
     "instance, name, host, pid, shards, started_at, beat_at, interval_ms, ready, latencies, lag_ms"
@@ -183,8 +186,9 @@ async def list_processes(db: Database) -> list[ProcessRow]:
 async def reserve_identify(db: Database, bucket: int, now_ms: int) -> int:
     """Reserve the bucket's next IDENTIFY turn; the milliseconds to wait before using it.
 
-    Each call gets its own turn five seconds after the previous one, whichever process made it,
-    so shards of several processes starting together queue instead of being refused.
+    Each call gets its own turn :data:`IDENTIFY_SPACING_MS` after the previous one, whichever
+    process made it, so shards of several processes starting together queue instead of being
+    refused.
     """
     # One statement, so the read and the write of the turn cannot interleave with another
     # process's (the row is locked by the upsert on PostgreSQL, the file on SQLite).
@@ -197,21 +201,21 @@ async def reserve_identify(db: Database, bucket: int, now_ms: int) -> int:
             "ELSE CAST(? AS BIGINT) END RETURNING next_at",
             (
                 bucket,
-                now_ms + IDENTIFY_WINDOW_MS,
+                now_ms + IDENTIFY_SPACING_MS,
                 now_ms,
-                IDENTIFY_WINDOW_MS,
-                now_ms + IDENTIFY_WINDOW_MS,
+                IDENTIFY_SPACING_MS,
+                now_ms + IDENTIFY_SPACING_MS,
             ),
         ) as cursor,
     ):
         row = await cursor.fetchone()
     assert row is not None
-    turn = int(row["next_at"]) - IDENTIFY_WINDOW_MS
+    turn = int(row["next_at"]) - IDENTIFY_SPACING_MS
     return turn - now_ms
 
 
 __all__ = [
-    "IDENTIFY_WINDOW_MS",
+    "IDENTIFY_SPACING_MS",
     "STALE_BEATS",
     "Beat",
     "ProcessRow",

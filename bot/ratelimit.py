@@ -1,0 +1,68 @@
+"""Keeping the whole bot under Discord's global REST limit when it runs as several processes.
+
+Discord allows a bot 50 requests per second across everything it does with its token (interaction
+responses excepted), not per process or per connection. discord.py only learns of the limit from
+a 429 after crossing it, and each process would learn separately; 429s also count towards the
+invalid-request limit that gets an IP banned for an hour. So each process paces its own requests
+ahead of time at its share of the limit: the share of the shards it runs, with headroom. The
+shares add up to less than the limit whatever the processes do, without any coordination per
+request. (An operator who puts a Discord REST proxy in front of every process sets the rate to 0
+and lets the proxy pace the bot.)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from typing import Final
+
+from bot.sharding import Shards
+
+HEADROOM: Final = 0.9
+"""Use 90% of the limit: the rest absorbs clock jitter between processes and discord.py's own
+retries, which are not paced again."""
+
+
+def process_share(global_rate: float, shards: Shards | None) -> float:
+    """Requests per second this process may send: its shards' share of the bot's limit."""
+    fraction = 1.0 if shards is None else len(shards.ids) / shards.count
+    return global_rate * HEADROOM * fraction
+
+
+class Pacer:
+    """Spaces calls at least ``1 / per_second`` apart, first come first served.
+
+    Each caller reserves the next free slot before sleeping, so a burst of 1,000 posts goes out at
+    the steady rate in the order they asked, and a quiet process sends at once.
+    """
+
+    def __init__(
+        self,
+        per_second: float,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        if per_second <= 0:
+            raise ValueError("a pacer needs a positive rate")
+        self.interval = 1.0 / per_second
+        self._clock = clock
+        self._sleep = sleep
+        self._next = 0.0
+        self.waited = 0.0
+        """Seconds callers spent waiting in total (for logs and benchmarks)."""
+
+    async def wait(self) -> float:
+        """Wait for this call's slot; the seconds waited."""
+        now = self._clock()
+        slot = max(now, self._next)
+        self._next = slot + self.interval
+        delay = slot - now
+        if delay > 0:
+            self.waited += delay
+            await self._sleep(delay)
+        return delay
+
+
+__all__ = ["HEADROOM", "Pacer", "process_share"]

@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from bot.config import load_settings
+from bot.errors import ConfigError
+from bot.ratelimit import HEADROOM, Pacer, process_share
+from bot.sharding import Shards
+
+TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4OQ.GabcDE.abcdefghijklmnopqrstuvwxyz0123456789"
+
+
+class FakeTime:
+    def __init__(self) -> None:
+        self.now = 100.0
+        self.slept: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+
+
+def test_shares_of_all_processes_stay_under_the_limit() -> None:
+    layout = [Shards.of(8, [0, 1, 2]), Shards.of(8, [3, 4, 5]), Shards.of(8, [6, 7])]
+    shares = [process_share(50, shards) for shards in layout]
+    assert sum(shares) == pytest.approx(50 * HEADROOM) and sum(shares) < 50
+    assert process_share(50, None) == pytest.approx(45)
+
+
+async def test_a_burst_goes_out_at_the_steady_rate_in_order() -> None:
+    fake = FakeTime()
+    pacer = Pacer(20, clock=fake.clock, sleep=fake.sleep)
+    waits = [await pacer.wait() for _ in range(5)]
+    assert waits == pytest.approx([0, 0.05, 0.10, 0.15, 0.20])
+    # After a quiet spell a request goes at once.
+    fake.now += 10
+    assert await pacer.wait() == 0
+    assert pacer.waited == pytest.approx(0.5)
+
+
+async def test_concurrent_callers_get_distinct_slots() -> None:
+    pacer = Pacer(200)
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    done: list[float] = []
+
+    async def call() -> None:
+        await pacer.wait()
+        done.append(loop.time() - began)
+
+    await asyncio.gather(*(call() for _ in range(20)))
+    # 20 calls at 200/s: the last one leaves about 95 ms after the first.
+    assert max(done) >= 0.09
+
+
+@pytest.mark.parametrize("value", ["fast", "-1"])
+def test_bad_global_rate_is_one_line(value: str) -> None:
+    with pytest.raises(ConfigError, match="DISCORD_GLOBAL_RATE"):
+        load_settings({"DISCORD_TOKEN": TOKEN, "DISCORD_GLOBAL_RATE": value})
+
+
+def test_global_rate_zero_turns_pacing_off() -> None:
+    assert load_settings({"DISCORD_TOKEN": TOKEN, "DISCORD_GLOBAL_RATE": "0"}).global_rate == 0
+    assert load_settings({"DISCORD_TOKEN": TOKEN}).global_rate == 50
