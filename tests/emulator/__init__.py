@@ -45,7 +45,13 @@ What it checks, the way Discord does (each answered with Discord's status and JS
 * Gateway: HELLO, heartbeats and ACKs, READY then GUILD_CREATE with channels, roles, members (all of
   them with the members intent, so discord.py needs no chunking), voice states and events; RESUME
   replays missed events; events filtered by intents; message content emptied without the
-  MESSAGE_CONTENT intent.
+  MESSAGE_CONTENT intent. Sharding: IDENTIFY with ``shard: [id, count]`` (4010 out of range, 4011
+  above 2,500 servers a shard), each session sent only its shards' servers and their interactions
+  (DMs go to shard 0), ``/gateway/bot`` recommending one shard per 1,000 servers.
+* Limits that count the whole bot across processes, measured rather than refused:
+  ``discord.gateway.identify_violations`` (two IDENTIFYs in one ``max_concurrency`` bucket within
+  5 s) and ``discord.peak_global_rate`` (bot-token requests in the busiest second; Discord allows
+  50, interaction responses not counted).
 
 Faults (``discord.faults``): 429 per route or global with ``Retry-After``/``X-RateLimit-*``/``Via``
 headers and a window in which an early retry is refused again and counted
@@ -56,7 +62,7 @@ the session), opcode 7, opcode 9 resumable or not.
 Not covered yet: voice connections (the bot joining voice), forum channels, polls, stickers,
 presences, pins, webhooks other than interaction follow-ups, audit-log reasons, role and channel
 management by the bot, message search, entitlements, zlib-stream compression (the client accepts
-plain JSON frames), the 50-requests-per-second global limit and per-route limits (only injected),
+plain JSON frames), refusing the global limit and per-route limits (only injected),
 user/role/channel select menus in ``Member.select`` (string selects only), Discord's exact
 ``errors`` codes for a few rules (marked in ``rules.py``), and ``Interaction`` payloads for DMs.
 """

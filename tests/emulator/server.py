@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import collections
 import contextlib
 import copy
 import hashlib
@@ -173,6 +174,12 @@ class Emulator:
         self._interactions_by_token: dict[str, Interaction] = {}
         self.requests: list[RecordedRequest] = []
         self.rate_limit_violations: list[RecordedRequest] = []
+        self.global_rate = 50
+        """Requests per second Discord allows a bot's token across all its processes."""
+        self.peak_global_rate = 0
+        """The most bot-token requests seen in any one second (interaction responses, which
+        Discord does not count, excepted). Recorded, not refused, like identify violations."""
+        self._bot_requests: collections.deque[float] = collections.deque()
         self._windows: dict[str, float] = {}
         self._global_until = 0.0
         self.faults = Faults()
@@ -916,6 +923,13 @@ class Emulator:
         elif route.auth == "webhook" and header is not None and header != f"Bot {self.token}":
             raise http_error(401)
 
+    def _count_global(self, now: float) -> None:
+        window = self._bot_requests
+        window.append(now)
+        while window and window[0] <= now - 1.0:
+            window.popleft()
+        self.peak_global_rate = max(self.peak_global_rate, len(window))
+
     @staticmethod
     def _bucket(record: RecordedRequest) -> str:
         major = [
@@ -972,6 +986,8 @@ class Emulator:
             if route is None:
                 raise http_error(405 if known_path else 404)
             self._authorize(route, request)
+            if route.auth == "bot":
+                self._count_global(time.monotonic())
             fault = self.faults.take(record)
             if fault is not None:
                 record.fault = fault

@@ -151,3 +151,18 @@ async def test_a_shard_out_of_range_or_too_big_is_closed(emulator: Emulator) -> 
             assert await identify([0, 1]) == 4011
         finally:
             gateway.GUILDS_PER_SHARD = original
+
+
+async def test_bot_token_requests_per_second_are_measured(emulator: Emulator) -> None:
+    headers = {"Authorization": f"Bot {emulator.token}"}
+    async with aiohttp.ClientSession() as session:
+
+        async def me() -> int:
+            async with session.get(f"{emulator.api_base}/users/@me", headers=headers) as reply:
+                return reply.status
+
+        assert set(await asyncio.gather(*(me() for _ in range(60)))) == {200}
+        assert emulator.peak_global_rate >= 60 > emulator.global_rate
+        # Unauthenticated calls (the gateway URL) are not the bot's token at work.
+        async with session.get(f"{emulator.api_base}/gateway") as reply:
+            assert reply.status == 200
