@@ -48,6 +48,10 @@ def _parser() -> argparse.ArgumentParser:
         "status", help="each bot process's shards, latency, heartbeat and scheduler lag"
     )
     status.add_argument("--json", action="store_true", help="print JSON for a supervisor")
+    status.add_argument(
+        "--name",
+        help="only this PROCESS_NAME (a per-process health check): healthy if it beats",
+    )
 
     migrate = sub.add_parser(
         "migrate", help="copy the SQLite database into PostgreSQL, verified (safe to run again)"
@@ -196,7 +200,9 @@ def _cmd_status(args: argparse.Namespace) -> int:
 
     rows = asyncio.run(read())
     now_ms = int(time.time() * 1000)
-    report = status_report(rows, now_ms)
+    if args.name is not None:
+        rows = [row for row in rows if row.name == args.name]
+    report = status_report(rows, now_ms, whole_bot=args.name is None)
     if args.json:
         payload = {
             "healthy": report.healthy,

@@ -201,8 +201,9 @@ def _lag(process: ProcessRow) -> str:
     return f"{process.lag_ms / 1000:.0f}s"
 
 
-def status_report(rows: list[ProcessRow], now_ms: int) -> StatusReport:
-    """One line per process, and what is wrong (stale heartbeats, shards nobody serves)."""
+def status_report(rows: list[ProcessRow], now_ms: int, *, whole_bot: bool = True) -> StatusReport:
+    """One line per process, and what is wrong: stale heartbeats, and for the ``whole_bot``
+    shards nobody serves and disagreeing shard counts (not for one process's own check)."""
     header = ("PROCESS", "SHARDS", "READY", "LATENCY", "HEARTBEAT", "SCHEDULER LAG", "STATE")
     table: list[tuple[str, ...]] = [header]
     problems: list[str] = []
@@ -231,6 +232,8 @@ def status_report(rows: list[ProcessRow], now_ms: int) -> StatusReport:
     counts = {s.count for p in live if (s := p.shard_set()) is not None}
     if not rows:
         problems.append("no bot process has written a heartbeat: is the bot running?")
+    elif not whole_bot:
+        pass
     elif len(counts) > 1:
         problems.append(
             f"live processes disagree on SHARD_COUNT ({', '.join(map(str, sorted(counts)))}): "

@@ -169,3 +169,10 @@ async def test_status_command_exit_codes(tmp_path: Path, db: Database, database_
     assert payload["healthy"] is False
     assert {p["name"]: p["stale"] for p in payload["processes"]} == {"a": False, "b": True}
     assert any("2,3 of 4" in problem for problem in payload["problems"])
+    # A supervisor checking one process asks about that one only.
+    only_a = await asyncio.to_thread(run_status, tmp_path, database_url, "--name", "a")
+    assert only_a.returncode == 0 and "b (pid" not in only_a.stdout, only_a.stdout
+    only_b = await asyncio.to_thread(run_status, tmp_path, database_url, "--name", "b")
+    assert only_b.returncode == 1
+    nobody = await asyncio.to_thread(run_status, tmp_path, database_url, "--name", "c")
+    assert nobody.returncode == 1 and "no bot process" in nobody.stdout
