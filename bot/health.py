@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Final
 
+from bot.ratelimit import share_fraction
 from bot.sharding import Shards
 from bot.storage import processes
 from bot.storage import prompts as prompt_store
@@ -62,6 +63,7 @@ class ProcessHealth:
         name: str | None = None,
         sample: Callable[[], GatewaySample] | None = None,
         clock: Clock = _utc_now,
+        on_share: Callable[[float], None] | None = None,
     ) -> None:
         self.db = db
         self.shards = shards
@@ -73,6 +75,9 @@ class ProcessHealth:
         self.instance = f"{self.name}:{self.pid}:{secrets.token_hex(4)}"
         self.sample = sample
         self.clock = clock
+        self.on_share = on_share
+        """Told this process's share of the bot's REST limit after each beat."""
+        self.share = 1.0 if shards is None else len(shards.ids) / shards.count
         self.beats = 0
         self._task: asyncio.Task[None] | None = None
 
@@ -102,6 +107,21 @@ class ProcessHealth:
             self.instance,
             self.shards.label() if self.shards else "all",
         )
+        await self._reshare(now)
+
+    async def _reshare(self, now_ms: int) -> None:
+        """Split the REST limit anew with the live processes running the same shards."""
+        others = [
+            p.shard_set()
+            for p in await processes.list_processes(self.db)
+            if p.instance != self.instance and not p.stale(now_ms)
+        ]
+        share = share_fraction(self.shards, others)
+        if share != self.share:
+            log.info("this process now uses %.0f%% of the bot's REST limit", share * 100)
+        self.share = share
+        if self.on_share is not None:
+            self.on_share(share)
 
     def _gone(self, process: ProcessRow) -> bool:
         """A process on this host whose pid is gone is dead now, not after the stale delay:
@@ -138,6 +158,7 @@ class ProcessHealth:
             await self.register()
             await processes.beat(self.db, self.instance, _ms(self.clock()), report)
         self.beats += 1
+        await self._reshare(_ms(now))
 
     async def run(self) -> None:
         while True:

@@ -4,17 +4,18 @@ Discord allows a bot 50 requests per second across everything it does with its t
 responses excepted), not per process or per connection. discord.py only learns of the limit from
 a 429 after crossing it, and each process would learn separately; 429s also count towards the
 invalid-request limit that gets an IP banned for an hour. So each process paces its own requests
-ahead of time at its share of the limit: the share of the shards it runs, with headroom. The
-shares add up to less than the limit whatever the processes do, without any coordination per
-request. (An operator who puts a Discord REST proxy in front of every process sets the rate to 0
-and lets the proxy pace the bot.)
+ahead of time at its share of the limit: the share of the shards it runs, with headroom, split
+with any other live process running the same shards (a rolling restart runs two for a while; the
+heartbeat rows say so, :func:`share_fraction`). The shares add up to less than the limit whatever
+the processes do, without any coordination per request. (An operator who puts a Discord REST
+proxy in front of every process sets the rate to 0 and lets the proxy pace the bot.)
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Final
 
 from bot.sharding import Shards
@@ -28,6 +29,26 @@ def process_share(global_rate: float, shards: Shards | None) -> float:
     """Requests per second this process may send: its shards' share of the bot's limit."""
     fraction = 1.0 if shards is None else len(shards.ids) / shards.count
     return global_rate * HEADROOM * fraction
+
+
+def share_fraction(mine: Shards | None, others: Sequence[Shards | None]) -> float:
+    """The part of the bot's limit this process may use, given the other live processes.
+
+    Each shard is worth ``1 / count`` of the limit, split evenly between the processes running
+    it; a process running every shard (``None``: one process with Discord's recommended count)
+    shares everything with everyone.
+    """
+    if mine is None:
+        return 1.0 / (1 + len(others))
+    fraction = 0.0
+    for shard in mine.ids:
+        runners = 1 + sum(
+            1
+            for other in others
+            if other is None or (other.count == mine.count and shard in other.ids)
+        )
+        fraction += 1.0 / (mine.count * runners)
+    return fraction
 
 
 class Pacer:
@@ -44,14 +65,23 @@ class Pacer:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
-        if per_second <= 0:
-            raise ValueError("a pacer needs a positive rate")
-        self.interval = 1.0 / per_second
+        self.interval = 0.0
+        self.set_rate(per_second)
         self._clock = clock
         self._sleep = sleep
         self._next = 0.0
         self.waited = 0.0
         """Seconds callers spent waiting in total (for logs and benchmarks)."""
+
+    def set_rate(self, per_second: float) -> None:
+        """Change the rate (another process started or stopped sharing the shards)."""
+        if per_second <= 0:
+            raise ValueError("a pacer needs a positive rate")
+        self.interval = 1.0 / per_second
+
+    @property
+    def rate(self) -> float:
+        return 1.0 / self.interval
 
     async def wait(self) -> float:
         """Wait for this call's slot; the seconds waited."""
@@ -65,4 +95,4 @@ class Pacer:
         return delay
 
 
-__all__ = ["HEADROOM", "Pacer", "process_share"]
+__all__ = ["HEADROOM", "Pacer", "process_share", "share_fraction"]

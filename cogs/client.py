@@ -29,7 +29,7 @@ from bot.config import Settings
 from bot.errors import BotError
 from bot.health import GatewaySample, ProcessHealth
 from bot.library import Library, load_library
-from bot.ratelimit import Pacer, process_share
+from bot.ratelimit import HEADROOM, Pacer, process_share
 from bot.search import SearchEngine
 from bot.sharding import Shards
 from bot.storage import Database
@@ -91,19 +91,24 @@ class ManifestoBot(commands.AutoShardedBot):
         self.library = library
         self.search_engine = search_engine
         self.failed_extensions: list[str] = []
+        self.rest_pacer: Pacer | None = None
+        if settings.global_rate > 0:
+            self.rest_pacer = Pacer(process_share(settings.global_rate, settings.shards))
+            self._pace_requests(self.rest_pacer)
         self.health = ProcessHealth(
             db,
             shards=settings.shards,
             interval=settings.heartbeat_seconds,
             name=settings.process_name,
             sample=self.gateway_sample,
+            on_share=self._set_rest_share,
         )
         self._max_concurrency: int | None = None
         self._identified_at: dict[int, float] = {}
-        self.rest_pacer: Pacer | None = None
-        if settings.global_rate > 0:
-            self.rest_pacer = Pacer(process_share(settings.global_rate, settings.shards))
-            self._pace_requests(self.rest_pacer)
+
+    def _set_rest_share(self, fraction: float) -> None:
+        if self.rest_pacer is not None:
+            self.rest_pacer.set_rate(self.settings.global_rate * HEADROOM * fraction)
 
     def _pace_requests(self, pacer: Pacer) -> None:
         """Send every bot-token request at this process's share of the global limit.

@@ -176,3 +176,34 @@ async def test_status_command_exit_codes(tmp_path: Path, db: Database, database_
     assert only_b.returncode == 1
     nobody = await asyncio.to_thread(run_status, tmp_path, database_url, "--name", "c")
     assert nobody.returncode == 1 and "no bot process" in nobody.stdout
+
+
+async def test_processes_sharing_shards_split_the_rest_limit(db: Database) -> None:
+    clock = Clock()
+    told: dict[str, float] = {}
+
+    def health(name: str, ids: list[int]) -> ProcessHealth:
+        made = ProcessHealth(
+            db,
+            shards=Shards.of(4, ids),
+            interval=1,
+            name=name,
+            clock=clock,
+            on_share=lambda share: told.__setitem__(name, share),
+        )
+        made.host = name  # one pid here; as processes they would be on separate hosts
+        return made
+
+    old, other = health("old", [0, 1]), health("other", [2, 3])
+    await old.register()
+    await other.register()
+    assert told == {"old": 0.5, "other": 0.5}
+    new = health("new", [0, 1])
+    await new.register()  # a rolling restart: the new one starts at half of the old one's share
+    assert told["new"] == 0.25
+    await old.beat()  # and the old one halves its own at its next beat
+    assert told["old"] == 0.25
+    await old.stop()
+    clock.now += timedelta(seconds=1)
+    await new.beat()
+    assert told["new"] == 0.5

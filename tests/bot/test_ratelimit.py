@@ -6,7 +6,7 @@ import pytest
 
 from bot.config import load_settings
 from bot.errors import ConfigError
-from bot.ratelimit import HEADROOM, Pacer, process_share
+from bot.ratelimit import HEADROOM, Pacer, process_share, share_fraction
 from bot.sharding import Shards
 
 TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4OQ.GabcDE.abcdefghijklmnopqrstuvwxyz0123456789"
@@ -66,3 +66,22 @@ def test_bad_global_rate_is_one_line(value: str) -> None:
 def test_global_rate_zero_turns_pacing_off() -> None:
     assert load_settings({"DISCORD_TOKEN": TOKEN, "DISCORD_GLOBAL_RATE": "0"}).global_rate == 0
     assert load_settings({"DISCORD_TOKEN": TOKEN}).global_rate == 50
+
+
+def test_processes_running_the_same_shards_split_their_share() -> None:
+    a, b = Shards.of(4, [0, 1]), Shards.of(4, [2, 3])
+    assert share_fraction(a, [b]) == pytest.approx(0.5)
+    # A rolling restart: a's replacement runs too; both halve, b keeps its half.
+    shares = [share_fraction(a, [b, a]), share_fraction(a, [a, b]), share_fraction(b, [a, a])]
+    assert shares == pytest.approx([0.25, 0.25, 0.5]) and sum(shares) == pytest.approx(1)
+    # Partial overlap: shard 1 is run twice, shard 0 once.
+    assert share_fraction(a, [Shards.of(4, [1])]) == pytest.approx(0.25 + 0.125)
+    assert share_fraction(None, []) == 1 and share_fraction(None, [None]) == 0.5
+
+
+def test_a_pacer_can_change_its_rate() -> None:
+    pacer = Pacer(10)
+    pacer.set_rate(40)
+    assert pacer.rate == pytest.approx(40)
+    with pytest.raises(ValueError):
+        pacer.set_rate(0)
