@@ -448,13 +448,18 @@ class Emulator:
         text_channels: Sequence[str] = ("general",),
         voice_channels: Sequence[str] = ("Reading Room",),
         with_bot: bool = True,
+        guild_id: int | None = None,
     ) -> Guild:
         """A server as Discord makes one, with the bot invited (its own role, ``bot_permissions``).
 
         It has @everyone, a "Moderator" role, a text category with #general and a voice channel.
+        ``guild_id`` picks its snowflake (its shard is ``(guild_id >> 22) % shard_count``); by
+        default the next one.
         """
         owner = owner or self.owner
-        guild = Guild(self, self.snowflakes.next(), name, owner)
+        if guild_id is not None and guild_id in self.guilds:
+            raise EmulatorError(f"there is already a server with id {guild_id}")
+        guild = Guild(self, guild_id or self.snowflakes.next(), name, owner)
         self.guilds[guild.id] = guild
         guild.roles[guild.id] = Role(guild.id, guild.id, "@everyone", int(everyone_permissions))
         if moderator_permissions is not None:
