@@ -263,22 +263,24 @@ class Scheduler:
                                     now=now)
             return
         try:
-            rendered: Rendered | None = self.render(schedule)
+            rendered = self.render(schedule)
         except PlanFinished:
-            rendered = None
-        payload = None if rendered is None else rendered.payload
+            # Only the process that marks it finished tells the moderators (two may get here).
+            if await store.finish_plan(self.db, schedule, expected=expected, now=now):
+                log.info("prompt #%s: the reading plan is finished", schedule.id)
+                await self._notify(schedule, f"Prompt #{schedule.id} has posted the whole "
+                                   "reading plan and is finished. `/prompt edit` it to start "
+                                   "another.")
+            return
+        payload = rendered.payload
         late = now - latest > LATE_AFTER
-        if payload is not None and late:
+        if late:
             payload = payload.with_late_note(int(latest.timestamp()))
         run = await store.claim_run(
             self.db, schedule, due_at=latest, expected=expected, payload=payload,
-            state=schedule.state if rendered is None else rendered.state,
-            next_run_at=following, now=now, late=late, owner=self.instance,
+            state=rendered.state, next_run_at=following, now=now, late=late,
+            owner=self.instance,
         )
-        if rendered is None:
-            log.info("prompt #%s: the reading plan is finished", schedule.id)
-            await self._notify(schedule, f"Prompt #{schedule.id} has posted the whole reading "
-                               "plan and is finished. `/prompt edit` it to start another.")
         if run is not None:
             self._mine.add(run.id)
             self._spawn(run, resumed=False)

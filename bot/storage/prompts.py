@@ -497,6 +497,24 @@ async def claim_run(
         return None if run_id is None else await _fetch_run(conn, run_id)
 
 
+async def finish_plan(
+    db: Database, schedule: Schedule, *, expected: datetime, now: datetime
+) -> bool:
+    """Mark a schedule whose content ran out (a finished reading plan) finished.
+
+    True only for the caller whose update did it, so moderators are told once even when two
+    processes reach the end of the plan together; False when it was finished, edited, paused or
+    claimed meanwhile (``expected`` is the ``next_run_at`` the caller read).
+    """
+    async with db.transaction() as conn:
+        cursor = await conn.execute(
+            "UPDATE prompt_schedules SET status = 'finished', next_run_at = NULL, updated_at = ? "
+            "WHERE id = ? AND status = 'active' AND next_run_at = ?",
+            (_iso(now), schedule.id, _ts(expected)),
+        )
+        return cursor.rowcount == 1
+
+
 async def skip_missed(
     db: Database, schedule: Schedule, *, due_at: datetime, next_run_at: datetime | None,
     now: datetime,

@@ -11,14 +11,14 @@ from datetime import timedelta
 
 import pytest
 
-from bot.scheduling.content import PostOptions, questions_content
+from bot.scheduling.content import PostOptions, questions_content, reading_content
 from bot.scheduling.recurrence import build_recurrence
 from bot.scheduling.scheduler import PostRequest, PostResult, Scheduler
 from bot.sharding import Shards
 from bot.storage import processes
 from bot.storage import prompts as store
 from bot.storage.database import Database
-from tests.bot.scheduling.test_scheduler import DUE, START, Clock, lookup
+from tests.bot.scheduling.test_scheduler import DUE, START, Clock, document, lookup
 
 INTERVAL_MS = 1000
 
@@ -31,6 +31,7 @@ class CountingPoster:
     calls: Counter[int] = field(default_factory=Counter)
     resumed: list[int] = field(default_factory=list)
     hold: asyncio.Event | None = None
+    notices: list[str] = field(default_factory=list)
 
     async def post(self, request: PostRequest) -> PostResult:
         self.calls[request.run.id] += 1
@@ -41,10 +42,10 @@ class CountingPoster:
         return PostResult(10_000 + request.run.id)
 
     async def notify_channel(self, channel_id: int, text: str) -> None:
-        return None
+        self.notices.append(text)
 
     async def notify_user(self, user_id: int, text: str) -> None:
-        return None
+        self.notices.append(text)
 
 
 def guild_on(shard: int, n: int, count: int = 4) -> int:
@@ -322,3 +323,29 @@ async def test_a_run_posted_while_a_tick_reads_it_is_not_posted_again(
         await a.scheduler.stop()
         await a.db.close()
         await other.db.close()
+
+
+async def test_the_end_of_a_reading_plan_is_announced_once(database_url: str, clock: Clock) -> None:
+    db = await Database.open(database_url)
+    try:
+        rule = build_recurrence("daily", "UTC", now=START, at="18:00")
+        plan = reading_content(document(), "three", "section", 1, None)
+        await store.create_schedule(
+            db, store.NewSchedule(guild_on(3, 1), 100, 7, plan, rule, PostOptions()), START
+        )
+    finally:
+        await db.close()
+    a = await start(database_url, clock, "a", Shards.of(4, [3]))
+    b = await start(database_url, clock, "b", Shards.of(4, [3]))
+    try:
+        clock.now = DUE.replace(hour=18)
+        await a.scheduler.tick()  # posts the last section
+        await a.scheduler.drain()
+        clock.now += timedelta(days=1)
+        await asyncio.gather(a.scheduler.tick(), b.scheduler.tick())  # nothing left: finished
+        notices = a.poster.notices + b.poster.notices
+        assert len(notices) == 1 and "finished" in notices[0]
+        assert sum((a.poster.calls + b.poster.calls).values()) == 1
+    finally:
+        await a.db.close()
+        await b.db.close()
