@@ -78,6 +78,10 @@ class ProcessHealth:
         self.on_share = on_share
         """Told this process's share of the bot's REST limit after each beat."""
         self.share = 1.0 if shards is None else len(shards.ids) / shards.count
+        self.peer_gone: list[Callable[[], None]] = []
+        """Called when another process stops or goes stale: its claimed runs are free now, and
+        a scheduler asleep until tomorrow must look (the cogs add their ``wake``)."""
+        self._peers: set[str] = set()
         self.beats = 0
         self._task: asyncio.Task[None] | None = None
 
@@ -110,13 +114,19 @@ class ProcessHealth:
         await self._reshare(now)
 
     async def _reshare(self, now_ms: int) -> None:
-        """Split the REST limit anew with the live processes running the same shards."""
-        others = [
-            p.shard_set()
+        """Split the REST limit anew with the live processes running the same shards, and say
+        when one of them went away."""
+        live = [
+            p
             for p in await processes.list_processes(self.db)
             if p.instance != self.instance and not p.stale(now_ms)
         ]
-        share = share_fraction(self.shards, others)
+        peers = {p.instance for p in live}
+        if self._peers - peers:
+            for listener in self.peer_gone:
+                listener()
+        self._peers = peers
+        share = share_fraction(self.shards, [p.shard_set() for p in live])
         if share != self.share:
             log.info("this process now uses %.0f%% of the bot's REST limit", share * 100)
         self.share = share

@@ -176,8 +176,12 @@ class PromptCog(
 
     async def cog_load(self) -> None:
         self.scheduler.start()
+        # Runs another process claimed are free once it stops: look for them then.
+        self.bot.health.peer_gone.append(self.scheduler.wake)
 
     async def cog_unload(self) -> None:
+        if self.scheduler.wake in self.bot.health.peer_gone:
+            self.bot.health.peer_gone.remove(self.scheduler.wake)
         await self.scheduler.stop()
 
     # --- Helpers --------------------------------------------------------------------------------

@@ -207,3 +207,27 @@ async def test_processes_sharing_shards_split_the_rest_limit(db: Database) -> No
     clock.now += timedelta(seconds=1)
     await new.beat()
     assert told["new"] == 0.5
+
+
+async def test_a_process_that_stops_or_goes_stale_is_reported_to_the_others(db: Database) -> None:
+    clock = Clock()
+    watcher = ProcessHealth(db, shards=Shards.of(2, [0]), interval=1, clock=clock)
+    woken: list[str] = []
+    watcher.peer_gone.append(lambda: woken.append("wake"))
+    peers = []
+    for name in ("one", "two"):
+        peer = ProcessHealth(db, shards=Shards.of(2, [0]), interval=1, name=name, clock=clock)
+        peer.host = name
+        await peer.register()
+        peers.append(peer)
+    await watcher.register()
+    await watcher.beat()
+    assert woken == []
+    await peers[0].stop()  # a clean stop removes the row
+    await watcher.beat()
+    assert woken == ["wake"]
+    clock.now += timedelta(seconds=5)  # the other one stopped beating: stale
+    await watcher.beat()
+    assert woken == ["wake", "wake"]
+    await watcher.beat()
+    assert woken == ["wake", "wake"]
