@@ -369,31 +369,44 @@ class TestReports:
         assert [(r.meeting_id, r.member_id) for r in rows] == [(made[1].id, 100), (made[1].id, 101)]
         assert rows[0].title == "Week 2" and rows[0].source is Source.BUTTON
 
-    async def test_export_of_100000_rows_streams(self, db: Database, tmp_path: Path) -> None:
+    async def test_export_streams_in_constant_memory(self, db: Database, tmp_path: Path) -> None:
+        """Four times the rows must not cost four times the memory: the export is streamed.
+
+        (bench/attendance.py measures the issue's 100,000 rows; the suite keeps to 40,000.)
+        """
         meeting = await start(db)
-        async with db.transaction() as conn:
-            await conn.executemany(
-                "INSERT INTO meeting_attendance (meeting_id, member_id, source, recorded_at) "
-                "VALUES (?, ?, 'button', ?)",
-                ((meeting.id, member, int(T0.timestamp())) for member in range(100_000)),
-            )
-        out_path = tmp_path / "export.csv"
-        tracemalloc.start()
-        try:
-            with out_path.open("w", encoding="utf-8", newline="") as out:
-                count = await write_csv(store.iter_export(db, GUILD, None, None), out)
-            _, peak = tracemalloc.get_traced_memory()
-        finally:
-            tracemalloc.stop()
-        assert count == 100_000
-        size = out_path.stat().st_size
-        # The file is several megabytes; building it in memory would peak above its size. (A
-        # batch of 2,000 rows costs about 1.5 MB on either backend, whatever the export's size.)
-        assert size > 5_000_000
-        assert peak < size / 3, f"peak {peak} bytes for a {size} byte file"
+
+        async def add(members: range) -> None:
+            async with db.transaction() as conn:
+                await conn.executemany(
+                    "INSERT INTO meeting_attendance (meeting_id, member_id, source, recorded_at) "
+                    "VALUES (?, ?, 'button', ?)",
+                    ((meeting.id, member, int(T0.timestamp())) for member in members),
+                )
+
+        async def export(name: str) -> tuple[int, int, Path]:
+            out_path = tmp_path / name
+            tracemalloc.start()
+            try:
+                with out_path.open("w", encoding="utf-8", newline="") as out:
+                    count = await write_csv(store.iter_export(db, GUILD, None, None), out)
+                _, peak = tracemalloc.get_traced_memory()
+            finally:
+                tracemalloc.stop()
+            return count, peak, out_path
+
+        await add(range(10_000))
+        small_count, small_peak, _ = await export("small.csv")
+        await add(range(10_000, 40_000))
+        count, peak, out_path = await export("large.csv")
+        assert (small_count, count) == (10_000, 40_000)
+        assert peak < small_peak * 1.5, (
+            f"peak {peak} bytes for 40,000 rows, {small_peak} for 10,000"
+        )
+        assert peak < out_path.stat().st_size
         with out_path.open(encoding="utf-8", newline="") as check:
             members = [int(line[4]) for line in csv.reader(check) if line[0] != "meeting_id"]
-        assert members == list(range(100_000))
+        assert members == list(range(40_000))
 
 
 class TestMemberData:
