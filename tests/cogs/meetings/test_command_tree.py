@@ -2,27 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bot.storage import Database
-from cogs.client import ManifestoBot
+from tests.cogs.conftest import CommandTree, TreeLoader
 
 
 @pytest.fixture
-async def tree(tmp_path: Path) -> AsyncIterator[dict[str, dict[str, Any]]]:
-    db = await Database.open(tmp_path / "bot.db")
-    bot = ManifestoBot(None, db, None, None)  # type: ignore[arg-type]
-    for extension in ("cogs.meetings", "cogs.me"):
-        await bot.load_extension(extension)
-    for cog in list(bot.cogs.values()):
-        for loop in [getattr(cog, name) for name in ("heartbeat",) if hasattr(cog, name)]:
-            loop.cancel()
-    yield {c.name: c.to_dict(bot.tree) for c in bot.tree.get_commands()}
-    await db.close()
+async def tree(load_tree: TreeLoader) -> CommandTree:
+    return await load_tree(("cogs.meetings", "cogs.me"))
 
 
 async def test_moderator_commands_need_manage_server(tree: dict[str, dict[str, Any]]) -> None:

@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bot.storage import Database
-from cogs.client import ManifestoBot
+from tests.cogs.conftest import CommandTree, TreeLoader
 
 
 @pytest.fixture
-async def tree(tmp_path: Path) -> AsyncIterator[dict[str, dict[str, Any]]]:
-    db = await Database.open(tmp_path / "bot.db")
-    bot = ManifestoBot(None, db, None, None)  # type: ignore[arg-type]
-    await bot.load_extension("cogs.prompts")
-    yield {c.name: c.to_dict(bot.tree) for c in bot.tree.get_commands()}
-    await bot.unload_extension("cogs.prompts")
-    await db.close()
+async def tree(load_tree: TreeLoader) -> CommandTree:
+    return await load_tree(("cogs.prompts",))
 
 
 async def test_prompt_group_is_for_moderators(tree: dict[str, dict[str, Any]]) -> None:
@@ -30,11 +22,26 @@ async def test_prompt_group_is_for_moderators(tree: dict[str, dict[str, Any]]) -
 
 async def test_subcommands_and_add_options(tree: dict[str, dict[str, Any]]) -> None:
     subs = {o["name"]: o for o in tree["prompt"]["options"]}
-    assert set(subs) == {"add", "preview", "list", "edit", "pause", "resume", "skip-next",
-                         "run-now", "remove"}
+    assert set(subs) == {
+        "add",
+        "preview",
+        "list",
+        "edit",
+        "pause",
+        "resume",
+        "skip-next",
+        "run-now",
+        "remove",
+    }
     add = {o["name"]: o for o in subs["add"]["options"]}
     assert len(add) <= 25
     assert [n for n, o in add.items() if o.get("required")] == ["channel", "content", "repeat"]
     assert add["timezone"]["autocomplete"] and add["start"]["autocomplete"]
     assert {c["value"] for c in add["repeat"]["choices"]} == {
-        "once", "daily", "weekly", "monthly_day", "monthly_weekday", "cron"}
+        "once",
+        "daily",
+        "weekly",
+        "monthly_day",
+        "monthly_weekday",
+        "cron",
+    }
