@@ -10,7 +10,9 @@ evenly over 4 shards, two prompts per server (20,000) in a fresh database, and r
 - ``postgresql 2x2``: two processes, shards 0,1 and 2,3, sharing that PostgreSQL database.
 
 Figures: start-up (spawning the processes to every one logging "ready", i.e. all its shards
-connected and their servers loaded), RSS of each process when ready and at the end, scheduler
+connected and their servers loaded; the emulator builds each shard's 2,500 GUILD_CREATEs in
+Python, about 4 s a shard on this machine, one shard at a time, so the bot's own CPU to that
+point is printed too), RSS of each process when ready and at the end, scheduler
 lateness with 1,000 runs due in the same second (from the due time to the emulator creating the
 message; each run must be posted exactly once), and check-in acknowledgement with 500 members
 pressing "I'm here" at once (250 in a server on shard 0, 250 in one on shard 2; from dispatch to
@@ -67,6 +69,12 @@ def percentiles(values: Sequence[float], unit: str = "s", scale: float = 1.0) ->
     )
 
 
+def cpu_s(pid: int) -> float:
+    """User plus system CPU seconds the process has used."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_mib(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -78,6 +86,7 @@ def rss_mib(pid: int) -> float:
 class Figures:
     label: str
     startup_s: float = 0.0
+    startup_cpu: dict[str, float] = field(default_factory=dict)
     rss_ready: dict[str, float] = field(default_factory=dict)
     rss_end: dict[str, float] = field(default_factory=dict)
     lateness: list[float] = field(default_factory=list)
@@ -180,12 +189,20 @@ async def run_config(
             for process in processes.values():
                 await process.wait_for_log("ready as", within=600)
             figures.startup_s = time.perf_counter() - spawned
+            if os.environ.get("SCALE_BENCH_LOG"):
+                for name, process in processes.items():
+                    for line in process.output:
+                        if any(k in line for k in ("registered", "connected", "ready", "sync")):
+                            print(f"  {name}: {line}")
             await discord.wait_for_shards(range(SHARDS), SHARDS, timeout=60)
             for name, process in processes.items():
                 assert process.proc is not None
                 figures.rss_ready[name] = rss_mib(process.proc.pid)
+                figures.startup_cpu[name] = cpu_s(process.proc.pid)
             print(
-                f"[{label}] start-up to every shard ready {figures.startup_s:.1f} s; RSS "
+                f"[{label}] start-up to every shard ready {figures.startup_s:.1f} s (bot CPU "
+                + ", ".join(f"{n} {v:.1f} s" for n, v in figures.startup_cpu.items())
+                + "); RSS "
                 + ", ".join(f"{n} {v:.0f} MiB" for n, v in figures.rss_ready.items())
             )
 
@@ -256,6 +273,9 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--guilds", type=int, default=10_000)
     parser.add_argument("--unpaced", action="store_true", help="DISCORD_GLOBAL_RATE=0")
+    parser.add_argument(
+        "--only", action="append", help="run only this configuration (e.g. 'postgresql 2x2')"
+    )
     args = parser.parse_args()
     if args.guilds < BURST or args.guilds > 2_500 * SHARDS:
         parser.error(f"--guilds must be from {BURST} to {2_500 * SHARDS} (2,500 per shard)")
@@ -274,6 +294,8 @@ async def main() -> None:
                 ("postgresql 2x2", "2x2", await server.create_database()),
             ]
             for label, layout, url in configs:
+                if args.only and label not in args.only:
+                    continue
                 results.append(
                     await run_config(label, layout, url, args.guilds, args.unpaced, root)
                 )
