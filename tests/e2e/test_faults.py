@@ -60,6 +60,7 @@ async def test_refused_answers_are_survived(world: World, code: int) -> None:
     world.expect_unanswered.add(pending.interaction.id)
     await world.discord.wait_for(lambda: fault.hits >= 2, timeout=10, what="the error handler")
     await world.bot.wait_for_log(f"interaction {pending.interaction.id}")
+    assert fault.hits >= 2 and world.bot.running
     world.discord.faults.remove(fault)
     await still_quotes(world)
 
@@ -82,6 +83,7 @@ async def test_gateway_drop_then_reconnect(world: World, code: int) -> None:
         timeout=20,
         what="the bot to reconnect",
     )
+    assert world.discord.gateway.live[0].outcome in ("resumed", "identified")
     await still_quotes(world)
     answered_once(world)
 
@@ -109,4 +111,6 @@ async def test_invalid_session(world: World, resumable: bool) -> None:
         timeout=20,
         what="a new session",
     )
+    if not resumable:
+        assert world.discord.gateway.identifies > identifies
     await still_quotes(world)
