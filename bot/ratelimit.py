@@ -52,10 +52,13 @@ def share_fraction(mine: Shards | None, others: Sequence[Shards | None]) -> floa
 
 
 class Pacer:
-    """Spaces calls at least ``1 / per_second`` apart, first come first served.
+    """Lets calls through at least ``1 / per_second`` apart, first come first served.
 
-    Each caller reserves the next free slot before sleeping, so a burst of 1,000 posts goes out at
-    the steady rate in the order they asked, and a quiet process sends at once.
+    Callers queue on a fair lock and each goes ``interval`` after the previous one actually went,
+    so a burst of 1,000 posts leaves at the steady rate in the order they asked and a quiet process
+    sends at once. Spacing the real departures (not slots booked in advance) matters: after the
+    event loop stalls for a moment, booked slots would all fall due together and leave as a burst
+    above the rate.
     """
 
     def __init__(
@@ -69,7 +72,8 @@ class Pacer:
         self.set_rate(per_second)
         self._clock = clock
         self._sleep = sleep
-        self._next = 0.0
+        self._lock = asyncio.Lock()
+        self._last: float | None = None
         self.waited = 0.0
         """Seconds callers spent waiting in total (for logs and benchmarks)."""
 
@@ -84,15 +88,17 @@ class Pacer:
         return 1.0 / self.interval
 
     async def wait(self) -> float:
-        """Wait for this call's slot; the seconds waited."""
-        now = self._clock()
-        slot = max(now, self._next)
-        self._next = slot + self.interval
-        delay = slot - now
-        if delay > 0:
-            self.waited += delay
-            await self._sleep(delay)
-        return delay
+        """Wait for this call's turn; the seconds waited."""
+        asked = self._clock()
+        async with self._lock:
+            if self._last is not None:
+                delay = self._last + self.interval - self._clock()
+                if delay > 0:
+                    await self._sleep(delay)
+            self._last = self._clock()
+        waited = self._last - asked
+        self.waited += waited
+        return waited
 
 
 __all__ = ["HEADROOM", "Pacer", "process_share", "share_fraction"]

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
+import time
 
 import pytest
 
@@ -22,6 +24,8 @@ class FakeTime:
 
     async def sleep(self, seconds: float) -> None:
         self.slept.append(seconds)
+        await asyncio.sleep(0)  # others may queue meanwhile, as during a real sleep
+        self.now += seconds
 
 
 def test_shares_of_all_processes_stay_under_the_limit() -> None:
@@ -34,12 +38,32 @@ def test_shares_of_all_processes_stay_under_the_limit() -> None:
 async def test_a_burst_goes_out_at_the_steady_rate_in_order() -> None:
     fake = FakeTime()
     pacer = Pacer(20, clock=fake.clock, sleep=fake.sleep)
-    waits = [await pacer.wait() for _ in range(5)]
+    waits = await asyncio.gather(*(pacer.wait() for _ in range(5)))
     assert waits == pytest.approx([0, 0.05, 0.10, 0.15, 0.20])
+    assert fake.now == pytest.approx(100.2)
     # After a quiet spell a request goes at once.
     fake.now += 10
     assert await pacer.wait() == 0
     assert pacer.waited == pytest.approx(0.5)
+
+
+async def test_a_stalled_loop_does_not_release_a_burst() -> None:
+    """Callers queued before the process was busy for a moment still leave one interval apart:
+    turns booked in advance would all fall due together when the loop runs again."""
+    pacer = Pacer(20)
+    loop = asyncio.get_running_loop()
+    departures: list[float] = []
+
+    async def call() -> None:
+        await pacer.wait()
+        departures.append(loop.time())
+
+    calls = [asyncio.create_task(call()) for _ in range(8)]
+    await asyncio.sleep(0.01)  # all queued, the first gone
+    time.sleep(0.3)  # noqa: ASYNC251 - the loop blocked on purpose (a long parse, a GC pause)
+    await asyncio.gather(*calls)
+    gaps = [b - a for a, b in itertools.pairwise(departures)]
+    assert min(gaps) >= 0.045, gaps
 
 
 async def test_concurrent_callers_get_distinct_slots() -> None:
