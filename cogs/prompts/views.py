@@ -55,12 +55,21 @@ class MarkReadButton(SafeButton, template=r"prompt:read:(?P<ref>\S+)"):
         day = await member_today(cog.bot.db, interaction.guild_id, interaction.user.id, now)
         document, section = [*self.ref.split(":"), ""][:2]
         added = await record_reading(
-            cog.bot.db, guild_id=interaction.guild_id, user_id=interaction.user.id,
-            document=document, section=section, ref=self.ref, read_on=day, source="prompt",
+            cog.bot.db,
+            guild_id=interaction.guild_id,
+            user_id=interaction.user.id,
+            document=document,
+            section=section,
+            ref=self.ref,
+            read_on=day,
+            source="prompt",
             now=now,
         )
-        text = (f"Marked `{self.ref}` as read for {day:%A %d %B}." if added
-                else f"You already marked `{self.ref}` as read today.")
+        text = (
+            f"Marked `{self.ref}` as read for {day:%A %d %B}."
+            if added
+            else f"You already marked `{self.ref}` as read today."
+        )
         await interaction.response.send_message(text, ephemeral=True)
 
 
