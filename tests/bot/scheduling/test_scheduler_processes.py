@@ -125,6 +125,8 @@ async def test_each_process_fires_only_its_shards(database_url: str, clock: Cloc
     b = await start(database_url, clock, "b", Shards.of(4, [2, 3]))
     try:
         clock.now = DUE
+        await beat(a, clock)
+        await beat(b, clock)
         await asyncio.gather(a.scheduler.tick(), b.scheduler.tick())
         await asyncio.gather(a.scheduler.drain(), b.scheduler.drain())
         rows = await run_rows(database_url)
@@ -147,6 +149,10 @@ async def test_overlapping_processes_post_each_run_once(database_url: str, clock
     new = await start(database_url, clock, "new", Shards.of(4))
     try:
         clock.now = DUE + timedelta(seconds=1)
+        # Both are alive at the new time: without fresh beats each would see the other as stale
+        # (the clock jumped hours) and take over its runs, which is the crash case, not this one.
+        await beat(old, clock)
+        await beat(new, clock)
         for _ in range(3):
             await asyncio.gather(old.scheduler.tick(), new.scheduler.tick())
         await asyncio.gather(old.scheduler.drain(), new.scheduler.drain())
