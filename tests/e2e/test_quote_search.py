@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 
 from tests.e2e.conftest import World
 from tests.emulator import ClientRefused
+
+pytestmark = pytest.mark.backends("sqlite", "postgresql")
 
 FOOTER_REF = "anti-ai:immediate-demands:1"
 
@@ -124,11 +124,8 @@ async def test_hostile_queries_get_an_answer_and_change_nothing(world: World) ->
         reply = await world.alice.run("/search", query=query)
         assert reply.ephemeral, query
         assert reply.content or reply.embeds, query
-    database = sqlite3.connect(world.database)
-    try:
-        assert database.execute("SELECT COUNT(*) FROM meta").fetchone()[0] >= 1
-    finally:
-        database.close()
+    [meta] = await world.query("SELECT COUNT(*) AS n FROM meta")
+    assert meta["n"] >= 1
 
 
 async def test_moderator_commands_are_hidden_from_members(world: World) -> None:
@@ -139,38 +136,31 @@ async def test_moderator_commands_are_hidden_from_members(world: World) -> None:
 
 
 async def test_a_failing_command_is_answered_and_logged(world: World) -> None:
-    database = sqlite3.connect(world.database)
-    database.execute("DROP TABLE guild_settings")
-    database.commit()
-    database.close()
+    await world.execute("DROP TABLE guild_settings")
     reply = await world.mod.run("/settings timezone", zone="Europe/Berlin")
     assert reply.ephemeral and "went wrong" in reply.content
     await world.bot.wait_for_log(f"interaction {reply.interaction.id}")
     assert "Traceback" in world.bot.log_text()
 
 
-def settings_rows(world: World) -> set[tuple[str, str]]:
-    database = sqlite3.connect(world.database)
-    try:
-        rows = database.execute(
-            "SELECT key, value FROM guild_settings WHERE guild_id = ?", (world.guild.id,)
-        ).fetchall()
-    finally:
-        database.close()
-    return {(key, value) for key, value in rows}
+async def settings_rows(world: World) -> set[tuple[str, str]]:
+    rows = await world.query(
+        "SELECT key, value FROM guild_settings WHERE guild_id = ?", (world.guild.id,)
+    )
+    return {(row["key"], row["value"]) for row in rows}
 
 
 async def test_moderator_check_in_code_when_an_admin_opens_the_command(world: World) -> None:
     world.guild.open_command("settings")
     refused = await world.alice.run("/settings streak-freezes", per_week=3)
     assert refused.ephemeral and "for moderators" in refused.content
-    assert settings_rows(world) == set()
+    assert await settings_rows(world) == set()
     role = world.guild.add_role("Reading Lead", 0)
     await world.mod.run("/settings moderator-role", role=role)
     world.alice.add_role(role)
     allowed = await world.alice.run("/settings streak-freezes", per_week=3)
     assert allowed.ephemeral and "forgive 3 missed days" in allowed.content
-    assert settings_rows(world) == {
+    assert await settings_rows(world) == {
         ("streak_freezes_per_week", "3"),
         ("moderator_role_id", str(role.id)),
     }
