@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import sqlite3
 import time
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dt_time
@@ -21,7 +20,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.scheduling.content import PostPayload
+from bot.storage.database import Row
 from tests.e2e.conftest import World
+from tests.e2e.waiting import until
 from tests.emulator import (
     Channel,
     ClientRefused,
@@ -36,6 +37,8 @@ from tests.emulator import (
     RecordedRequest,
 )
 from tests.emulator.interactions import run_command
+
+pytestmark = pytest.mark.backends("sqlite", "postgresql")
 
 POST_ROUTE = "POST /channels/{channel_id}/messages"
 STAMP = re.compile(r"<t:(\d+):f>")
@@ -57,37 +60,15 @@ async def prompt(member: Member, sub: str, **options: Any) -> InteractionResult:
     return await command(member, f"/prompt {sub}", **options)
 
 
-def connect(world: World) -> sqlite3.Connection:
-    conn = sqlite3.connect(world.database, timeout=10)
-    conn.row_factory = sqlite3.Row
-    return conn
-
-
-def rows(world: World, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
-    conn = connect(world)
-    try:
-        return list(conn.execute(sql, params))
-    finally:
-        conn.close()
-
-
-def execute(world: World, sql: str, params: tuple[Any, ...] = ()) -> None:
-    conn = connect(world)
-    try:
-        with conn:
-            conn.execute(sql, params)
-    finally:
-        conn.close()
-
-
-def schedule_row(world: World, schedule_id: int) -> sqlite3.Row:
-    found = rows(world, "SELECT * FROM prompt_schedules WHERE id = ?", (schedule_id,))
+async def schedule_row(world: World, schedule_id: int) -> Row:
+    found = await world.query("SELECT * FROM prompt_schedules WHERE id = ?", (schedule_id,))
     assert found, f"no schedule #{schedule_id}"
     return found[0]
 
 
-def count_schedules(world: World) -> int:
-    return int(rows(world, "SELECT COUNT(*) AS n FROM prompt_schedules")[0]["n"])
+async def count_schedules(world: World) -> int:
+    [row] = await world.query("SELECT COUNT(*) AS n FROM prompt_schedules")
+    return int(row["n"])
 
 
 def added_id(reply: InteractionResult) -> int:
@@ -125,8 +106,8 @@ def wall_times(
 async def make_due(world: World, schedule_id: int, at: float) -> None:
     """Set the schedule's next run to ``at`` (unix seconds) and wake the scheduler with an edit
     that changes nothing else, as any moderator's change wakes it."""
-    execute(
-        world, "UPDATE prompt_schedules SET next_run_at = ? WHERE id = ?", (int(at), schedule_id)
+    await world.execute(
+        "UPDATE prompt_schedules SET next_run_at = ? WHERE id = ?", (int(at), schedule_id)
     )
     reply = await prompt(world.mod, "edit", prompt=schedule_id)
     assert f"Prompt #{schedule_id} updated" in reply.text, reply.text
@@ -209,7 +190,7 @@ async def test_add_previews_exact_post_then_posts_once_on_time_with_thread_and_p
     plan_id = added_id(plan)
     assert next_runs(plan.text) == wall_times(now, "Europe/Berlin", (18, 0), weekday=6)
     assert f"Pings <@&{readers.id}>" in plan.text
-    row = schedule_row(world, plan_id)
+    row = await schedule_row(world, plan_id)
     assert (row["channel_id"], row["creator_id"], row["ping_role_id"], row["status"]) == (
         general.id,
         mod.id,
@@ -217,7 +198,7 @@ async def test_add_previews_exact_post_then_posts_once_on_time_with_thread_and_p
         "active",
     )
     assert (row["thread_name"], row["thread_archive_minutes"]) == ("On {title}", 60)
-    assert count_schedules(world) == 2
+    assert await count_schedules(world) == 2
     assert bot_posts(general) == []
 
     # Due in two seconds (real time): it posts once, on time.
@@ -244,11 +225,7 @@ async def test_add_previews_exact_post_then_posts_once_on_time_with_thread_and_p
     assert post.mention_roles == [readers.id]
     assert post.mentions == [] and not post.mention_everyone
     # Its thread, named from the post, with the chosen auto-archive time.
-    await discord.wait_for(
-        lambda: rows(world, "SELECT status FROM prompt_runs")[0]["status"] == "posted",
-        timeout=5,
-        what="the run to be recorded",
-    )
+    await wait_for_run(world, plan_id, "posted")
     thread = post.thread
     assert thread is not None and thread.name == "On Opening"
     assert thread.auto_archive_duration == 60
@@ -258,7 +235,7 @@ async def test_add_previews_exact_post_then_posts_once_on_time_with_thread_and_p
     await settle(1.0)
     assert len(bot_posts(general)) == 1
     assert len(prompt_posts(discord, general)) == 1
-    runs = rows(world, "SELECT * FROM prompt_runs WHERE schedule_id = ?", (plan_id,))
+    runs = await world.query("SELECT * FROM prompt_runs WHERE schedule_id = ?", (plan_id,))
     assert len(runs) == 1
     assert (runs[0]["status"], runs[0]["due_at"], runs[0]["message_id"], runs[0]["thread_id"]) == (
         "posted",
@@ -266,7 +243,7 @@ async def test_add_previews_exact_post_then_posts_once_on_time_with_thread_and_p
         post.id,
         thread.id,
     )
-    row = schedule_row(world, plan_id)
+    row = await schedule_row(world, plan_id)
     assert row["next_run_at"] == wall_times(datetime.now(UTC), "Europe/Berlin", (18, 0), 6)[0]
     assert json.loads(row["state"])["next"] not in (None, "opening")
 
@@ -275,7 +252,7 @@ async def test_add_previews_exact_post_then_posts_once_on_time_with_thread_and_p
     assert marked.ephemeral and "Marked `anti-ai:opening` as read" in marked.text
     again = await alice.click(post, "Mark as read")
     assert again.ephemeral and "already marked" in again.text
-    log = rows(world, "SELECT * FROM reading_log")
+    log = await world.query("SELECT * FROM reading_log")
     assert len(log) == 1
     assert (
         log[0]["guild_id"],
@@ -305,7 +282,7 @@ async def test_list_pages_and_every_management_command(world: World) -> None:
             question=f"Q{hour}a?|Q{hour}b?|Q{hour}c?",
         )
         ids.append(added_id(reply))
-    assert count_schedules(world) == 9
+    assert await count_schedules(world) == 9
 
     # /prompt list: eight per page, Previous and Next.
     page = await prompt(mod, "list")
@@ -340,7 +317,7 @@ async def test_list_pages_and_every_management_command(world: World) -> None:
     assert edited.ephemeral and f"Prompt #{target} updated" in edited.text
     assert "A rotating list of 2 questions" in edited.text
     assert next_runs(edited.text) == wall_times(datetime.now(UTC), "America/New_York", (9, 30))
-    row = schedule_row(world, target)
+    row = await schedule_row(world, target)
     assert json.loads(row["rule"])["timezone"] == "America/New_York"
     assert row["next_run_at"] == next_runs(edited.text)[0]
     assert json.loads(row["content"])["questions"] == ["Why read?", "Why meet?"]
@@ -348,7 +325,7 @@ async def test_list_pages_and_every_management_command(world: World) -> None:
     # pause, and pausing twice is refused with a sentence.
     paused = await prompt(mod, "pause", prompt=target)
     assert paused.ephemeral and f"Prompt #{target} is paused" in paused.text
-    assert schedule_row(world, target)["status"] == "paused"
+    assert (await schedule_row(world, target))["status"] == "paused"
     twice = await prompt(mod, "pause", prompt=target)
     assert twice.ephemeral and "is paused, not running" in twice.text
     listed = await prompt(mod, "list")
@@ -357,7 +334,7 @@ async def test_list_pages_and_every_management_command(world: World) -> None:
     # resume: active again, from the next run after now.
     resumed = await prompt(mod, "resume", prompt=target)
     assert resumed.ephemeral and "running again" in resumed.text
-    row = schedule_row(world, target)
+    row = await schedule_row(world, target)
     assert row["status"] == "active" and row["paused_reason"] is None
     assert f"<t:{row['next_run_at']}:f>" in resumed.text
 
@@ -365,10 +342,12 @@ async def test_list_pages_and_every_management_command(world: World) -> None:
     before = row["next_run_at"]
     skipped = await prompt(mod, "skip-next", prompt=target)
     assert skipped.ephemeral and f"<t:{before}:f>" in skipped.text
-    after = schedule_row(world, target)["next_run_at"]
+    after = (await schedule_row(world, target))["next_run_at"]
     assert after == wall_times(datetime.fromtimestamp(before, UTC), "America/New_York", (9, 30))[0]
     assert f"<t:{after}:f>" in skipped.text
-    runs = rows(world, "SELECT status, due_at FROM prompt_runs WHERE schedule_id = ?", (target,))
+    runs = await world.query(
+        "SELECT status, due_at FROM prompt_runs WHERE schedule_id = ?", (target,)
+    )
     assert [(r["status"], r["due_at"]) for r in runs] == [("skipped", before)]
 
     # run-now: posts the next question now; the timetable stays; the rotation moves on. Discord
@@ -381,16 +360,17 @@ async def test_list_pages_and_every_management_command(world: World) -> None:
     assert limited.hits == 1 and discord.rate_limit_violations == []
     assert len(prompt_posts(discord, general)) == 2
     assert sent_mentions(discord, post) == {"parse": []}
-    await discord.wait_for(
-        lambda: (
-            rows(world, "SELECT status FROM prompt_runs WHERE manual = 1")[0]["status"] == "posted"
-        ),
-        timeout=5,
-        what="the manual run to be recorded",
-    )
-    manual = rows(world, "SELECT * FROM prompt_runs WHERE manual = 1")
+
+    async def manual_runs() -> list[Row]:
+        return await world.query("SELECT * FROM prompt_runs WHERE manual = 1")
+
+    async def manual_posted() -> bool:
+        return [r["status"] for r in await manual_runs()] == ["posted"]
+
+    await until(manual_posted, timeout=5, what="the manual run to be recorded")
+    manual = await manual_runs()
     assert len(manual) == 1 and manual[0]["message_id"] == post.id
-    assert schedule_row(world, target)["next_run_at"] == after
+    assert (await schedule_row(world, target))["next_run_at"] == after
     shown = await prompt(mod, "preview", prompt=target)
     assert "Why meet?" in next_post_section(shown.text)
 
@@ -398,11 +378,11 @@ async def test_list_pages_and_every_management_command(world: World) -> None:
     asked = await prompt(mod, "remove", prompt=target)
     assert asked.ephemeral and "cannot be undone" in asked.text
     assert asked.message.button_labels == [f"Remove prompt #{target}"]
-    assert count_schedules(world) == 9
+    assert await count_schedules(world) == 9
     done = await mod.click(asked, f"Remove prompt #{target}")
     assert f"Prompt #{target} is removed" in done.message.content
-    assert count_schedules(world) == 8
-    assert rows(world, "SELECT * FROM prompt_runs WHERE schedule_id = ?", (target,)) == []
+    assert await count_schedules(world) == 8
+    assert await world.query("SELECT * FROM prompt_runs WHERE schedule_id = ?", (target,)) == []
     gone = await prompt(mod, "preview", prompt=target)
     assert gone.ephemeral and f"There is no prompt #{target}" in gone.text
     await settle(0.5)
@@ -439,7 +419,7 @@ async def test_members_are_refused_and_nothing_changes(world: World) -> None:
     ):
         with pytest.raises(ClientRefused, match="MANAGE_GUILD"):
             await prompt(alice, sub, **options)
-    assert count_schedules(world) == 0
+    assert await count_schedules(world) == 0
 
     added = await prompt(
         mod,
@@ -459,8 +439,8 @@ async def test_members_are_refused_and_nothing_changes(world: World) -> None:
     assert refused.ephemeral and "Only the moderator who asked" in refused.text
     with pytest.raises(ClientRefused):
         await prompt(mod, "pause", prompt=schedule_id)
-    row = schedule_row(world, schedule_id)
-    assert row["status"] == "active" and count_schedules(world) == 1
+    row = await schedule_row(world, schedule_id)
+    assert row["status"] == "active" and await count_schedules(world) == 1
 
 
 # --- bad input -----------------------------------------------------------------------------------
@@ -513,8 +493,8 @@ async def test_bad_input_gets_a_clear_ephemeral_answer_and_stores_nothing(world:
     assert opened.modal is not None
     submitted = await mod.submit_modal(opened, {"Questions, one per line": "-\n*\n  \n1."})
     assert submitted.ephemeral and "question list is empty" in submitted.text
-    assert count_schedules(world) == 0
-    assert rows(world, "SELECT * FROM prompt_runs") == []
+    assert await count_schedules(world) == 0
+    assert await world.query("SELECT * FROM prompt_runs") == []
 
 
 # --- exactly once across a crash ---------------------------------------------------------------
@@ -538,19 +518,21 @@ async def add_question(
     return added_id(reply)
 
 
-def run_rows(world: World, schedule_id: int) -> list[sqlite3.Row]:
-    return rows(
-        world, "SELECT * FROM prompt_runs WHERE schedule_id = ? ORDER BY id", (schedule_id,)
+async def run_rows(world: World, schedule_id: int) -> list[Row]:
+    return await world.query(
+        "SELECT * FROM prompt_runs WHERE schedule_id = ? ORDER BY id", (schedule_id,)
     )
 
 
-async def wait_for_run(world: World, schedule_id: int, status: str) -> sqlite3.Row:
-    def done() -> bool:
-        found = run_rows(world, schedule_id)
+async def wait_for_run(world: World, schedule_id: int, status: str) -> Row:
+    """The schedule's latest run, once its status is ``status``."""
+
+    async def done() -> bool:
+        found = await run_rows(world, schedule_id)
         return bool(found) and found[-1]["status"] == status
 
-    await world.discord.wait_for(done, timeout=10, what=f"a {status} run of #{schedule_id}")
-    return run_rows(world, schedule_id)[-1]
+    await until(done, timeout=10, what=f"a {status} run of #{schedule_id}")
+    return (await run_rows(world, schedule_id))[-1]
 
 
 async def crash_while_posting(world: World, schedule_id: int, *, accepted: bool) -> Fault:
@@ -562,7 +544,7 @@ async def crash_while_posting(world: World, schedule_id: int, *, accepted: bool)
     )
     await make_due(world, schedule_id, time.time() + 1)
     await discord.wait_for(lambda: held.hits == 1, timeout=10, what="the post to reach Discord")
-    assert [r["status"] for r in run_rows(world, schedule_id)] == ["claimed"]
+    assert [r["status"] for r in await run_rows(world, schedule_id)] == ["claimed"]
     await world.bot.kill()
     await discord.wait_for(
         lambda: held.requests[0].status is not None, timeout=10, what="Discord to finish"
@@ -586,7 +568,7 @@ async def test_crash_before_discord_got_the_post_restart_posts_it_once(world: Wo
     nonces = {r.json["nonce"] for r in prompt_posts(discord, general)}
     assert nonces == {run["nonce"]}
     await settle(1.0)
-    assert len(bot_posts(general)) == 1 and len(run_rows(world, schedule_id)) == 1
+    assert len(bot_posts(general)) == 1 and len(await run_rows(world, schedule_id)) == 1
 
 
 async def test_crash_after_discord_accepted_the_post_never_posts_twice(world: World) -> None:
@@ -643,21 +625,19 @@ async def test_missed_runs_inside_the_grace_window_post_late_once_older_are_skip
 
     # A ten-minute grace window; one run missed by five minutes, one by twenty, and a run
     # claimed by a process that died twenty minutes ago without posting it.
-    execute(
-        world,
+    await world.execute(
         "INSERT INTO guild_settings (guild_id, key, value) VALUES (?, ?, ?)",
         (guild.id, "prompt_grace_minutes", "10"),
     )
     now = int(time.time())
-    execute(
-        world, "UPDATE prompt_schedules SET next_run_at = ? WHERE id = ?", (now - 5 * 60, inside)
+    await world.execute(
+        "UPDATE prompt_schedules SET next_run_at = ? WHERE id = ?", (now - 5 * 60, inside)
     )
-    execute(
-        world, "UPDATE prompt_schedules SET next_run_at = ? WHERE id = ?", (now - 20 * 60, outside)
+    await world.execute(
+        "UPDATE prompt_schedules SET next_run_at = ? WHERE id = ?", (now - 20 * 60, outside)
     )
     payload = PostPayload(content="**Discussion question**\nClaimed long ago?").to_json()
-    execute(
-        world,
+    await world.execute(
         "INSERT INTO prompt_runs (schedule_id, guild_id, channel_id, due_at, "
         "claimed_at, status, payload, nonce) VALUES (?, ?, ?, ?, ?, 'claimed', ?, ?)",
         (stale, guild.id, general.id, now - 20 * 60, now - 20 * 60, payload, "prompt-999"),
@@ -671,11 +651,11 @@ async def test_missed_runs_inside_the_grace_window_post_late_once_older_are_skip
     assert (run["late"], run["due_at"], run["message_id"]) == (1, now - 300, late.id)
     await settle(1.0)
     assert [m.id for m in bot_posts(general)] == [late.id]
-    assert run_rows(world, outside) == []
-    skipped_to = schedule_row(world, outside)["next_run_at"]
-    at = dt_time.fromisoformat(json.loads(schedule_row(world, outside)["rule"])["at"])
+    assert await run_rows(world, outside) == []
+    skipped_to = (await schedule_row(world, outside))["next_run_at"]
+    at = dt_time.fromisoformat(json.loads((await schedule_row(world, outside))["rule"])["at"])
     assert skipped_to == wall_times(datetime.now(UTC), "UTC", (at.hour, at.minute))[0]
-    assert [r["status"] for r in run_rows(world, stale)] == ["skipped"]
+    assert [r["status"] for r in await run_rows(world, stale)] == ["skipped"]
     log = world.bot.log_text()
     assert "past the grace window" in log and "is now past the grace window: skipped" in log
 
@@ -701,9 +681,9 @@ async def test_lost_permission_or_deleted_channel_pauses_and_tells_moderators_on
     assert f"`/prompt resume {muted}`" in notice.content
     assert sent_mentions(discord, notice) == {"parse": []}
     await settle(1.0)
-    row = schedule_row(world, muted)
+    row = await schedule_row(world, muted)
     assert row["status"] == "paused" and "cannot post" in row["paused_reason"]
-    assert [r["status"] for r in run_rows(world, muted)] == ["failed"]
+    assert [r["status"] for r in await run_rows(world, muted)] == ["failed"]
     assert len(prompt_posts(discord, general)) == 1, "no retries after a 403"
     assert len(bot_posts(modlog)) == 1
     listed = await prompt(mod, "list")
@@ -725,5 +705,5 @@ async def test_lost_permission_or_deleted_channel_pauses_and_tells_moderators_on
     assert f"Prompt #{gone} is paused" in dm_notices()[0].content
     await settle(1.0)
     assert len(dm_notices()) == 1 and len(bot_posts(modlog)) == 1
-    assert schedule_row(world, gone)["status"] == "paused"
+    assert (await schedule_row(world, gone))["status"] == "paused"
     assert len(prompt_posts(discord, reading)) == 1
