@@ -12,14 +12,13 @@ moments back instead of sleeping (:func:`shift_meeting_back`).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
-import sqlite3
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.storage.database import Row
 from tests.e2e.conftest import World, make_world
 from tests.emulator import Emulator, Guild, InteractionResult, Member, Message
 
@@ -109,72 +108,50 @@ def percentile(values: Sequence[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
-# --- the bot's database, read and (for time travel) written from outside -------------------------
+# --- the bot's database (either backend), read and (for time travel) written from outside ---------
 
 
-@contextlib.contextmanager
-def connect(database: Path) -> Iterator[sqlite3.Connection]:
-    """A short-lived connection to the bot's SQLite file (WAL: the running bot is not blocked)."""
-    conn = sqlite3.connect(database, timeout=10, isolation_level=None)
-    conn.row_factory = sqlite3.Row
-    try:
-        yield conn
-    finally:
-        conn.close()
-
-
-def query(database: Path, sql: str, params: Sequence[object] = ()) -> list[sqlite3.Row]:
-    with connect(database) as conn:
-        return list(conn.execute(sql, params))
-
-
-def attendance(database: Path, meeting_id: int) -> dict[int, str]:
+async def attendance(world: World, meeting_id: int) -> dict[int, str]:
     """Member id -> source of every attendance row of a meeting."""
-    rows = query(
-        database,
-        "SELECT member_id, source FROM meeting_attendance WHERE meeting_id = ?",
-        (meeting_id,),
+    rows = await world.query(
+        "SELECT member_id, source FROM meeting_attendance WHERE meeting_id = ?", (meeting_id,)
     )
     return {row["member_id"]: row["source"] for row in rows}
 
 
-def meetings(database: Path) -> list[sqlite3.Row]:
-    return query(database, "SELECT * FROM meetings ORDER BY id")
+async def meetings(world: World) -> list[Row]:
+    return await world.query("SELECT * FROM meetings ORDER BY id")
 
 
-def set_setting(database: Path, guild_id: int, key: str, value: str) -> None:
+async def set_setting(world: World, guild_id: int, key: str, value: str) -> None:
     """Store a server setting (JSON text) as ``/settings`` would; the bot reads it on use."""
-    with connect(database) as conn:
-        conn.execute(
-            "INSERT INTO guild_settings (guild_id, key, value) VALUES (?, ?, ?) "
-            "ON CONFLICT (guild_id, key) DO UPDATE SET value = excluded.value",
-            (guild_id, key, value),
-        )
+    await world.execute(
+        "INSERT INTO guild_settings (guild_id, key, value) VALUES (?, ?, ?) "
+        "ON CONFLICT (guild_id, key) DO UPDATE SET value = excluded.value",
+        (guild_id, key, value),
+    )
 
 
-def shift_meeting_back(database: Path, meeting_id: int, seconds: int) -> None:
+async def shift_meeting_back(world: World, meeting_id: int, seconds: int) -> None:
     """Make everything recorded so far about a meeting have happened ``seconds`` earlier.
 
     The same as ``seconds`` of quiet time passing before now: whoever is in voice stays in
-    voice, stretches that ended stay as long as they were. Only for a stopped bot (it must not
-    write at the same time).
+    voice, stretches that ended stay as long as they were. Only for a stopped bot: nothing else
+    writes meanwhile, so the three updates need not share a transaction.
     """
-    with connect(database) as conn:
-        conn.execute("BEGIN IMMEDIATE")
-        conn.execute(
-            "UPDATE meetings SET started_at = started_at - ?, ended_at = ended_at - ? WHERE id = ?",
-            (seconds, seconds, meeting_id),
-        )
-        conn.execute(
-            "UPDATE meeting_voice_intervals SET started_at = started_at - ?, "
-            "ended_at = ended_at - ? WHERE meeting_id = ?",
-            (seconds, seconds, meeting_id),
-        )
-        conn.execute(
-            "UPDATE meeting_attendance SET recorded_at = recorded_at - ? WHERE meeting_id = ?",
-            (seconds, meeting_id),
-        )
-        conn.execute("COMMIT")
+    await world.execute(
+        "UPDATE meetings SET started_at = started_at - ?, ended_at = ended_at - ? WHERE id = ?",
+        (seconds, seconds, meeting_id),
+    )
+    await world.execute(
+        "UPDATE meeting_voice_intervals SET started_at = started_at - ?, "
+        "ended_at = ended_at - ? WHERE meeting_id = ?",
+        (seconds, seconds, meeting_id),
+    )
+    await world.execute(
+        "UPDATE meeting_attendance SET recorded_at = recorded_at - ? WHERE meeting_id = ?",
+        (seconds, meeting_id),
+    )
 
 
 # --- the benchmark ----------------------------------------------------------------------------
@@ -186,7 +163,7 @@ async def start_meeting(world: World, title: str = "Bench") -> tuple[int, Messag
     reply = await world.mod.run("/meeting start", title=title)
     assert reply.ephemeral and "started" in reply.content, reply.content
     message = await world.discord.wait_for_message(channel, contains=title)
-    return int(meetings(world.database)[-1]["id"]), message
+    return int((await meetings(world))[-1]["id"]), message
 
 
 @dataclass
@@ -234,7 +211,7 @@ async def run_check_in_burst(
             burst = await click_burst(discord, clickers, message, spread=spread, timeout=120)
             wall = time.perf_counter() - began
             bot_after, cpu_after = _process_cpu(pid), time.process_time()
-            rows = len(attendance(world.database, meeting_id))
+            rows = len(await attendance(world, meeting_id))
         finally:
             await world.bot.stop()
     return BurstFigures(

@@ -29,11 +29,11 @@ from tests.e2e.meetings_driver import (
     attendance,
     click_burst,
     meetings,
-    query,
     set_setting,
     shift_meeting_back,
     start_meeting,
 )
+from tests.e2e.waiting import until
 from tests.emulator import (
     ClientRefused,
     Emulator,
@@ -41,6 +41,8 @@ from tests.emulator import (
     InteractionResult,
     Permission,
 )
+
+pytestmark = pytest.mark.backends("sqlite", "postgresql")
 
 NO_MENTIONS: dict[str, list[str]] = {"parse": []}
 
@@ -81,8 +83,8 @@ async def test_members_cannot_use_moderator_commands(world: World) -> None:
         ):
             reply = await world.alice.run(command, **options)
             assert_private(reply, "This command is for moderators")
-    assert meetings(world.database) == []
-    assert query(world.database, "SELECT * FROM meeting_attendance_audit") == []
+    assert await meetings(world) == []
+    assert await world.query("SELECT * FROM meeting_attendance_audit") == []
 
 
 async def test_check_in_by_button_and_here(world: World) -> None:
@@ -94,14 +96,14 @@ async def test_check_in_by_button_and_here(world: World) -> None:
     assert "Week \\*one\\*" in post.content  # a typed title cannot break the formatting
     assert post.allowed_mentions == NO_MENTIONS
     assert post.button_labels == [HERE]
-    [meeting] = meetings(world.database)
+    [meeting] = await meetings(world)
     assert meeting["title"] == "Week *one*" and meeting["ended_at"] is None
     assert meeting["message_id"] == post.id
 
     # A second meeting in the same channel is refused, and nothing is created.
     again = await world.mod.run("/meeting start", title="Another")
     assert_private(again, f"#{meeting['id']} is already running")
-    assert len(meetings(world.database)) == 1
+    assert len(await meetings(world)) == 1
 
     first = await world.alice.click(post, HERE)
     assert_private(first, CHECKED_IN)
@@ -109,7 +111,7 @@ async def test_check_in_by_button_and_here(world: World) -> None:
     assert_private(second, ALREADY, "nothing changed")
     by_command = await world.bob.run("/here")
     assert_private(by_command, CHECKED_IN)
-    assert attendance(world.database, meeting["id"]) == {
+    assert await attendance(world, meeting["id"]) == {
         world.alice.id: "button",
         world.bob.id: "button",
     }
@@ -123,7 +125,7 @@ async def test_check_in_by_button_and_here(world: World) -> None:
     assert "Ended" in post.content
     late = await world.mod.run("/here")
     assert_private(late, "No meeting is running here")
-    [closed] = meetings(world.database)
+    [closed] = await meetings(world)
     assert closed["ended_at"] is not None
 
     # If Discord refuses the edit that disables the button (the bot lost access to the channel),
@@ -135,7 +137,7 @@ async def test_check_in_by_button_and_here(world: World) -> None:
     assert not post_two.buttons[0].get("disabled")
     stale = await world.bob.click(post_two, HERE)
     assert_private(stale, ENDED)
-    assert attendance(world.database, meetings(world.database)[1]["id"]) == {}
+    assert await attendance(world, (await meetings(world))[1]["id"]) == {}
 
 
 async def test_reports_corrections_exports_and_bad_input(world: World) -> None:
@@ -148,7 +150,7 @@ async def test_reports_corrections_exports_and_bad_input(world: World) -> None:
     # Bad input is answered privately and changes nothing.
     closed = world.guild.add_text_channel("announcements")
     world.guild.set_overwrite(closed, world.guild.bot_role, deny=Permission.SEND_MESSAGES)
-    before = (meetings(world.database), attendance(world.database, meeting_id))
+    before = (await meetings(world), await attendance(world, meeting_id))
     for command, options, says in (
         ("/meeting start", {"text": closed}, f"I cannot post in {closed.mention}"),
         ("/attendance meeting", {"meeting": 999}, "There is no meeting #999"),
@@ -164,8 +166,8 @@ async def test_reports_corrections_exports_and_bad_input(world: World) -> None:
         reply = await world.mod.run(command, **options)
         assert_private(reply, says)
         assert reply.attachments == [] and reply.followups == []
-    assert (meetings(world.database), attendance(world.database, meeting_id)) == before
-    assert query(world.database, "SELECT * FROM meeting_attendance_audit") == []
+    assert (await meetings(world), await attendance(world, meeting_id)) == before
+    assert await world.query("SELECT * FROM meeting_attendance_audit") == []
 
     # Corrections, each kept in the audit table and shown with the meeting.
     added = await world.mod.run("/attendance add", member=carol, meeting=meeting_id)
@@ -173,12 +175,11 @@ async def test_reports_corrections_exports_and_bad_input(world: World) -> None:
     assert added.message.allowed_mentions == NO_MENTIONS  # naming carol does not ping her
     removed = await world.mod.run("/attendance remove", member=world.bob, meeting=meeting_id)
     assert_private(removed, f"Removed {world.bob.mention}")
-    assert attendance(world.database, meeting_id) == {
+    assert await attendance(world, meeting_id) == {
         world.alice.id: "button",
         carol.id: "moderator",
     }
-    audit = query(
-        world.database,
+    audit = await world.query(
         "SELECT member_id, moderator_id, action FROM meeting_attendance_audit ORDER BY id",
     )
     assert [tuple(row) for row in audit] == [
@@ -248,20 +249,19 @@ async def test_a_member_exports_and_forgets_their_data(world: World) -> None:
         await world.bob.click(asked, "Delete my data")
     kept = await world.alice.click(asked, "Cancel")
     assert "Nothing was deleted" in kept.message.content
-    assert world.alice.id in attendance(world.database, meeting_id)
+    assert world.alice.id in await attendance(world, meeting_id)
 
     asked = await world.alice.run("/me forget")
     done = await world.alice.click(asked, "Delete my data")
     assert "rows about you were deleted" in done.message.content
     assert done.message.buttons == []
-    assert attendance(world.database, meeting_id) == {}
+    assert await attendance(world, meeting_id) == {}
     for table in ("meeting_attendance", "meeting_voice_intervals", "meeting_attendance_audit"):
         assert (
-            query(world.database, f"SELECT * FROM {table} WHERE member_id = ?", (world.alice.id,))
-            == []
+            await world.query(f"SELECT * FROM {table} WHERE member_id = ?", (world.alice.id,)) == []
         )
     # Bob's correction is about bob, made by the moderator: alice forgetting herself keeps it.
-    assert len(query(world.database, "SELECT * FROM meeting_attendance_audit")) == 1
+    assert len(await world.query("SELECT * FROM meeting_attendance_audit")) == 1
     again = await world.alice.run("/me export")
     assert json.loads(again.attachments[0].data)["data"]["meeting_attendance"] == []
 
@@ -276,13 +276,13 @@ async def test_500_members_checking_in_at_once_store_exactly_500_rows(world: Wor
     assert all(r.ephemeral for r in burst.answered)
     assert sorted(burst.members_answered_with(CHECKED_IN)) == sorted(m.id for m in crowd)
     assert sorted(burst.members_answered_with(ALREADY)) == sorted(m.id for m in crowd[::5])
-    rows = attendance(world.database, meeting_id)
+    rows = await attendance(world, meeting_id)
     assert sorted(rows) == sorted(m.id for m in crowd)
     assert set(rows.values()) == {"button"}
     # A second wave of the same people changes nothing.
     again = await click_burst(world.discord, crowd[:100], post)
     assert len(again.answered_with(ALREADY)) == 100
-    assert len(attendance(world.database, meeting_id)) == 500
+    assert len(await attendance(world, meeting_id)) == 500
     # The report of 500 attendees is paged, 15 to a page.
     report = await world.mod.run("/attendance meeting", meeting=meeting_id)
     assert_private(report, "500 present", "Page 1 of 34")
@@ -310,19 +310,18 @@ async def test_kill_during_a_burst_keeps_every_acknowledged_check_in(world: Worl
     world.expect_unanswered.update(r.interaction.id for r in unanswered)
 
     await world.start_bot()
-    rows = attendance(world.database, meeting_id)
+    rows = await attendance(world, meeting_id)
     assert set(acknowledged) <= set(rows), "an acknowledged check-in was lost"
     # Those who saw "This interaction failed" click again; everyone ends with exactly one row.
     again = [m for m in crowd if m.id not in acknowledged]
     retry = await click_burst(world.discord, again, post)
     assert len(retry.answered_with(CHECKED_IN)) + len(retry.answered_with(ALREADY)) == len(again)
-    assert sorted(attendance(world.database, meeting_id)) == sorted(m.id for m in crowd)
+    assert sorted(await attendance(world, meeting_id)) == sorted(m.id for m in crowd)
 
 
-def open_and_closed_voice(world: World, meeting_id: int) -> tuple[set[int], set[int]]:
+async def open_and_closed_voice(world: World, meeting_id: int) -> tuple[set[int], set[int]]:
     """Members with an open stretch in the meeting's voice channel, and those with a closed one."""
-    rows = query(
-        world.database,
+    rows = await world.query(
         "SELECT member_id, ended_at FROM meeting_voice_intervals WHERE meeting_id = ?",
         (meeting_id,),
     )
@@ -332,45 +331,51 @@ def open_and_closed_voice(world: World, meeting_id: int) -> tuple[set[int], set[
     )
 
 
+async def wait_for_voice(
+    world: World, meeting_id: int, expected: tuple[set[int], set[int]], what: str
+) -> None:
+    """Until the meeting's open and closed voice stretches are ``expected``."""
+
+    async def reached() -> bool:
+        return await open_and_closed_voice(world, meeting_id) == expected
+
+    await until(reached, what=what)
+
+
 async def test_voice_presence_counts_and_survives_a_restart(world: World) -> None:
     room = world.guild.channel("Reading Room")
     carol, dave, eve = (world.guild.add_member(name) for name in ("carol", "dave", "eve"))
-    set_setting(world.database, world.guild.id, "meeting_voice_minutes", "5")
+    await set_setting(world, world.guild.id, "meeting_voice_minutes", "5")
     await world.alice.join_voice(room)  # there before the meeting: counted from its start
     await world.mod.run("/meeting start", title="Voice", voice=room)
     post = await world.discord.wait_for_message(world.guild.default_channel, contains=HERE)
     assert f"Being in {room.mention} for 5 minutes counts as attending" in post.content
-    meeting_id = int(meetings(world.database)[-1]["id"])
+    meeting_id = int((await meetings(world))[-1]["id"])
     await world.bob.join_voice(room, self_deaf=True)  # cannot hear: never counts
     await carol.join_voice(room)
     await eve.join_voice(room)
     joined = ({world.alice.id, carol.id, eve.id}, set[int]())
-    await world.discord.wait_for(
-        lambda: open_and_closed_voice(world, meeting_id) == joined, what="voice stretches"
-    )
+    await wait_for_voice(world, meeting_id, joined, "voice stretches")
     await carol.set_voice_flags(self_deaf=True)  # stops counting
     deafened = ({world.alice.id, eve.id}, {carol.id})
-    await world.discord.wait_for(
-        lambda: open_and_closed_voice(world, meeting_id) == deafened, what="carol's stretch closed"
-    )
+    await wait_for_voice(world, meeting_id, deafened, "carol's stretch closed")
 
     # The bot goes down for a restart; the meeting had been running for six quiet minutes.
     # Meanwhile eve leaves and dave comes in; alice stays.
     await world.bot.stop()
-    shift_meeting_back(world.database, meeting_id, 6 * 60)
+    await shift_meeting_back(world, meeting_id, 6 * 60)
     await eve.leave_voice()
     await dave.join_voice(room)
     lines = len(world.bot.output)
     await world.start_bot()
     line = await world.bot.wait_for_log(f"meeting {meeting_id} reconciled", after=lines)
     assert "1 kept, 1 closed, 1 opened" in line
-    assert open_and_closed_voice(world, meeting_id) == (
+    assert await open_and_closed_voice(world, meeting_id) == (
         {world.alice.id, dave.id},
         {carol.id, eve.id},
     )
     # A planned stop recorded when the bot stopped watching: eve is credited up to it.
-    [stretch] = query(
-        world.database,
+    [stretch] = await world.query(
         "SELECT started_at, ended_at FROM meeting_voice_intervals WHERE member_id = ?",
         (eve.id,),
     )
@@ -379,9 +384,7 @@ async def test_voice_presence_counts_and_survives_a_restart(world: World) -> Non
     lounge = world.guild.add_voice_channel("Lounge")
     await dave.join_voice(lounge)
     moved = ({world.alice.id}, {carol.id, eve.id, dave.id})
-    await world.discord.wait_for(
-        lambda: open_and_closed_voice(world, meeting_id) == moved, what="dave's stretch closed"
-    )
+    await wait_for_voice(world, meeting_id, moved, "dave's stretch closed")
     report = await world.mod.run("/attendance meeting", meeting=meeting_id)
     assert "In voice, not yet counted" in report.text
     assert f"{world.alice.mention} — 6 min" in report.text
@@ -391,8 +394,8 @@ async def test_voice_presence_counts_and_survives_a_restart(world: World) -> Non
     # dave (seconds before he moved), carol (deafened after seconds) and bob (deafened) do not.
     ended = await world.mod.run("/meeting end")
     assert_private(ended, "ended: 2 present (2 by voice)")
-    assert attendance(world.database, meeting_id) == {world.alice.id: "voice", eve.id: "voice"}
-    assert open_and_closed_voice(world, meeting_id)[0] == set()
+    assert await attendance(world, meeting_id) == {world.alice.id: "voice", eve.id: "voice"}
+    assert (await open_and_closed_voice(world, meeting_id))[0] == set()
 
 
 async def test_scheduled_events_open_and_close_meetings(world: World) -> None:
@@ -405,14 +408,14 @@ async def test_scheduled_events_open_and_close_meetings(world: World) -> None:
     here = await world.alice.run("/here")
     assert_private(here, "No meeting is running")
     await world.discord.end_scheduled_event(ignored)
-    assert meetings(world.database) == []
+    assert await meetings(world) == []
 
-    set_setting(world.database, world.guild.id, "meeting_from_events", "true")
+    await set_setting(world, world.guild.id, "meeting_from_events", "true")
     event = world.guild.create_scheduled_event("Weekly reading", soon, channel=room)
     await world.discord.start_scheduled_event(event)
     post = await world.discord.wait_for_message(room, contains="Weekly reading")
     assert post.button_labels == [HERE] and post.allowed_mentions == NO_MENTIONS
-    [meeting] = meetings(world.database)
+    [meeting] = await meetings(world)
     assert (meeting["event_id"], meeting["voice_channel_id"]) == (event.id, room.id)
     assert meeting["ended_at"] is None
     assert_private(await world.alice.click(post, HERE), CHECKED_IN)
@@ -420,8 +423,8 @@ async def test_scheduled_events_open_and_close_meetings(world: World) -> None:
     await world.discord.wait_for(
         lambda: bool(post.buttons[0].get("disabled")), what="the meeting to close"
     )
-    assert meetings(world.database)[0]["ended_at"] is not None
-    assert attendance(world.database, meeting["id"]) == {world.alice.id: "button"}
+    assert (await meetings(world))[0]["ended_at"] is not None
+    assert await attendance(world, meeting["id"]) == {world.alice.id: "button"}
 
     # An event that goes active while the bot is down opens its meeting when the bot is back.
     missed = world.guild.create_scheduled_event("Missed start", soon, channel=room)
@@ -429,7 +432,7 @@ async def test_scheduled_events_open_and_close_meetings(world: World) -> None:
     await world.discord.start_scheduled_event(missed)
     await world.start_bot()
     missed_post = await world.discord.wait_for_message(room, contains="Missed start", after=post)
-    opened = meetings(world.database)[-1]
+    opened = (await meetings(world))[-1]
     assert (opened["event_id"], opened["ended_at"]) == (missed.id, None)
     assert_private(await world.bob.click(missed_post, HERE), CHECKED_IN)
     # A moderator ends it while the event runs on: a restart does not open it again.
@@ -437,8 +440,8 @@ async def test_scheduled_events_open_and_close_meetings(world: World) -> None:
     lines = len(world.bot.output)
     await world.restart_bot()
     await world.bot.wait_for_log("meetings reconciled after connecting", after=lines)
-    assert len(meetings(world.database)) == 2
-    assert meetings(world.database)[-1]["ended_at"] is not None
+    assert len(await meetings(world)) == 2
+    assert (await meetings(world))[-1]["ended_at"] is not None
     await world.discord.end_scheduled_event(missed)
 
     # An event that completes while the bot is down (killed) closes its meeting on restart.
@@ -448,7 +451,9 @@ async def test_scheduled_events_open_and_close_meetings(world: World) -> None:
     await world.bot.kill()
     await world.discord.end_scheduled_event(crash)
     await world.start_bot()
-    await world.discord.wait_for(
-        lambda: meetings(world.database)[-1]["ended_at"] is not None, what="the meeting to close"
-    )
-    assert [m["event_id"] for m in meetings(world.database)] == [event.id, missed.id, crash.id]
+
+    async def last_meeting_ended() -> bool:
+        return (await meetings(world))[-1]["ended_at"] is not None
+
+    await until(last_meeting_ended, what="the meeting to close")
+    assert [m["event_id"] for m in await meetings(world)] == [event.id, missed.id, crash.id]
