@@ -42,6 +42,36 @@ class SafeButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"(?!)
         raise NotImplementedError
 
 
+class AnswerButton(SafeButton, template=r"(?!)"):
+    """A confirm or cancel button of a question put to one member: only they may press it.
+
+    The asker's id is part of the custom_id, so the check still holds after a restart. Subclasses
+    set ``template`` and ``refusal``, may narrow :meth:`may_press`, and implement :meth:`pressed`.
+    """
+
+    refusal: ClassVar[str]
+
+    def __init__(
+        self, user_id: int, custom_id: str, label: str, style: discord.ButtonStyle
+    ) -> None:
+        super().__init__(
+            discord.ui.Button(label=label, style=style, custom_id=checked_custom_id(custom_id))
+        )
+        self.user_id = user_id
+
+    async def may_press(self, interaction: discord.Interaction) -> bool:
+        return interaction.user.id == self.user_id
+
+    async def pressed(self, interaction: discord.Interaction) -> None:
+        raise NotImplementedError
+
+    async def handle(self, interaction: discord.Interaction) -> None:
+        if not await self.may_press(interaction):
+            await interaction.response.send_message(self.refusal, ephemeral=True)
+            return
+        await self.pressed(interaction)
+
+
 def checked_custom_id(custom_id: str) -> str:
     """Fail loudly in development rather than let Discord reject a message for a long id."""
     if len(custom_id) > CUSTOM_ID_LIMIT:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Self
+from typing import TYPE_CHECKING, ClassVar, Self
 
 import discord
 
 from bot.privacy import forget_member
-from cogs.ui import SafeButton, checked_custom_id
+from cogs.ui import AnswerButton
 
 if TYPE_CHECKING:
     from cogs.client import ManifestoBot
@@ -23,25 +23,26 @@ def confirm_view(user_id: int) -> discord.ui.View:
     return view
 
 
-class ForgetButton(SafeButton, template=r"me:forget:(?P<user>\d+)"):
+class _MeAnswer(AnswerButton, template=r"(?!)"):
+    """Both buttons of ``/me forget``: custom_id ``me:<action>:<user>``."""
+
+    refusal = NOT_YOURS
+    action: ClassVar[str]
+    label: ClassVar[str]
+    style: ClassVar[discord.ButtonStyle]
+
     def __init__(self, user_id: int) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label="Delete my data",
-                style=discord.ButtonStyle.danger,
-                custom_id=checked_custom_id(f"me:forget:{user_id}"),
-            )
-        )
-        self.user_id = user_id
+        super().__init__(user_id, f"me:{self.action}:{user_id}", self.label, self.style)
 
     @classmethod
     def from_match(cls, match: re.Match[str]) -> Self:
         return cls(int(match["user"]))
 
-    async def handle(self, interaction: discord.Interaction) -> None:
-        if interaction.user.id != self.user_id:
-            await interaction.response.send_message(NOT_YOURS, ephemeral=True)
-            return
+
+class ForgetButton(_MeAnswer, template=r"me:forget:(?P<user>\d+)"):
+    action, label, style = "forget", "Delete my data", discord.ButtonStyle.danger
+
+    async def pressed(self, interaction: discord.Interaction) -> None:
         bot: ManifestoBot = interaction.client  # type: ignore[assignment]
         counts = await forget_member(bot.db, self.user_id)
         total = sum(counts.values())
@@ -54,23 +55,8 @@ class ForgetButton(SafeButton, template=r"me:forget:(?P<user>\d+)"):
         )
 
 
-class KeepButton(SafeButton, template=r"me:keep:(?P<user>\d+)"):
-    def __init__(self, user_id: int) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label="Cancel",
-                style=discord.ButtonStyle.secondary,
-                custom_id=checked_custom_id(f"me:keep:{user_id}"),
-            )
-        )
-        self.user_id = user_id
+class KeepButton(_MeAnswer, template=r"me:keep:(?P<user>\d+)"):
+    action, label, style = "keep", "Cancel", discord.ButtonStyle.secondary
 
-    @classmethod
-    def from_match(cls, match: re.Match[str]) -> Self:
-        return cls(int(match["user"]))
-
-    async def handle(self, interaction: discord.Interaction) -> None:
-        if interaction.user.id != self.user_id:
-            await interaction.response.send_message(NOT_YOURS, ephemeral=True)
-            return
+    async def pressed(self, interaction: discord.Interaction) -> None:
         await interaction.response.edit_message(content="Nothing was deleted.", view=None)

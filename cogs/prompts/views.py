@@ -16,7 +16,8 @@ from bot.storage import prompts as store
 from bot.storage.reading_log import record_reading
 from bot.storage.streaks import member_today
 from cogs.checks import NOT_A_MODERATOR, is_moderator
-from cogs.ui import SafeButton, checked_custom_id
+from cogs.reading.views import ReadButton
+from cogs.ui import AnswerButton, SafeButton, checked_custom_id
 
 if TYPE_CHECKING:
     from cogs.prompts.cog import PromptCog
@@ -28,22 +29,10 @@ def prompt_cog(interaction: discord.Interaction) -> PromptCog:
     return cog  # type: ignore[no-any-return]
 
 
-class MarkReadButton(SafeButton, template=r"prompt:read:(?P<ref>\S+)"):
+class MarkReadButton(ReadButton, template=r"prompt:read:(?P<ref>\S+)"):
     """Records the post's passage (a section or a run of paragraphs) as read by whoever clicks."""
 
-    def __init__(self, ref: str) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label="Mark as read",
-                style=discord.ButtonStyle.success,
-                custom_id=checked_custom_id(f"prompt:read:{ref}"),
-            )
-        )
-        self.ref = ref
-
-    @classmethod
-    def from_match(cls, match: re.Match[str]) -> Self:
-        return cls(match["ref"])
+    prefix = "prompt:read"
 
     async def handle(self, interaction: discord.Interaction) -> None:
         if interaction.guild_id is None:
@@ -97,30 +86,28 @@ class ListPageButton(SafeButton, template=r"prompt:list:(?P<page>\d+):(?P<label>
         await interaction.response.edit_message(content=text, view=view)
 
 
-class RemoveButton(SafeButton, template=r"prompt:remove:(?P<id>\d+):(?P<user>\d+)"):
+class RemoveButton(AnswerButton, template=r"prompt:remove:(?P<id>\d+):(?P<user>\d+)"):
     """Confirms a removal; only the moderator who asked can press it."""
+
+    refusal = "Only the moderator who asked can confirm this removal."
 
     def __init__(self, schedule_id: int, user_id: int) -> None:
         super().__init__(
-            discord.ui.Button(
-                label=f"Remove prompt #{schedule_id}",
-                style=discord.ButtonStyle.danger,
-                custom_id=checked_custom_id(f"prompt:remove:{schedule_id}:{user_id}"),
-            )
+            user_id,
+            f"prompt:remove:{schedule_id}:{user_id}",
+            f"Remove prompt #{schedule_id}",
+            discord.ButtonStyle.danger,
         )
         self.schedule_id = schedule_id
-        self.user_id = user_id
 
     @classmethod
     def from_match(cls, match: re.Match[str]) -> Self:
         return cls(int(match["id"]), int(match["user"]))
 
-    async def handle(self, interaction: discord.Interaction) -> None:
-        if interaction.user.id != self.user_id or not await is_moderator(interaction):
-            await interaction.response.send_message(
-                "Only the moderator who asked can confirm this removal.", ephemeral=True
-            )
-            return
+    async def may_press(self, interaction: discord.Interaction) -> bool:
+        return await super().may_press(interaction) and await is_moderator(interaction)
+
+    async def pressed(self, interaction: discord.Interaction) -> None:
         assert interaction.guild_id is not None
         cog = prompt_cog(interaction)
         await store.remove_schedule(cog.bot.db, interaction.guild_id, self.schedule_id)

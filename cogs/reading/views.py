@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from typing import Any, Self
+from typing import Any, ClassVar, Self
 
 import discord
 
@@ -50,15 +50,21 @@ async def record_passage(interaction: discord.Interaction, ref: str, source: Rea
     return recorded_text(section.heading, figures.streak, new=new)
 
 
-class MarkReadButton(SafeButton, template=r"read:mark:(?P<ref>\S+)"):
-    """Marks the passage named in its custom_id as read by whoever presses it (privately)."""
+class ReadButton(SafeButton, template=r"(?!)"):
+    """A "Mark as read" button: the custom_id is ``<prefix>:<ref>``, the passage it records.
+
+    Subclasses (this module's and reading-plan posts') set ``template``, ``prefix`` and how the
+    reading is recorded.
+    """
+
+    prefix: ClassVar[str]
 
     def __init__(self, ref: str) -> None:
         super().__init__(
             discord.ui.Button(
                 label="Mark as read",
                 style=discord.ButtonStyle.success,
-                custom_id=checked_custom_id(f"read:mark:{ref}"),
+                custom_id=checked_custom_id(f"{self.prefix}:{ref}"),
             )
         )
         self.ref = ref
@@ -66,6 +72,12 @@ class MarkReadButton(SafeButton, template=r"read:mark:(?P<ref>\S+)"):
     @classmethod
     def from_match(cls, match: re.Match[str]) -> Self:
         return cls(match["ref"])
+
+
+class MarkReadButton(ReadButton, template=r"read:mark:(?P<ref>\S+)"):
+    """Marks the passage named in its custom_id as read by whoever presses it (privately)."""
+
+    prefix = "read:mark"
 
     async def handle(self, interaction: discord.Interaction) -> None:
         answer = await record_passage(interaction, self.ref, "quote")

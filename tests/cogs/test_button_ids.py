@@ -7,7 +7,7 @@ same button.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import discord
 import pytest
@@ -18,73 +18,70 @@ from cogs.prompts.views import RemoveButton
 from cogs.reading.views import MarkReadButton
 from cogs.ui import SafeButton
 
-CASES: list[tuple[SafeButton, str, str, discord.ButtonStyle, dict[str, Any]]] = [
-    (
-        ForgetButton(1234),
-        "me:forget:1234",
-        "Delete my data",
-        discord.ButtonStyle.danger,
-        {"user_id": 1234},
-    ),
-    (KeepButton(1234), "me:keep:1234", "Cancel", discord.ButtonStyle.secondary, {"user_id": 1234}),
-    (
+DANGER, SECONDARY, SUCCESS = (
+    discord.ButtonStyle.danger,
+    discord.ButtonStyle.secondary,
+    discord.ButtonStyle.success,
+)
+
+
+class Case(NamedTuple):
+    button: SafeButton
+    custom_id: str
+    label: str
+    style: discord.ButtonStyle
+    fields: dict[str, Any]
+
+
+CASES = [
+    Case(ForgetButton(1234), "me:forget:1234", "Delete my data", DANGER, {"user_id": 1234}),
+    Case(KeepButton(1234), "me:keep:1234", "Cancel", SECONDARY, {"user_id": 1234}),
+    Case(
         RemoveButton(7, 1234),
         "prompt:remove:7:1234",
         "Remove prompt #7",
-        discord.ButtonStyle.danger,
+        DANGER,
         {"schedule_id": 7, "user_id": 1234},
     ),
-    (
+    Case(
         PlanReadButton("manifesto:ch1:p2-4"),
         "prompt:read:manifesto:ch1:p2-4",
         "Mark as read",
-        discord.ButtonStyle.success,
+        SUCCESS,
         {"ref": "manifesto:ch1:p2-4"},
     ),
-    (
+    Case(
         MarkReadButton("manifesto:ch1:p3"),
         "read:mark:manifesto:ch1:p3",
         "Mark as read",
-        discord.ButtonStyle.success,
+        SUCCESS,
         {"ref": "manifesto:ch1:p3"},
     ),
 ]
 
 
-@pytest.mark.parametrize(("button", "custom_id", "label", "style", "fields"), CASES)
-def test_custom_id_label_and_style(
-    button: SafeButton,
-    custom_id: str,
-    label: str,
-    style: discord.ButtonStyle,
-    fields: dict[str, Any],
-) -> None:
-    assert button.custom_id == custom_id
-    assert button.item.label == label
-    assert button.item.style == style
-    assert {name: getattr(button, name) for name in fields} == fields
+@pytest.mark.parametrize("case", CASES, ids=lambda case: case.custom_id)
+def test_custom_id_label_and_style(case: Case) -> None:
+    assert case.button.custom_id == case.custom_id
+    assert case.button.item.label == case.label
+    assert case.button.item.style == case.style
+    assert {name: getattr(case.button, name) for name in case.fields} == case.fields
 
 
-@pytest.mark.parametrize(("button", "custom_id", "label", "style", "fields"), CASES)
-def test_a_posted_custom_id_parses_back_into_the_same_button(
-    button: SafeButton,
-    custom_id: str,
-    label: str,
-    style: discord.ButtonStyle,
-    fields: dict[str, Any],
-) -> None:
-    match = type(button).__discord_ui_compiled_template__.fullmatch(custom_id)
+@pytest.mark.parametrize("case", CASES, ids=lambda case: case.custom_id)
+def test_a_posted_custom_id_parses_back_into_the_same_button(case: Case) -> None:
+    match = type(case.button).__discord_ui_compiled_template__.fullmatch(case.custom_id)
     assert match is not None
-    parsed = type(button).from_match(match)
-    assert parsed.custom_id == custom_id
-    assert {name: getattr(parsed, name) for name in fields} == fields
+    parsed = type(case.button).from_match(match)
+    assert parsed.custom_id == case.custom_id
+    assert {name: getattr(parsed, name) for name in case.fields} == case.fields
 
 
 def test_each_template_claims_only_its_own_ids() -> None:
-    ids = [case[1] for case in CASES]
-    for button, own, *_ in CASES:
-        template = type(button).__discord_ui_compiled_template__
-        assert [i for i in ids if template.fullmatch(i)] == [own]
+    ids = [case.custom_id for case in CASES]
+    for case in CASES:
+        template = type(case.button).__discord_ui_compiled_template__
+        assert [i for i in ids if template.fullmatch(i)] == [case.custom_id]
 
 
 def test_forget_asks_with_delete_then_cancel() -> None:
