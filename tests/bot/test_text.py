@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -46,4 +47,36 @@ def test_truncate_never_exceeds_limit(text: str, limit: int) -> None:
 @given(st.text())
 def test_escaped_text_keeps_its_words(text: str) -> None:
     escaped = escape_markdown(text)
-    assert escaped.replace("\\", "").replace("\u200b", "") == text.replace("\\", "")
+
+    # Escaping adds only backslashes and zero-width spaces (the text may hold both already).
+    def words(s: str) -> str:
+        return s.replace("\\", "").replace("\u200b", "")
+
+    assert words(escaped) == words(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["@everyone", "say @here", "- item", "  # heading", "3. list", "a\n> quote", "x\\y"]
+)
+def test_text_with_a_single_mark_is_escaped(text: str) -> None:
+    assert escape_markdown(text) != text
+
+
+_PLAIN_PIECES = ["a", "word", " ", "\n", "\t", "1", "12", ".", "everyone", "here"]
+_MARKDOWN_PIECES = [*"-#>*_~`|[]<@\\", "12."]
+
+
+@given(
+    st.lists(st.sampled_from(_PLAIN_PIECES), max_size=12),
+    st.lists(st.tuples(st.integers(0, 12), st.sampled_from(_MARKDOWN_PIECES)), max_size=2),
+)
+def test_the_quick_check_never_skips_text_that_needs_escaping(
+    plain: list[str], marks: list[tuple[int, str]]
+) -> None:
+    """Mostly plain text with a mark or two, where a missed mark would show."""
+    from bot.text import _escape_all
+
+    for position, mark in marks:
+        plain.insert(position, mark)
+    text = "".join(plain)
+    assert escape_markdown(text) == _escape_all(text)
