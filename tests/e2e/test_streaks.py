@@ -2,8 +2,10 @@
 
 Long histories are seeded straight into the bot's own tables (``reading_log``, ``meetings``): the
 triggers of migration 0005 mark the cached figures stale exactly as the bot's own writes do. The bot
-reads the real clock, so "today" is taken from what the bot itself recorded, and a reminder is made
-due a second ahead while the bot is stopped.
+reads the real clock, so "today" is taken from what the bot itself recorded, a test whose figures
+change with the day first waits, near midnight, until its whole run falls on one day (see
+:func:`on_one_day`), and a reminder is made due a second ahead while the bot is stopped. Every test
+runs on SQLite and on PostgreSQL, through ``world.query`` / ``world.execute``.
 """
 
 from __future__ import annotations
@@ -11,23 +13,28 @@ from __future__ import annotations
 import asyncio
 import io
 import json
-import sqlite3
 import time
 from collections.abc import Sequence
-from contextlib import closing
 from datetime import UTC, date, datetime, timedelta
+from datetime import time as dt_time
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from PIL import Image
 
+from bot.storage.database import Row
 from bot.streaks.heatmap import LEVELS, TODAY_OUTLINE, WEEKS, cell_origin, image_size
 from bot.streaks.rules import week_start
 from tests.e2e.conftest import World
+from tests.e2e.waiting import until
 from tests.emulator import Member
+
+pytestmark = pytest.mark.backends("sqlite", "postgresql")
 
 CLASS_SECTION = "technocommunist:the-class-of-the-new-century"
 TOKYO = ZoneInfo("Asia/Tokyo")
+PARIS = ZoneInfo("Europe/Paris")
 SECTIONS = (
     "anti-ai:opening",
     "anti-ai:introduction",
@@ -36,53 +43,74 @@ SECTIONS = (
 )
 
 
-# --- the bot's database, as an operator would inspect it ---------------------------------------
+# --- the day, as the bot's real clock sees it ----------------------------------------------------
+
+SERVER_ZONE = ZoneInfo("UTC")
+"""The server's zone (none is set): the day of every member without a zone of their own."""
+ONE_TEST = 120.0
+"""Seconds that comfortably cover any one test here, bot restarts included."""
 
 
-def query(world: World, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
-    with closing(sqlite3.connect(world.database, timeout=10)) as conn:
-        conn.row_factory = sqlite3.Row
-        with conn:
-            return conn.execute(sql, params).fetchall()
+def seconds_to_wait(now: datetime, zone: ZoneInfo, back: float, ahead: float) -> float:
+    """How long until ``back`` seconds before and ``ahead`` seconds after "now" share one day in
+    ``zone``: 0 unless a midnight lies in between, else until that midnight is ``back`` old."""
+    first = (now - timedelta(seconds=back)).astimezone(zone).date()
+    last = (now + timedelta(seconds=ahead)).astimezone(zone).date()
+    if first == last:
+        return 0.0
+    day = first + timedelta(days=1)
+    midnight = datetime.combine(day, dt_time(0), tzinfo=zone)
+    return max(0.0, (midnight - now).total_seconds() + back) + 0.01
 
 
-def readings(world: World, member: Member | int) -> list[sqlite3.Row]:
+async def on_one_day(zone: ZoneInfo = SERVER_ZONE, *, back: float = 0.0) -> None:
+    """Wait, if need be, until the next :data:`ONE_TEST` seconds (and the last ``back``) fall on
+    one calendar day in ``zone``.
+
+    The bot dates readings, streaks and "this week" by its real clock: a test that reads twice
+    expecting "already marked", or seeds "today" and then asks for a streak, would see a new day
+    if a midnight passed in between. Near midnight this sleeps (at most ``back`` plus
+    :data:`ONE_TEST` seconds); otherwise it returns at once.
+    """
+    # One wait suffices: ``back`` plus ONE_TEST is far less than a day, so no second midnight.
+    await asyncio.sleep(seconds_to_wait(datetime.now(UTC), zone, back, ONE_TEST))
+
+
+# --- the bot's database (either backend), as an operator would inspect it -----------------------
+
+
+async def readings(world: World, member: Member | int) -> list[Row]:
     user_id = member if isinstance(member, int) else member.id
-    return query(
-        world, "SELECT * FROM reading_log WHERE user_id = ? ORDER BY read_on, id", (user_id,)
+    return await world.query(
+        "SELECT * FROM reading_log WHERE user_id = ? ORDER BY read_on, id", (user_id,)
     )
 
 
-def seed_readings(world: World, user_id: int, days: Sequence[date], ref: str = SECTIONS[0]) -> None:
-    """Readings as the bot records them (one per day and passage), at noon UTC of each day."""
+async def seed_readings(
+    world: World, user_id: int, days: Sequence[date], ref: str = SECTIONS[0]
+) -> None:
+    """Readings as the bot records them (one per day and passage), at noon UTC of each day, in
+    one multi-row INSERT (one connection and transaction however many days)."""
     document, section = ref.split(":")
-    rows = [
-        (
-            world.guild.id,
-            user_id,
-            document,
-            section,
-            ref,
-            day.isoformat(),
-            datetime(day.year, day.month, day.day, 12, tzinfo=UTC).isoformat(timespec="seconds"),
-            "command",
-        )
-        for day in days
-    ]
-    with closing(sqlite3.connect(world.database, timeout=10)) as conn, conn:
-        conn.executemany(
-            "INSERT INTO reading_log (guild_id, user_id, document, section, ref, read_on, "
-            "created_at, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            rows,
-        )
+    params: list[Any] = []
+    for day in days:
+        created = datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
+        params += [world.guild.id, user_id, document, section, ref, day.isoformat()]
+        params += [created.isoformat(timespec="seconds"), "command"]
+    values = ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?)"] * len(days))
+    await world.execute(
+        "INSERT INTO reading_log (guild_id, user_id, document, section, ref, read_on, "
+        f"created_at, source) VALUES {values}",
+        params,
+    )
 
 
 def run_of(last: date, length: int) -> list[date]:
     return [last - timedelta(days=i) for i in range(length)]
 
 
-def settings_of(world: World, member: Member) -> sqlite3.Row | None:
-    rows = query(world, "SELECT * FROM member_settings WHERE user_id = ?", (member.id,))
+async def settings_of(world: World, member: Member) -> Row | None:
+    rows = await world.query("SELECT * FROM member_settings WHERE user_id = ?", (member.id,))
     return rows[0] if rows else None
 
 
@@ -98,7 +126,7 @@ async def read_today(world: World, member: Member, section: str = CLASS_SECTION)
     """Mark a section read through the bot; the member's day as the bot recorded it."""
     reply = await member.run("/read section", section=section)
     assert reply.ephemeral and "as read" in reply.content, reply.content
-    return date.fromisoformat(readings(world, member)[-1]["read_on"])
+    return date.fromisoformat((await readings(world, member))[-1]["read_on"])
 
 
 # --- recording reading -------------------------------------------------------------------------
@@ -106,6 +134,7 @@ async def read_today(world: World, member: Member, section: str = CLASS_SECTION)
 
 async def test_read_section_counts_once_a_day_and_undo_removes_it(world: World) -> None:
     alice = world.alice
+    await on_one_day()  # "already marked" and "still one streak day" hold within one day
     everything = await alice.autocomplete("/read section", "section", "")
     assert len(everything) == 25
     assert all(len(c["name"]) <= 100 and len(c["value"]) <= 100 for c in everything)
@@ -116,7 +145,9 @@ async def test_read_section_counts_once_a_day_and_undo_removes_it(world: World) 
         "value": CLASS_SECTION,
     }
 
+    before = datetime.now(SERVER_ZONE)
     first = await alice.run("/read section", section=choices[0]["value"])
+    after = datetime.now(SERVER_ZONE)
     assert first.ephemeral
     assert (
         first.content
@@ -124,20 +155,17 @@ async def test_read_section_counts_once_a_day_and_undo_removes_it(world: World) 
     )
     again = await alice.run("/read section", section=CLASS_SECTION)
     assert again.ephemeral and "already marked" in again.content and "**1 day**" in again.content
-    rows = readings(world, alice)
+    rows = await readings(world, alice)
     assert [(r["document"], r["section"], r["ref"], r["source"]) for r in rows] == [
         ("technocommunist", "the-class-of-the-new-century", CLASS_SECTION, "command")
     ]
     # The server's zone (UTC by default) decides the day of a member without a zone of their own.
-    assert rows[0]["read_on"] in {
-        datetime.now(UTC).date().isoformat(),
-        (datetime.now(UTC) - timedelta(seconds=5)).date().isoformat(),
-    }
+    assert rows[0]["read_on"] in {before.date().isoformat(), after.date().isoformat()}
 
     # Another section the same day is a second reading, but still one streak day.
     second = await alice.run("/read section", section="anti-ai:introduction")
     assert "Your streak: **1 day**" in second.content
-    assert len(readings(world, alice)) == 2
+    assert len(await readings(world, alice)) == 2
 
     # A section that does not exist: a clear private answer, with suggestions, and nothing stored.
     unknown = await alice.run("/read section", section="The Kingdom of Freedom")
@@ -145,21 +173,22 @@ async def test_read_section_counts_once_a_day_and_undo_removes_it(world: World) 
     assert unknown.content.startswith("There is no section “The Kingdom of Freedom”.")
     typo = await alice.run("/read section", section="introduction")
     assert typo.ephemeral and "`anti-ai:introduction`" in typo.content
-    assert len(readings(world, alice)) == 2
+    assert len(await readings(world, alice)) == 2
 
     undone = await alice.run("/read undo")
     assert undone.ephemeral and "`anti-ai:introduction`" in undone.content
-    assert [r["ref"] for r in readings(world, alice)] == [CLASS_SECTION]
+    assert [r["ref"] for r in await readings(world, alice)] == [CLASS_SECTION]
     await alice.run("/read undo")
-    assert readings(world, alice) == []
+    assert await readings(world, alice) == []
 
     # Undo with nothing to undo: said clearly, privately, and nothing else changes.
-    seed_readings(world, world.bob.id, [datetime.now(UTC).date()])
-    before = query(world, "SELECT * FROM reading_log ORDER BY id")
+    await seed_readings(world, world.bob.id, [after.date()])
+    log = [tuple(row) for row in await world.query("SELECT * FROM reading_log ORDER BY id")]
     nothing = await alice.run("/read undo")
     assert nothing.ephemeral
     assert nothing.content == "There is no reading of yours on this server to undo."
-    assert query(world, "SELECT * FROM reading_log ORDER BY id") == before
+    unchanged = [tuple(row) for row in await world.query("SELECT * FROM reading_log ORDER BY id")]
+    assert len(unchanged) == 1 and unchanged == log
 
 
 async def test_progress_shows_a_bar_per_text(world: World) -> None:
@@ -171,7 +200,7 @@ async def test_progress_shows_a_bar_per_text(world: World) -> None:
     for section in ("anti-ai:opening", "anti-ai:introduction", CLASS_SECTION):
         await alice.run("/read section", section=section)
     # A passage of a section read with the button counts for its section too (seeded here).
-    seed_readings(
+    await seed_readings(
         world, alice.id, [datetime.now(UTC).date() - timedelta(days=3)], "anti-ai:opening"
     )
 
@@ -197,14 +226,15 @@ async def test_progress_shows_a_bar_per_text(world: World) -> None:
 
 async def test_streak_embed_with_heatmap_over_a_seeded_history(world: World) -> None:
     alice = world.alice
+    await on_one_day()  # /streak must see the same "today" as the reading it follows
     today = await read_today(world, alice)
     # Four days before today (current streak 5), a gap, and an older run of seven (the longest);
     # the day before yesterday has three readings, the heatmap's third level.
-    seed_readings(world, alice.id, run_of(today - timedelta(days=1), 4))
-    seed_readings(world, alice.id, [today - timedelta(days=2)], SECTIONS[1])
-    seed_readings(world, alice.id, [today - timedelta(days=2)], SECTIONS[2])
-    seed_readings(world, alice.id, run_of(today - timedelta(days=20), 7))
-    last = datetime.fromisoformat(readings(world, alice)[-1]["created_at"])
+    await seed_readings(world, alice.id, run_of(today - timedelta(days=1), 4))
+    await seed_readings(world, alice.id, [today - timedelta(days=2)], SECTIONS[1])
+    await seed_readings(world, alice.id, [today - timedelta(days=2)], SECTIONS[2])
+    await seed_readings(world, alice.id, run_of(today - timedelta(days=20), 7))
+    last = datetime.fromisoformat((await readings(world, alice))[-1]["created_at"])
 
     reply = await alice.run("/streak")
     assert not reply.ephemeral  # your own streak is yours to show
@@ -246,7 +276,7 @@ async def test_streak_of_a_member_who_opted_out_shows_only_what_is_public(world:
     await read_today(world, bob)
     hidden = await bob.run("/me privacy", hidden=True)
     assert hidden.ephemeral and "left out of leaderboards" in hidden.content
-    assert settings_of(world, bob)["private"] == 1  # type: ignore[index]
+    assert (await settings_of(world, bob))["private"] == 1  # type: ignore[index]
 
     asked = await alice.run("/streak", member=bob)
     assert asked.ephemeral
@@ -278,13 +308,14 @@ def board_lines(embed: dict[str, Any]) -> list[str]:
 
 async def test_leaderboards_page_and_leave_out_members_who_opted_out(world: World) -> None:
     alice, bob, mod = world.alice, world.bob, world.mod
+    await on_one_day()  # "this week" and "this month" are those of the seeded readings
     today = await read_today(world, alice)  # alice: a streak of 1
     # Twenty-three seeded readers with streaks 2..24, and bob on top with 30 who then opts out.
     others = [9_000 + n for n in range(2, 25)]
     for n, user_id in zip(range(2, 25), others, strict=True):
-        seed_readings(world, user_id, run_of(today, n))
-    seed_readings(world, bob.id, run_of(today, 30))
-    seed_readings(world, bob.id, [today], SECTIONS[3])  # and the most sections
+        await seed_readings(world, user_id, run_of(today, n))
+    await seed_readings(world, bob.id, run_of(today, 30))
+    await seed_readings(world, bob.id, [today], SECTIONS[3])  # and the most sections
     await bob.run("/me privacy", hidden=True)
 
     first = await alice.run("/leaderboard")
@@ -348,24 +379,21 @@ async def test_leaderboards_page_and_leave_out_members_who_opted_out(world: Worl
 
 async def test_attendance_leaderboard_leaves_out_private_members(world: World) -> None:
     alice, bob = world.alice, world.bob
+    await on_one_day(back=120)  # both meetings in this week
     now = int(time.time())
-    with closing(sqlite3.connect(world.database, timeout=10)) as conn, conn:
-        for offset in (120, 60):
-            cursor = conn.execute(
-                "INSERT INTO meetings (guild_id, title, started_at, ended_at) VALUES (?, ?, ?, ?)",
-                (world.guild.id, "Reading", now - offset, now - offset + 30),
-            )
-            conn.execute(
+    for offset, present in ((120, [bob]), (60, [bob, alice])):
+        started = now - offset
+        await world.execute(
+            "INSERT INTO meetings (guild_id, title, started_at, ended_at) VALUES (?, ?, ?, ?)",
+            (world.guild.id, "Reading", started, started + 30),
+        )
+        for member in present:
+            await world.execute(
                 "INSERT INTO meeting_attendance (meeting_id, member_id, source, recorded_at) "
-                "VALUES (?, ?, 'button', ?)",
-                (cursor.lastrowid, bob.id, now - offset),
+                "VALUES ((SELECT id FROM meetings WHERE guild_id = ? AND started_at = ?), ?, "
+                "'button', ?)",
+                (world.guild.id, started, member.id, started),
             )
-            if offset == 60:
-                conn.execute(
-                    "INSERT INTO meeting_attendance (meeting_id, member_id, source, recorded_at) "
-                    "VALUES (?, ?, 'button', ?)",
-                    (cursor.lastrowid, alice.id, now - offset),
-                )
     board = await alice.run("/leaderboard", kind="attendance", period="week")
     assert board.embed["title"] == "Meeting attendance — this week"
     assert board_lines(board.embed) == [
@@ -393,27 +421,25 @@ async def test_timezone_autocomplete_unknown_zone_and_the_day_it_decides(world: 
     unknown = await alice.run("/me timezone", zone="Mars/Olympus_Mons")
     assert unknown.ephemeral
     assert unknown.content.startswith("“Mars/Olympus_Mons” is not a time zone I know.")
-    assert settings_of(world, alice) is None
+    assert await settings_of(world, alice) is None
 
     tokyo = await alice.run("/me timezone", zone="asia/tokyo")
     assert tokyo.ephemeral and "**Asia/Tokyo**" in tokyo.content
-    assert settings_of(world, alice)["timezone"] == "Asia/Tokyo"  # type: ignore[index]
+    assert (await settings_of(world, alice))["timezone"] == "Asia/Tokyo"  # type: ignore[index]
     again = await alice.run("/me timezone", zone="Europe/Nowhere")
     assert again.ephemeral and "not a time zone" in again.content
-    assert settings_of(world, alice)["timezone"] == "Asia/Tokyo"  # type: ignore[index]
+    assert (await settings_of(world, alice))["timezone"] == "Asia/Tokyo"  # type: ignore[index]
 
     # Readings count for the member's own calendar day, and /streak says which zone it uses.
+    before = datetime.now(TOKYO)
     day = await read_today(world, alice)
-    assert day in {
-        datetime.now(TOKYO).date(),
-        (datetime.now(TOKYO) - timedelta(seconds=5)).date(),
-    }
+    assert day in {before.date(), datetime.now(TOKYO).date()}
     streak = await alice.run("/streak")
     assert footer(streak.embed).startswith("Last 26 weeks in Asia/Tokyo:")
 
     reset = await alice.run("/me timezone")
     assert "server's time zone" in reset.content
-    assert settings_of(world, alice)["timezone"] is None  # type: ignore[index]
+    assert (await settings_of(world, alice))["timezone"] is None  # type: ignore[index]
 
 
 # --- /me reminder ------------------------------------------------------------------------------
@@ -423,32 +449,32 @@ async def make_due(world: World, *members: Member) -> int:
     """Stop the bot, make the members' reminders due a second from now, start it again."""
     await world.bot.stop()
     due = int(time.time()) + 1
-    with closing(sqlite3.connect(world.database, timeout=10)) as conn, conn:
-        for member in members:
-            conn.execute(
-                "UPDATE member_settings SET reminder_next_at = ? WHERE user_id = ?",
-                (due, member.id),
-            )
+    for member in members:
+        changed = await world.execute(
+            "UPDATE member_settings SET reminder_next_at = ? WHERE user_id = ?", (due, member.id)
+        )
+        assert changed == 1, member
     await world.start_bot()
     return due
 
 
-def reminder_next(world: World, member: Member) -> datetime | None:
+async def reminder_next(world: World, member: Member) -> datetime | None:
     """The member's next reminder, in Tokyo time (where bob lives in these tests)."""
-    row = settings_of(world, member)
+    row = await settings_of(world, member)
     at = None if row is None else row["reminder_next_at"]
     return None if at is None else datetime.fromtimestamp(at, TOKYO)
 
 
 async def test_reminders_are_sent_when_due_and_a_refused_dm_turns_them_off(world: World) -> None:
     alice, bob, mod = world.alice, world.bob, world.mod
+    await on_one_day()  # mod's reading still counts as today's when the reminders fall due
     bad = await bob.run("/me reminder", time="25:00")
     assert bad.ephemeral and "is not a time of day" in bad.content
-    assert settings_of(world, bob) is None
+    assert await settings_of(world, bob) is None
 
     answer = await bob.run("/me reminder", time="20:30")
     assert answer.ephemeral and answer.content.startswith("I will DM you at 20:30")
-    row = settings_of(world, bob)
+    row = await settings_of(world, bob)
     assert row is not None and row["reminder_minute"] == 20 * 60 + 30
     next_at = datetime.fromtimestamp(row["reminder_next_at"], UTC)
     assert next_at > datetime.now(UTC) - timedelta(seconds=5)
@@ -458,7 +484,7 @@ async def test_reminders_are_sent_when_due_and_a_refused_dm_turns_them_off(world
 
     # The time is a local time: moving to Tokyo moves the pending reminder to 20:30 there.
     await bob.run("/me timezone", zone="Asia/Tokyo")
-    tokyo = reminder_next(world, bob)
+    tokyo = await reminder_next(world, bob)
     assert tokyo is not None and (tokyo.hour, tokyo.minute) == (20, 30)
     assert tokyo > datetime.now(UTC) - timedelta(seconds=5)
 
@@ -478,34 +504,35 @@ async def test_reminders_are_sent_when_due_and_a_refused_dm_turns_them_off(world
     await world.bot.wait_for_log("reminder turned off")
 
     # Bob's next reminder is his next 20:30; mod's moved on without a DM.
-    await world.discord.wait_for(
-        lambda: reminder_next(world, bob) != datetime.fromtimestamp(due, TOKYO),
-        what="bob's reminder to move to its next time",
-    )
-    bob_next = reminder_next(world, bob)
+
+    async def bob_moved_on() -> bool:
+        return await reminder_next(world, bob) != datetime.fromtimestamp(due, TOKYO)
+
+    await until(bob_moved_on, what="bob's reminder to move to its next time")
+    bob_next = await reminder_next(world, bob)
     assert bob_next is not None and (bob_next.hour, bob_next.minute) == (20, 30)
     assert bob_next > datetime.now(UTC)
-    mod_row = settings_of(world, mod)
+    mod_row = await settings_of(world, mod)
     assert mod_row is not None and mod_row["reminder_next_at"] > time.time()
     mods_dm = world.discord.dm_channel(mod.user)
     assert mods_dm is None or not mods_dm.visible_messages()
 
     # Alice's DM was refused: her reminder is off, and her next command says so, once.
-    alice_row = settings_of(world, alice)
+    alice_row = await settings_of(world, alice)
     assert alice_row is not None
     assert alice_row["reminder_minute"] is None and alice_row["reminder_next_at"] is None
     reply = await alice.run("/progress")
     (notice,) = await reply.wait_for_followups(1)
     assert notice.ephemeral and "reminder is off" in notice.content
     assert "/me reminder" in notice.content
-    assert settings_of(world, alice)["reminder_failed"] == 0  # type: ignore[index]
+    assert (await settings_of(world, alice))["reminder_failed"] == 0  # type: ignore[index]
     later = await alice.run("/progress")
     await asyncio.sleep(0.3)
     assert later.followups == []
 
     off = await mod.run("/me reminder", time="off")
     assert off.ephemeral and off.content == "Your reading reminder is off."
-    assert reminder_next(world, mod) is None
+    assert await reminder_next(world, mod) is None
 
     # The reminders went out as DMs only, one to bob, nothing in the server's channels.
     posts = world.discord.calls("POST /channels/{channel_id}/messages")
@@ -518,9 +545,10 @@ async def test_reminders_are_sent_when_due_and_a_refused_dm_turns_them_off(world
 
 async def test_export_includes_streak_data_and_forget_removes_it(world: World) -> None:
     alice = world.alice
+    await on_one_day(PARIS)  # the streak of 3 (then 2) ends on alice's today
     await alice.run("/me timezone", zone="Europe/Paris")
     today = await read_today(world, alice)
-    seed_readings(world, alice.id, run_of(today - timedelta(days=1), 2))
+    await seed_readings(world, alice.id, run_of(today - timedelta(days=1), 2))
     await alice.run("/streak")
     await alice.run("/me reminder", time="21:00")
     await read_today(world, world.bob)
@@ -548,9 +576,11 @@ async def test_export_includes_streak_data_and_forget_removes_it(world: World) -
     done = await alice.click(ask, "Delete my data")
     assert "rows about you were deleted" in done.message.content
     for table in ("reading_log", "member_settings", "member_stats"):
-        count = query(world, f"SELECT COUNT(*) FROM {table} WHERE user_id = ?", (alice.id,))
-        assert count[0][0] == 0, table
-    assert len(readings(world, world.bob)) == 1  # nobody else's data
+        [count] = await world.query(
+            f"SELECT COUNT(*) AS n FROM {table} WHERE user_id = ?", (alice.id,)
+        )
+        assert count["n"] == 0, table
+    assert len(await readings(world, world.bob)) == 1  # nobody else's data
     empty = json.loads((await alice.run("/me export")).attachments[0].data)["data"]
     assert all(rows == [] for rows in empty.values())
 
@@ -560,6 +590,7 @@ async def test_export_includes_streak_data_and_forget_removes_it(world: World) -
 
 async def test_mark_as_read_button_on_a_quote(world: World) -> None:
     alice, bob = world.alice, world.bob
+    await on_one_day()  # a second press on a new day would be a new reading
     quote = await alice.run("/quote", reference="anti-ai immediate 1")
     assert "Mark as read" in quote.message.button_labels
 
@@ -568,13 +599,13 @@ async def test_mark_as_read_button_on_a_quote(world: World) -> None:
     assert "as read" in pressed.content and "**1 day**" in pressed.content
     twice = await bob.click(quote, "Mark as read")
     assert "already marked" in twice.content
-    (row,) = readings(world, bob)
+    (row,) = await readings(world, bob)
     assert (row["document"], row["section"], row["ref"], row["source"]) == (
         "anti-ai",
         "immediate-demands",
         "anti-ai:immediate-demands:1",
         "quote",
     )
-    assert readings(world, alice) == []  # the button counts for whoever presses it
+    assert await readings(world, alice) == []  # the button counts for whoever presses it
     progress = await bob.run("/progress", document="anti-ai")
     assert "1/16 sections" in progress.embed["description"]
