@@ -5,7 +5,8 @@ few seconds ahead posts once and Mark as read records it; reading, streaks and a
 leaderboard; a meeting with a crowd checking in at once and a moderator's correction; export and
 forget of one member; a kill -9 and restart keeping every acknowledged write. The database is read
 and written through ``world.query`` / ``world.execute``, which use the storage layer on either
-backend. (The feature suites in the other files run on SQLite; these run on both.)
+backend. (The feature suites in the other files run on both backends too; this file is the short
+path through all of them.)
 """
 
 from __future__ import annotations
