@@ -77,3 +77,19 @@ def checked_custom_id(custom_id: str) -> str:
     if len(custom_id) > CUSTOM_ID_LIMIT:
         raise ValueError(f"custom_id longer than {CUSTOM_ID_LIMIT} characters: {custom_id!r}")
     return custom_id
+
+
+def button_view(*items: discord.ui.Item[Any]) -> discord.ui.View:
+    """A view of the bot's buttons, to send; discord.py does not keep it afterwards.
+
+    Every button is a :class:`SafeButton`, found again by its custom_id when pressed, so nothing
+    needs the View object once it is sent. discord.py keeps any unfinished view it sends, with a
+    timer, for its timeout (15 minutes for an ephemeral message): each /search kept its page of
+    buttons alive that long (bench/e2e.py's memory figure grew with every search). A stopped view
+    is sent just the same and then dropped.
+    """
+    view = discord.ui.View(timeout=None)
+    for item in items:
+        view.add_item(item)
+    view.stop()
+    return view

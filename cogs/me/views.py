@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, ClassVar, Self
 import discord
 
 from bot.privacy import forget_member
-from cogs.ui import AnswerButton
+from cogs.ui import AnswerButton, button_view
 
 if TYPE_CHECKING:
     from cogs.client import ManifestoBot
@@ -17,10 +17,7 @@ NOT_YOURS = "Only the person who asked can confirm this. Use `/me forget` yourse
 
 
 def confirm_view(user_id: int) -> discord.ui.View:
-    view = discord.ui.View(timeout=None)
-    view.add_item(ForgetButton(user_id))
-    view.add_item(KeepButton(user_id))
-    return view
+    return button_view(ForgetButton(user_id), KeepButton(user_id))
 
 
 class _MeAnswer(AnswerButton, template=r"(?!)"):

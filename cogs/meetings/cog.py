@@ -36,6 +36,7 @@ from bot.storage.guild_settings import get_setting
 from bot.storage.meta import get_meta, set_meta
 from cogs.checks import moderator_only
 from cogs.meetings.views import ReportPageButton, check_in_reply, here_view
+from cogs.ui import button_view
 
 if TYPE_CHECKING:
     from cogs.client import ManifestoBot
@@ -468,11 +469,13 @@ async def build_report(interaction: discord.Interaction, key: str) -> list[str]:
 
 def report_message(key: str, texts: list[str], page: int) -> tuple[str, discord.ui.View]:
     page = min(max(page, 0), len(texts) - 1)
-    view = discord.ui.View(timeout=None)
+    buttons: list[ReportPageButton] = []
     if len(texts) > 1:
-        view.add_item(ReportPageButton(key, page - 1, "Previous", disabled=page == 0))
-        view.add_item(ReportPageButton(key, page + 1, "Next", disabled=page >= len(texts) - 1))
-    return texts[page] + page_footer(page, len(texts)), view
+        buttons = [
+            ReportPageButton(key, page - 1, "Previous", disabled=page == 0),
+            ReportPageButton(key, page + 1, "Next", disabled=page >= len(texts) - 1),
+        ]
+    return texts[page] + page_footer(page, len(texts)), button_view(*buttons)
 
 
 async def _send_report(interaction: discord.Interaction, key: str) -> None:

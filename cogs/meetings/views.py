@@ -15,7 +15,7 @@ import discord
 from bot.meetings.render import check_in_answer
 from bot.storage import meetings as store
 from bot.storage.database import Database
-from cogs.ui import SafeButton, checked_custom_id
+from cogs.ui import SafeButton, button_view, checked_custom_id
 
 if TYPE_CHECKING:
     from cogs.client import ManifestoBot
@@ -72,9 +72,7 @@ class HereButton(SafeButton, template=r"meeting:here:(?P<meeting>\d+)"):
 
 
 def here_view(meeting_id: int, *, ended: bool = False) -> discord.ui.View:
-    view = discord.ui.View(timeout=None)
-    view.add_item(HereButton(meeting_id, disabled=ended))
-    return view
+    return button_view(HereButton(meeting_id, disabled=ended))
 
 
 # Report keys: "m<id>" a meeting, "u<id>" a member, "s<from>.<to>" a summary (dates or "-").

@@ -24,6 +24,7 @@ from bot.scheduling.scheduler import PostForbidden, PostRequest, PostResult
 from bot.storage import prompts as store
 from bot.storage.prompts import Run
 from cogs.prompts.views import MarkReadButton
+from cogs.ui import button_view
 
 if TYPE_CHECKING:
     from cogs.client import ManifestoBot
@@ -48,8 +49,7 @@ def post_parts(payload: PostPayload) -> tuple[discord.Embed | None, discord.ui.V
         )
     view = None
     if payload.reading is not None:
-        view = discord.ui.View(timeout=None)
-        view.add_item(MarkReadButton(payload.reading.ref))
+        view = button_view(MarkReadButton(payload.reading.ref))
     return embed, view
 
 

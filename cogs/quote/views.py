@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Self
+from typing import Any, Self
 
 import discord
 
@@ -13,7 +13,7 @@ from bot.render import passage_embed
 from cogs.reading.views import mark_as_read_button
 from cogs.render import to_embed
 from cogs.transformers import library_of
-from cogs.ui import SafeButton, checked_custom_id
+from cogs.ui import SafeButton, button_view, checked_custom_id
 
 
 def passage_message(
@@ -21,13 +21,14 @@ def passage_message(
 ) -> tuple[discord.Embed, discord.ui.View]:
     """The embed and buttons for one passage, as ``/quote`` and the Share button post it."""
     previous, following = library.neighbours(passage)
-    view = discord.ui.View(timeout=None)
     # A disabled button still needs a custom_id unique within the message: name the current passage.
-    view.add_item(NavigateButton("prev", (previous or passage).ref, disabled=previous is None))
-    view.add_item(NavigateButton("next", (following or passage).ref, disabled=following is None))
+    buttons: list[discord.ui.Item[Any]] = [
+        NavigateButton("prev", (previous or passage).ref, disabled=previous is None),
+        NavigateButton("next", (following or passage).ref, disabled=following is None),
+    ]
     if not passage.is_note:
-        view.add_item(mark_as_read_button(passage.ref))
-    return to_embed(passage_embed(library, passage, heading=heading)), view
+        buttons.append(mark_as_read_button(passage.ref))
+    return to_embed(passage_embed(library, passage, heading=heading)), button_view(*buttons)
 
 
 class NavigateButton(SafeButton, template=r"quote:(?P<direction>prev|next):(?P<ref>\S+)"):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Self
+from typing import Any, Self
 
 import discord
 
@@ -19,7 +19,7 @@ from bot.sessions import SessionStore
 from cogs.quote.views import ShareButton
 from cogs.render import to_embed
 from cogs.transformers import library_of
-from cogs.ui import SafeButton, checked_custom_id
+from cogs.ui import SafeButton, button_view, checked_custom_id
 
 SESSION_SECONDS = 14 * 60
 """Under Discord's 15 minutes, after which the ephemeral message could not be edited anyway."""
@@ -44,15 +44,16 @@ def results_message(
     pages = page_count(len(state.hits))
     page = min(max(page, 0), pages - 1)
     embed = to_embed(search_page_embed(library, state.query, state.hits, page))
-    view = discord.ui.View(timeout=None)
-    view.add_item(PageButton(session_id, page - 1, "Previous", disabled=page == 0))
-    view.add_item(PageButton(session_id, page + 1, "Next", disabled=page >= pages - 1))
+    buttons: list[discord.ui.Item[Any]] = [
+        PageButton(session_id, page - 1, "Previous", disabled=page == 0),
+        PageButton(session_id, page + 1, "Next", disabled=page >= pages - 1),
+    ]
     start = page * RESULTS_PER_PAGE
     for number, hit in enumerate(state.hits[start : start + RESULTS_PER_PAGE], start=start + 1):
         share = ShareButton(hit.passage.ref, label=f"Share {number}")
         share.item.row = 1
-        view.add_item(share)
-    return embed, view
+        buttons.append(share)
+    return embed, button_view(*buttons)
 
 
 class PageButton(SafeButton, template=r"search:(?P<session>[0-9a-f]{8}):(?P<page>-?\d+)"):

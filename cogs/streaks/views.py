@@ -12,7 +12,7 @@ from bot.storage import streaks as store
 from bot.streaks.leaderboard import Kind, Period, page_count
 from bot.streaks.render import leaderboard_embed
 from cogs.render import to_embed
-from cogs.ui import SafeButton, checked_custom_id
+from cogs.ui import SafeButton, button_view, checked_custom_id
 
 
 async def board_message(
@@ -24,10 +24,10 @@ async def board_message(
     )
     embed = to_embed(leaderboard_embed(board, rules.unit))
     pages = page_count(board.total)
-    view = discord.ui.View(timeout=None)
-    view.add_item(BoardPageButton(kind, period, board.page - 1, "Previous", board.page == 0))
-    view.add_item(BoardPageButton(kind, period, board.page + 1, "Next", board.page + 1 >= pages))
-    return embed, view
+    return embed, button_view(
+        BoardPageButton(kind, period, board.page - 1, "Previous", board.page == 0),
+        BoardPageButton(kind, period, board.page + 1, "Next", board.page + 1 >= pages),
+    )
 
 
 class BoardPageButton(

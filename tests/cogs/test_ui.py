@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, Self
 
 import discord
 
-from cogs.ui import AnswerButton
+from cogs.ui import AnswerButton, button_view
 
 
 class Response:
@@ -71,3 +72,27 @@ def test_the_button_carries_its_checked_custom_id_and_look() -> None:
     assert button.custom_id == "test:confirm:7"
     assert (button.item.label, button.item.style) == ("Yes", discord.ButtonStyle.danger)
     assert button.user_id == 7
+
+
+async def test_a_button_view_is_sent_whole_and_then_dropped() -> None:
+    """discord.py keeps an unfinished view it sends for 15 minutes; a stopped one it drops."""
+    view = button_view(Confirm(1), Confirm(2))
+    assert view.is_finished()
+    sent = [c["custom_id"] for row in view.to_components() for c in row["components"]]
+    assert sent == ["test:confirm:1", "test:confirm:2"]
+
+
+async def test_quote_and_search_pages_are_not_kept() -> None:
+    from bot.library import load_library
+    from bot.search import SearchEngine
+    from cogs.quote.views import passage_message
+    from cogs.search.views import SearchState, results_message
+
+    library = load_library(Path(__file__).resolve().parents[2] / "seeds")
+    passage = library.paragraphs()[1]
+    _, quote_view = passage_message(library, passage)
+    hits = tuple(SearchEngine.build(library).search("workers", limit=10))
+    _, search_view = results_message(library, SearchState("workers", hits), "0123abcd", 0)
+    for view in (quote_view, search_view):
+        assert view.is_finished()
+        assert view.children
