@@ -8,10 +8,12 @@ reconnect.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final, TypeVar, cast
 
 import discord
 from discord import app_commands
@@ -29,8 +31,9 @@ from bot.scheduling.content import (
     reading_content,
     render,
 )
-from bot.scheduling.recurrence import Recurrence, ScheduleError, build_recurrence
+from bot.scheduling.recurrence import ScheduleError
 from bot.scheduling.scheduler import Scheduler
+from bot.scheduling.timing import NO_TIMING, Timing, changed_recurrence
 from bot.storage import prompts as store
 from bot.storage.guild_settings import get_setting
 from bot.text import escape_markdown
@@ -45,6 +48,7 @@ if TYPE_CHECKING:
     from cogs.client import ManifestoBot
 
 log = logging.getLogger(__name__)
+CommandBody = TypeVar("CommandBody", bound=Callable[..., Coroutine[Any, Any, None]])
 
 CONTENT_CHOICES = [
     app_commands.Choice(name="A fixed question", value="question"),
@@ -82,10 +86,50 @@ SCHEDULE_DESCRIBE = {
     "cron": "Cron: five fields, like 0 18 * * sun",
     "timezone": "IANA time zone (default: the server's, set with /settings timezone)",
 }
+# The timing options add and edit share, in the order Discord shows them: option -> (Timing
+# field, annotation as the callback would write it).
+TIMING_OPTIONS: Final = {
+    "time": ("at", "str | None"),
+    "days": ("weekdays", "str | None"),
+    "every": ("every", "app_commands.Range[int, 1, 366] | None"),
+    "day": ("day", "str | None"),
+    "nth": ("nth", "str | None"),
+    "weekday": ("weekday_name", "str | None"),
+    "date": ("date_time", "str | None"),
+    "cron": ("cron", "str | None"),
+}
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def timing_options(callback: CommandBody) -> CommandBody:
+    """Declare the :data:`TIMING_OPTIONS` where the callback has its ``timing`` parameter.
+
+    discord.py reads a command's options from its callback's signature. Add and edit take the same
+    timing options, so they are declared once here and reach the command's body as one
+    :class:`Timing`; the options Discord sees are the same as if each signature listed them. Type
+    checkers keep seeing the body's own signature, which is how the body is called.
+    """
+    signature = inspect.signature(callback)
+    params = list(signature.parameters.values())
+    at = [p.name for p in params].index("timing")
+    options = [
+        inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None, annotation=a)
+        for name, (_, a) in TIMING_OPTIONS.items()
+    ]
+
+    @functools.wraps(callback)
+    async def with_timing(*args: Any, **kwargs: Any) -> None:
+        fields = {field: kwargs.pop(name, None) for name, (field, _) in TIMING_OPTIONS.items()}
+        await callback(*args, timing=Timing(**fields), **kwargs)
+
+    # Annotations stay strings: discord.py resolves them in this module, as the callback's own.
+    with_timing.__signature__ = signature.replace(  # type: ignore[attr-defined]
+        parameters=[*params[:at], *options, *params[at + 1 :]]
+    )
+    return cast(CommandBody, with_timing)
 
 
 async def timezone_autocomplete(
@@ -280,20 +324,14 @@ class PromptCog(
     @app_commands.choices(archive=ARCHIVE_CHOICES)
     @app_commands.autocomplete(timezone=timezone_autocomplete, start=section_autocomplete)
     @moderator_only()
+    @timing_options
     async def add(
         self,
         interaction: discord.Interaction,
         channel: discord.TextChannel,
         content: str,
         repeat: str,
-        time: str | None = None,
-        days: str | None = None,
-        every: app_commands.Range[int, 1, 366] | None = None,
-        day: str | None = None,
-        nth: str | None = None,
-        weekday: str | None = None,
-        date: str | None = None,
-        cron: str | None = None,
+        timing: Timing,
         timezone: str | None = None,
         question: str | None = None,
         document: DocumentOption | None = None,
@@ -308,19 +346,7 @@ class PromptCog(
         guild_id = interaction.guild_id
         channel_id = self._check_channel(interaction, channel, thread is not None)
         zone = await self._timezone(guild_id, timezone)
-        rule = build_recurrence(
-            repeat,
-            zone,
-            now=_now(),
-            at=time,
-            weekdays=days,
-            every=every,
-            day=day,
-            nth=nth,
-            weekday_name=weekday,
-            date_time=date,
-            cron=cron,
-        )
+        rule = timing.recurrence(repeat, zone, now=_now())
         options = PostOptions(
             thread_name=thread.strip() if thread and thread.strip() else None,
             thread_archive_minutes=archive if thread else None,
@@ -409,20 +435,14 @@ class PromptCog(
     @app_commands.autocomplete(prompt=schedule_autocomplete)
     @app_commands.autocomplete(timezone=timezone_autocomplete)
     @moderator_only()
+    @timing_options
     async def edit(
         self,
         interaction: discord.Interaction,
         prompt: int,
         channel: discord.TextChannel | None = None,
         repeat: str | None = None,
-        time: str | None = None,
-        days: str | None = None,
-        every: app_commands.Range[int, 1, 366] | None = None,
-        day: str | None = None,
-        nth: str | None = None,
-        weekday: str | None = None,
-        date: str | None = None,
-        cron: str | None = None,
+        timing: Timing = NO_TIMING,
         timezone: str | None = None,
         question: str | None = None,
         edit_questions: bool = False,
@@ -455,26 +475,9 @@ class PromptCog(
             if target is None:
                 raise ScheduleError("I cannot see that prompt's channel any more: pick another.")
             channel_id = self._check_channel(interaction, target, thread_name is not None)  # type: ignore[arg-type]
-        rule: Recurrence | None = None
-        if repeat is not None or timezone is not None:
-            zone = timezone or current.recurrence.timezone
-            if repeat is None:
-                raise ScheduleError("To change the time zone, give `repeat` and its timing too.")
-            rule = build_recurrence(
-                repeat,
-                zone,
-                now=_now(),
-                at=time,
-                weekdays=days,
-                every=every,
-                day=day,
-                nth=nth,
-                weekday_name=weekday,
-                date_time=date,
-                cron=cron,
-            )
-        elif any(v is not None for v in (time, days, every, day, nth, weekday, date, cron)):
-            raise ScheduleError("To change when it posts, choose `repeat` with the new timing.")
+        rule = changed_recurrence(
+            repeat, timezone, timing, current_zone=current.recurrence.timezone, now=_now()
+        )
 
         async def finish(target: discord.Interaction, text: str | None) -> None:
             content = None

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 import pytest
 
+from bot.scheduling.timing import Timing
+from cogs.prompts.cog import SCHEDULE_DESCRIBE, timing_options
 from tests.cogs.conftest import CommandTree, TreeLoader
+
+TIMING = ["time", "days", "every", "day", "nth", "weekday", "date", "cron"]
 
 
 @pytest.fixture
@@ -45,3 +50,35 @@ async def test_subcommands_and_add_options(tree: dict[str, dict[str, Any]]) -> N
         "monthly_weekday",
         "cron",
     }
+
+
+@pytest.mark.parametrize("command", ["add", "edit"])
+async def test_add_and_edit_offer_the_timing_options_after_repeat(
+    tree: dict[str, dict[str, Any]], command: str
+) -> None:
+    subs = {o["name"]: o for o in tree["prompt"]["options"]}
+    options = subs[command]["options"]
+    names = [o["name"] for o in options]
+    after = names.index("repeat") + 1
+    assert names[after : after + len(TIMING) + 1] == [*TIMING, "timezone"]
+    by_name = {o["name"]: o for o in options}
+    string, integer = 3, 4
+    for name in TIMING:
+        option = by_name[name]
+        assert option["description"] == SCHEDULE_DESCRIBE[name]
+        assert not option.get("required")
+        assert option["type"] == (integer if name == "every" else string)
+    assert (by_name["every"]["min_value"], by_name["every"]["max_value"]) == (1, 366)
+
+
+async def test_the_timing_options_reach_the_body_as_one_timing() -> None:
+    seen: list[tuple[str, Timing, str | None]] = []
+
+    async def body(interaction: Any, repeat: str, timing: Timing, zone: str | None = None) -> None:
+        seen.append((repeat, timing, zone))
+
+    command: Any = timing_options(body)  # called as discord.py calls it, option by option
+    assert list(inspect.signature(command).parameters) == ["interaction", "repeat", *TIMING, "zone"]
+    given = dict.fromkeys(TIMING) | {"time": "18:00", "days": "mon", "every": 2}
+    await command(None, repeat="weekly", zone="UTC", **given)
+    assert seen == [("weekly", Timing(at="18:00", weekdays="mon", every=2), "UTC")]
