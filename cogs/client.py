@@ -105,6 +105,7 @@ class ManifestoBot(commands.AutoShardedBot):
         )
         self._max_concurrency: int | None = None
         self._identified_at: dict[int, float] = {}
+        self._late_answers: set[asyncio.Task[None]] = set()
 
     def _set_rest_share(self, fraction: float) -> None:
         if self.rest_pacer is not None:
@@ -224,11 +225,18 @@ class ManifestoBot(commands.AutoShardedBot):
 
         Handlers answer or defer well within Discord's 3 seconds; an interaction still unanswered
         after :data:`ANSWER_DEADLINE` (a button from a removed feature, a handler that hung) gets a
-        short ephemeral apology instead of Discord's "This interaction failed".
+        short ephemeral apology instead of Discord's "This interaction failed". A timer, not a
+        task asleep for each interaction: under a burst of clicks thousands would be waiting.
         """
-        await asyncio.sleep(ANSWER_DEADLINE)
-        if interaction.response.is_done():
-            return
+        asyncio.get_running_loop().call_later(ANSWER_DEADLINE, self._check_answered, interaction)
+
+    def _check_answered(self, interaction: discord.Interaction) -> None:
+        if not interaction.response.is_done():
+            task = asyncio.create_task(self._answer_late(interaction))
+            self._late_answers.add(task)
+            task.add_done_callback(self._late_answers.discard)
+
+    async def _answer_late(self, interaction: discord.Interaction) -> None:
         log.warning(
             "interaction %s unanswered after %.1fs; answering", interaction.id, ANSWER_DEADLINE
         )

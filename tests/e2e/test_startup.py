@@ -39,3 +39,21 @@ async def test_every_message_disables_mentions(world: World) -> None:
         data = body.get("data", body) if isinstance(body.get("data"), dict) else body
         if "content" in data or "embeds" in data:
             assert data.get("allowed_mentions") == {"parse": []}, body
+
+
+async def test_a_button_nothing_handles_still_gets_an_answer(world: World) -> None:
+    """A button left from a removed feature: the safety net answers it before Discord's 3 s."""
+    reply = await world.alice.run("/quote", reference="1.1")
+    message = reply.message
+    message.components = [
+        {
+            "type": 1,
+            "components": [
+                {"type": 2, "style": 2, "label": "Old", "custom_id": "retired-feature:1"}
+            ],
+        }
+    ]
+    late = await world.alice.click(message, "Old")
+    assert late.ephemeral
+    assert "did not work in time" in late.content
+    assert "unanswered after" in world.bot.log_text()
