@@ -74,6 +74,9 @@ def test_the_button_carries_its_checked_custom_id_and_look() -> None:
     assert button.user_id == 7
 
 
+SEEDS = Path(__file__).resolve().parents[2] / "seeds"
+
+
 async def test_a_button_view_is_sent_whole_and_then_dropped() -> None:
     """discord.py keeps an unfinished view it sends for 15 minutes; a stopped one it drops."""
     view = button_view(Confirm(1), Confirm(2))
@@ -88,7 +91,7 @@ async def test_quote_and_search_pages_are_not_kept() -> None:
     from cogs.quote.views import passage_message
     from cogs.search.views import SearchState, results_message
 
-    library = load_library(Path(__file__).resolve().parents[2] / "seeds")
+    library = load_library(SEEDS)
     passage = library.paragraphs()[1]
     _, quote_view = passage_message(library, passage)
     hits = tuple(SearchEngine.build(library).search("workers", limit=10))
