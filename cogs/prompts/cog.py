@@ -43,6 +43,7 @@ from cogs.errors import answer_error
 from cogs.prompts.poster import ARCHIVE_MINUTES, DiscordPoster
 from cogs.prompts.views import ListPageButton, RemoveButton
 from cogs.transformers import DocumentOption, choice
+from cogs.ui import button_view
 
 if TYPE_CHECKING:
     from cogs.client import ManifestoBot
@@ -299,9 +300,10 @@ class PromptCog(
             limit=present.PAGE_SIZE,
         )
         last = await store.last_runs(self.bot.db, [s.id for s in schedules])
-        view = discord.ui.View(timeout=None)
-        view.add_item(ListPageButton(max(page - 1, 0), "prev", disabled=page == 0))
-        view.add_item(ListPageButton(min(page + 1, pages - 1), "next", disabled=page >= pages - 1))
+        view = button_view(
+            ListPageButton(max(page - 1, 0), "prev", disabled=page == 0),
+            ListPageButton(min(page + 1, pages - 1), "next", disabled=page >= pages - 1),
+        )
         return present.list_page(schedules, last, page, pages), view
 
     # --- Commands -------------------------------------------------------------------------------
@@ -590,8 +592,7 @@ class PromptCog(
     async def remove(self, interaction: discord.Interaction, prompt: int) -> None:
         assert interaction.guild_id is not None
         schedule = await store.get_schedule(self.bot.db, interaction.guild_id, prompt)
-        view = discord.ui.View(timeout=None)
-        view.add_item(RemoveButton(schedule.id, interaction.user.id))
+        view = button_view(RemoveButton(schedule.id, interaction.user.id))
         await interaction.response.send_message(
             f"Remove prompt #{schedule.id} ({schedule.recurrence.describe()} in "
             f"<#{schedule.channel_id}>)? This cannot be undone.",
