@@ -21,6 +21,7 @@ from typing import Any, Final
 
 import aiohttp
 import discord
+import uvloop
 import yarl
 from discord.ext import commands
 
@@ -307,7 +308,10 @@ def run(settings: Settings) -> int:
         discord.http.Route.BASE = settings.api_base
     if settings.gateway_url:
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.gateway_url)
-    return asyncio.run(_serve(settings))
+    # uvloop runs the gateway, the REST calls and the database callbacks in C: 15-35% less CPU
+    # an interaction than asyncio's own loop in bench/e2e.py, which prints the figure.
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        return runner.run(_serve(settings))
 
 
 __all__ = ["EXTENSIONS", "ManifestoBot", "run"]
