@@ -18,7 +18,8 @@ from typing import Final
 
 import snowballstemmer
 from breame.spelling import get_american_spelling
-from wordnet_lookup import is_wordnet_term
+
+from bot.search.english import is_wordnet_term
 
 _FOOTNOTE_MARK: Final = re.compile(r"\[\^[^\]\s]*\]")
 # A word: letters or digits, with inner apostrophes and hyphens kept so that compounds and
