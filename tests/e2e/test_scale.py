@@ -41,6 +41,9 @@ from tests.e2e.botprocess import REPO_ROOT, BotProcess
 from tests.emulator import Emulator, Guild, Message
 from tests.postgres import PostgresServer
 
+# Several bot processes on start-up deadlines: alone on the machine, not beside other workers.
+pytestmark = pytest.mark.serial
+
 SHARDS = 4
 GUILDS = 100
 ROUNDS = 3
