@@ -22,6 +22,7 @@ run: $(STAMP)
 # alone: beside three other workers they missed those deadlines.
 test: $(STAMP)
 	$(BIN)/ruff check bot cogs tests bench
+	$(BIN)/ruff format --check bot cogs tests bench
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -n 4 --dist worksteal -m "not serial"
 	$(BIN)/python -m pytest -m serial

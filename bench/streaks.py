@@ -95,9 +95,21 @@ def populate(path: Path, members: int, rows: int, seed: int = 7) -> None:
         streak = compute_streak(member_days, today, rules)
         change = streak_changes_on(member_days, today, rules)
         until = None if change is None else int(start_of_day(change, zone).timestamp())
-        stats.append((GUILD, user, streak.current, streak.longest, str(streak.last_day),
-                      len(sections[user]), week_of.isoformat(), len(week[user]),
-                      month_of.isoformat(), len(month[user]), until))
+        stats.append(
+            (
+                GUILD,
+                user,
+                streak.current,
+                streak.longest,
+                str(streak.last_day),
+                len(sections[user]),
+                week_of.isoformat(),
+                len(week[user]),
+                month_of.isoformat(),
+                len(month[user]),
+                until,
+            )
+        )
     conn.executemany(
         "INSERT OR REPLACE INTO member_stats (guild_id, user_id, current, longest, last_day, "
         "sections, week_of, sections_week, month_of, sections_month, valid_until) "
@@ -130,8 +142,10 @@ async def timed(
     samples.sort()
     p95 = samples[int(0.95 * (len(samples) - 1))]
     verdict = "ok" if p95 <= target else "OVER TARGET"
-    print(f"{label:<34} p50 {statistics.median(samples):7.2f} ms   p95 {p95:7.2f} ms"
-          f"   (target {target:.0f} ms: {verdict})")
+    print(
+        f"{label:<34} p50 {statistics.median(samples):7.2f} ms   p95 {p95:7.2f} ms"
+        f"   (target {target:.0f} ms: {verdict})"
+    )
 
 
 async def main(members: int, rows: int) -> None:
@@ -144,25 +158,39 @@ async def main(members: int, rows: int) -> None:
         db = await Database.open(path)
         count = await db.fetchone("SELECT COUNT(*), COUNT(DISTINCT user_id) FROM reading_log")
         assert count is not None
-        print(f"{count[0]:,} readings by {count[1]:,} members, 52 meetings "
-              f"(built in {time.perf_counter() - start:.1f} s)")
+        print(
+            f"{count[0]:,} readings by {count[1]:,} members, 52 meetings "
+            f"(built in {time.perf_counter() - start:.1f} s)"
+        )
         rng = random.Random(3)
         try:
             for kind, period in (
-                ("streak", "all"), ("streak", "week"), ("sections", "all"),
-                ("sections", "week"), ("sections", "month"), ("attendance", "all"),
+                ("streak", "all"),
+                ("streak", "week"),
+                ("sections", "all"),
+                ("sections", "week"),
+                ("sections", "month"),
+                ("attendance", "all"),
                 ("attendance", "month"),
             ):
+
                 async def board(i: int, kind: Any = kind, period: Any = period) -> Any:
                     return await store.leaderboard(
-                        db, GUILD, kind, period, now=NOW, viewer_id=1000 + i * 97,
+                        db,
+                        GUILD,
+                        kind,
+                        period,
+                        now=NOW,
+                        viewer_id=1000 + i * 97,
                         page=rng.randrange(0, 20),
                     )
+
                 await timed(f"/leaderboard {kind} {period}", 40, board, 50)
 
             async def streak(i: int) -> Any:
                 user = 1000 + int(members * rng.random() ** 2)
                 return await store.member_streak(db, GUILD, user, NOW)
+
             await timed("/streak computation", 200, streak, 50)
 
             heavy = await store.member_streak(db, GUILD, 1000, NOW)
@@ -170,6 +198,7 @@ async def main(members: int, rows: int) -> None:
 
             async def heatmap(i: int) -> bytes:
                 return render_heatmap(grid)
+
             await timed("heatmap render (26 weeks)", 200, heatmap, 100)
         finally:
             await db.close()

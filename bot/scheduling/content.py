@@ -230,12 +230,15 @@ def render(
         question = content.questions[index]
         new_state["index"] = (index + 1) % len(content.questions)
         text = _clip(f"{role}**Discussion question**\n{escape(question)}")
-        return Rendered(PostPayload(
-            content=text,
-            thread_name=_thread_title(thread, question),
-            thread_archive_minutes=options.thread_archive_minutes,
-            ping_role_id=options.ping_role_id,
-        ), new_state)
+        return Rendered(
+            PostPayload(
+                content=text,
+                thread_name=_thread_title(thread, question),
+                thread_archive_minutes=options.thread_archive_minutes,
+                ping_role_id=options.ping_role_id,
+            ),
+            new_state,
+        )
 
     assert content.document is not None and content.start is not None
     document = documents(content.document)
@@ -252,15 +255,18 @@ def render(
     header = f"{role}**Reading — {escape(document.title)}**"
     prompt = content.questions[0] if content.questions else None
     text = header + (f"\n**Discussion:** {escape(prompt)}" if prompt else "")
-    return Rendered(PostPayload(
-        content=_clip(text),
-        embed_title=_clip(title, limit=256),
-        embed_text=body,
-        thread_name=_thread_title(thread, title),
-        thread_archive_minutes=options.thread_archive_minutes,
-        ping_role_id=options.ping_role_id,
-        reading=mark,
-    ), new_state)
+    return Rendered(
+        PostPayload(
+            content=_clip(text),
+            embed_title=_clip(title, limit=256),
+            embed_text=body,
+            thread_name=_thread_title(thread, title),
+            thread_archive_minutes=options.thread_archive_minutes,
+            ping_role_id=options.ping_role_id,
+            reading=mark,
+        ),
+        new_state,
+    )
 
 
 def _thread_title(template: str | None, subject: str) -> str | None:
@@ -310,8 +316,11 @@ def _next_paragraphs(
     if position is None:
         position = next(i for i, p in enumerate(paragraphs) if p.section == content.start)
     chunk = paragraphs[position : position + content.count]
-    following = paragraphs[position + content.count].ref if position + content.count < len(
-        paragraphs) else None
+    following = (
+        paragraphs[position + content.count].ref
+        if position + content.count < len(paragraphs)
+        else None
+    )
     first = chunk[0]
     section = next(s for s in document.walk() if s.slug == first.section)
     ref = first.ref if len(chunk) == 1 else f"{first.ref}-{chunk[-1].index}"

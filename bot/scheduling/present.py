@@ -50,8 +50,11 @@ def preview(
     paused_reason: str | None = None,
 ) -> str:
     """The answer to ``/prompt add`` and ``/prompt preview``: when, where, and exactly what."""
-    lines = [f"**{title}** in <#{channel_id}>", f"{recurrence.describe()}.",
-             content.describe() + "."]
+    lines = [
+        f"**{title}** in <#{channel_id}>",
+        f"{recurrence.describe()}.",
+        content.describe() + ".",
+    ]
     if options.ping_role_id:
         lines.append(f"Pings <@&{options.ping_role_id}>.")
     if status == "paused":
@@ -70,9 +73,7 @@ def preview(
     return text if len(text) <= 2000 else text[:1999] + "…"
 
 
-def list_page(
-    schedules: Sequence[Schedule], last: Mapping[int, Run], page: int, pages: int
-) -> str:
+def list_page(schedules: Sequence[Schedule], last: Mapping[int, Run], page: int, pages: int) -> str:
     if not schedules:
         return "No prompts yet. Add one with `/prompt add`."
     lines = [f"**Prompts** (page {page + 1} of {pages})"]

@@ -30,11 +30,22 @@ from bot.timezones import parse_timezone
 
 Kind = Literal["once", "daily", "weekly", "monthly_day", "monthly_weekday", "cron"]
 KINDS: Final[tuple[Kind, ...]] = (
-    "once", "daily", "weekly", "monthly_day", "monthly_weekday", "cron"
+    "once",
+    "daily",
+    "weekly",
+    "monthly_day",
+    "monthly_weekday",
+    "cron",
 )
 
 WEEKDAY_NAMES: Final = (
-    "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
 )
 _ORDINALS: Final = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth", -1: "last"}
 
@@ -185,9 +196,8 @@ class Recurrence:
         if self.kind == "monthly_day":
             if self.month_day == -1:
                 return f"{every} on the last day at {clock}{zone}"
-            return (
-                f"{every} on day {self.month_day} at {clock}{zone}"
-                + (" (months without that day are skipped)" if (self.month_day or 0) > 28 else "")
+            return f"{every} on day {self.month_day} at {clock}{zone}" + (
+                " (months without that day are skipped)" if (self.month_day or 0) > 28 else ""
             )
         assert self.nth is not None and self.weekday is not None
         note = " (months without one are skipped)" if self.nth == 5 else ""
@@ -242,12 +252,25 @@ def _join(items: list[str]) -> str:
 
 
 _TIME: Final = re.compile(r"^\s*(\d{1,2})[:.h](\d{2})(?::(\d{2}))?\s*$")
-_WEEKDAY_ALIASES: Final = {
-    name[:2].lower(): i for i, name in enumerate(WEEKDAY_NAMES)
-}
+_WEEKDAY_ALIASES: Final = {name[:2].lower(): i for i, name in enumerate(WEEKDAY_NAMES)}
 _NTH_WORDS: Final = {
-    "1": 1, "1st": 1, "first": 1, "2": 2, "2nd": 2, "second": 2, "3": 3, "3rd": 3, "third": 3,
-    "4": 4, "4th": 4, "fourth": 4, "5": 5, "5th": 5, "fifth": 5, "last": -1, "-1": -1,
+    "1": 1,
+    "1st": 1,
+    "first": 1,
+    "2": 2,
+    "2nd": 2,
+    "second": 2,
+    "3": 3,
+    "3rd": 3,
+    "third": 3,
+    "4": 4,
+    "4th": 4,
+    "fourth": 4,
+    "5": 5,
+    "5th": 5,
+    "fifth": 5,
+    "last": -1,
+    "-1": -1,
 }
 
 
@@ -355,24 +378,42 @@ def build_recurrence(
     else:
         clock = parse_time(need(at, "a time of day (HH:MM)"))
         if kind == "daily":
-            rec = Recurrence(kind="daily", timezone=timezone, at=clock, start=today,
-                             interval=interval)
+            rec = Recurrence(
+                kind="daily", timezone=timezone, at=clock, start=today, interval=interval
+            )
         elif kind == "weekly":
             days = parse_weekdays(need(weekdays, "one or more days of the week"))
             # Anchor the interval to the Monday of this week, so "every 2 weeks" counts from now.
             monday = today - timedelta(days=today.weekday())
-            rec = Recurrence(kind="weekly", timezone=timezone, at=clock, start=monday,
-                             interval=interval, weekdays=days)
+            rec = Recurrence(
+                kind="weekly",
+                timezone=timezone,
+                at=clock,
+                start=monday,
+                interval=interval,
+                weekdays=days,
+            )
         elif kind == "monthly_day":
-            rec = Recurrence(kind="monthly_day", timezone=timezone, at=clock,
-                             start=today.replace(day=1), interval=interval,
-                             month_day=parse_month_day(need(day, "a day of the month (1–31)")))
+            rec = Recurrence(
+                kind="monthly_day",
+                timezone=timezone,
+                at=clock,
+                start=today.replace(day=1),
+                interval=interval,
+                month_day=parse_month_day(need(day, "a day of the month (1–31)")),
+            )
         else:
             position = parse_nth(need(nth, "which weekday of the month (1st–5th or last)"))
             wd = parse_weekday(need(weekday_name, "a day of the week"))
-            rec = Recurrence(kind="monthly_weekday", timezone=timezone, at=clock,
-                             start=today.replace(day=1), interval=interval, nth=position,
-                             weekday=wd)
+            rec = Recurrence(
+                kind="monthly_weekday",
+                timezone=timezone,
+                at=clock,
+                start=today.replace(day=1),
+                interval=interval,
+                nth=position,
+                weekday=wd,
+            )
     if rec.next_after(now) is None:
         raise ScheduleError("That schedule never fires: check the days and times.")
     return rec

@@ -236,11 +236,16 @@ class Scheduler:
     async def _resume(self, run: Run, now: datetime, grace: timedelta) -> None:
         resumed = run.id not in self._mine
         if resumed and run.attempts == 0 and now - run.due_at > grace and not run.manual:
-            log.warning("prompt run %s (schedule %s, due %s) was claimed before a restart and "
-                        "is now past the grace window: skipped", run.id, run.schedule_id,
-                        run.due_at.isoformat())
-            await store.mark_failed(self.db, run.id, error="missed: past the grace window",
-                                    now=now, status="skipped")
+            log.warning(
+                "prompt run %s (schedule %s, due %s) was claimed before a restart and "
+                "is now past the grace window: skipped",
+                run.id,
+                run.schedule_id,
+                run.due_at.isoformat(),
+            )
+            await store.mark_failed(
+                self.db, run.id, error="missed: past the grace window", now=now, status="skipped"
+            )
             return
         if resumed:
             log.info("finishing prompt run %s claimed before a restart", run.id)
@@ -254,13 +259,22 @@ class Scheduler:
         while following is not None and following <= now:
             latest, following, missed = following, rule.next_after(following), missed + 1
         if missed:
-            log.warning("prompt #%s: %d missed run(s) from %s skipped", schedule.id, missed,
-                        expected.isoformat())
+            log.warning(
+                "prompt #%s: %d missed run(s) from %s skipped",
+                schedule.id,
+                missed,
+                expected.isoformat(),
+            )
         if now - latest > grace:
-            log.warning("prompt #%s: run due %s is past the grace window (%s): skipped",
-                        schedule.id, latest.isoformat(), grace)
-            await store.skip_missed(self.db, schedule, due_at=expected, next_run_at=following,
-                                    now=now)
+            log.warning(
+                "prompt #%s: run due %s is past the grace window (%s): skipped",
+                schedule.id,
+                latest.isoformat(),
+                grace,
+            )
+            await store.skip_missed(
+                self.db, schedule, due_at=expected, next_run_at=following, now=now
+            )
             return
         try:
             rendered = self.render(schedule)
@@ -268,17 +282,27 @@ class Scheduler:
             # Only the process that marks it finished tells the moderators (two may get here).
             if await store.finish_plan(self.db, schedule, expected=expected, now=now):
                 log.info("prompt #%s: the reading plan is finished", schedule.id)
-                await self._notify(schedule, f"Prompt #{schedule.id} has posted the whole "
-                                   "reading plan and is finished. `/prompt edit` it to start "
-                                   "another.")
+                await self._notify(
+                    schedule,
+                    f"Prompt #{schedule.id} has posted the whole "
+                    "reading plan and is finished. `/prompt edit` it to start "
+                    "another.",
+                )
             return
         payload = rendered.payload
         late = now - latest > LATE_AFTER
         if late:
             payload = payload.with_late_note(int(latest.timestamp()))
         run = await store.claim_run(
-            self.db, schedule, due_at=latest, expected=expected, payload=payload,
-            state=rendered.state, next_run_at=following, now=now, late=late,
+            self.db,
+            schedule,
+            due_at=latest,
+            expected=expected,
+            payload=payload,
+            state=rendered.state,
+            next_run_at=following,
+            now=now,
+            late=late,
             owner=self.instance,
         )
         if run is not None:
@@ -286,15 +310,21 @@ class Scheduler:
             self._spawn(run, resumed=False)
 
     def render(self, schedule: Schedule) -> Rendered:
-        return render(schedule.content, schedule.state, schedule.options, self.documents,
-                      self.escape)
+        return render(
+            schedule.content, schedule.state, schedule.options, self.documents, self.escape
+        )
 
     async def run_now(self, schedule: Schedule) -> Run:
         """Post the schedule's next content immediately, leaving its timetable as it is."""
         rendered = self.render(schedule)
-        run = await store.claim_manual_run(self.db, schedule, payload=rendered.payload,
-                                           state=rendered.state, now=self.clock(),
-                                           owner=self.instance)
+        run = await store.claim_manual_run(
+            self.db,
+            schedule,
+            payload=rendered.payload,
+            state=rendered.state,
+            now=self.clock(),
+            owner=self.instance,
+        )
         self._mine.add(run.id)
         self._spawn(run, resumed=False)
         return run
@@ -329,10 +359,13 @@ class Scheduler:
         except PostForbidden as exc:
             now = self.clock()
             reason = f"I cannot post in <#{run.channel_id}> ({exc})"
-            log.warning("prompt run %s refused for good: %s; pausing schedule %s",
-                        run.id, exc, run.schedule_id)
-            await store.mark_failed(self.db, run.id, error=str(exc), now=now,
-                                    pause_reason=reason)
+            log.warning(
+                "prompt run %s refused for good: %s; pausing schedule %s",
+                run.id,
+                exc,
+                run.schedule_id,
+            )
+            await store.mark_failed(self.db, run.id, error=str(exc), now=now, pause_reason=reason)
             schedule = await store.get_schedule(self.db, run.guild_id, run.schedule_id)
             await self._notify(
                 schedule,
@@ -348,22 +381,32 @@ class Scheduler:
             now = self.clock()
             if run.attempts < len(RETRY_DELAYS):
                 retry_at = now + RETRY_DELAYS[run.attempts]
-                log.warning("prompt run %s failed (%s); retrying at %s", run.id, exc,
-                            retry_at.isoformat())
+                log.warning(
+                    "prompt run %s failed (%s); retrying at %s", run.id, exc, retry_at.isoformat()
+                )
                 await store.retry_later(self.db, run.id, error=repr(exc), retry_at=retry_at)
             else:
-                log.error("prompt run %s failed %d times; giving up: %r", run.id,
-                          run.attempts + 1, exc)
+                log.error(
+                    "prompt run %s failed %d times; giving up: %r", run.id, run.attempts + 1, exc
+                )
                 await store.mark_failed(self.db, run.id, error=repr(exc), now=now)
             return
-        await store.mark_posted(self.db, run.id, message_id=result.message_id,
-                                thread_id=result.thread_id, now=self.clock())
+        await store.mark_posted(
+            self.db,
+            run.id,
+            message_id=result.message_id,
+            thread_id=result.thread_id,
+            now=self.clock(),
+        )
 
     async def _pause_quietly(self, schedule: Schedule, reason: str, now: datetime) -> None:
         with contextlib.suppress(Exception):
             await store.pause_schedule(self.db, schedule.guild_id, schedule.id, reason, now)
-            await self._notify(schedule, f"Prompt #{schedule.id} is paused: {reason}. Check it "
-                               f"with `/prompt preview {schedule.id}`, then `/prompt resume`.")
+            await self._notify(
+                schedule,
+                f"Prompt #{schedule.id} is paused: {reason}. Check it "
+                f"with `/prompt preview {schedule.id}`, then `/prompt resume`.",
+            )
 
     async def _notify(self, schedule: Schedule, text: str) -> None:
         """Tell moderators: the server's log channel, else the schedule's creator by DM."""

@@ -192,11 +192,18 @@ async def create_schedule(db: Database, new: NewSchedule, now: datetime) -> Sche
             "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, '{}', ?, ?, ?, ?) "
             "RETURNING id",
             (
-                new.guild_id, new.channel_id, new.creator_id, new.content.to_json(),
-                new.recurrence.to_json(), new.options.thread_name,
-                new.options.thread_archive_minutes, new.options.ping_role_id,
+                new.guild_id,
+                new.channel_id,
+                new.creator_id,
+                new.content.to_json(),
+                new.recurrence.to_json(),
+                new.options.thread_name,
+                new.options.thread_archive_minutes,
+                new.options.ping_role_id,
                 "active" if first is not None else "finished",
-                None if first is None else _ts(first), _iso(now), _iso(now),
+                None if first is None else _ts(first),
+                _iso(now),
+                _iso(now),
             ),
         )
         row = await cursor.fetchone()
@@ -270,10 +277,17 @@ async def update_schedule(
             "thread_archive_minutes = ?, ping_role_id = ?, state = ?, status = ?, "
             "next_run_at = ?, updated_at = ? WHERE id = ?",
             (
-                channel_id or current.channel_id, (content or current.content).to_json(),
-                rule.to_json(), opts.thread_name, opts.thread_archive_minutes, opts.ping_role_id,
-                json.dumps(state), status, None if next_run is None else _ts(next_run),
-                _iso(now), schedule_id,
+                channel_id or current.channel_id,
+                (content or current.content).to_json(),
+                rule.to_json(),
+                opts.thread_name,
+                opts.thread_archive_minutes,
+                opts.ping_role_id,
+                json.dumps(state),
+                status,
+                None if next_run is None else _ts(next_run),
+                _iso(now),
+                schedule_id,
             ),
         )
         return await _fetch_schedule(conn, guild_id, schedule_id)
@@ -294,9 +308,7 @@ async def pause_schedule(
         return await _fetch_schedule(conn, guild_id, schedule_id)
 
 
-async def resume_schedule(
-    db: Database, guild_id: int, schedule_id: int, now: datetime
-) -> Schedule:
+async def resume_schedule(db: Database, guild_id: int, schedule_id: int, now: datetime) -> Schedule:
     """Run again from the next firing after ``now``: runs missed while paused are not posted."""
     async with db.transaction() as conn:
         current = await _fetch_schedule(conn, guild_id, schedule_id)
@@ -325,13 +337,23 @@ async def skip_next(
             raise ScheduleStateError(f"Prompt #{schedule_id} has no next run to skip.")
         skipped = current.next_run_at
         following = current.recurrence.next_after(skipped)
-        await _insert_run(conn, current, skipped, now, "skipped", PostPayload(content=""),
-                          error="skipped by a moderator")
+        await _insert_run(
+            conn,
+            current,
+            skipped,
+            now,
+            "skipped",
+            PostPayload(content=""),
+            error="skipped by a moderator",
+        )
         await conn.execute(
-            "UPDATE prompt_schedules SET next_run_at = ?, status = ?, updated_at = ? "
-            "WHERE id = ?",
-            (None if following is None else _ts(following),
-             "active" if following is not None else "finished", _iso(now), schedule_id),
+            "UPDATE prompt_schedules SET next_run_at = ?, status = ?, updated_at = ? WHERE id = ?",
+            (
+                None if following is None else _ts(following),
+                "active" if following is not None else "finished",
+                _iso(now),
+                schedule_id,
+            ),
         )
         return skipped, await _fetch_schedule(conn, guild_id, schedule_id)
 
@@ -414,8 +436,19 @@ async def _insert_run(
         "INSERT INTO prompt_runs (schedule_id, guild_id, channel_id, due_at, claimed_at, status, "
         "manual, late, payload, nonce, error, owner) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?) "
         "ON CONFLICT (schedule_id, due_at) DO NOTHING RETURNING id",
-        (schedule.id, schedule.guild_id, schedule.channel_id, _ts(due_at), _ts(now), status,
-         int(manual), int(late), payload.to_json(), error, owner),
+        (
+            schedule.id,
+            schedule.guild_id,
+            schedule.channel_id,
+            _ts(due_at),
+            _ts(now),
+            status,
+            int(manual),
+            int(late),
+            payload.to_json(),
+            error,
+            owner,
+        ),
     )
     inserted = await cursor.fetchone()
     if inserted is None:
@@ -466,8 +499,7 @@ async def claim_run(
     """
     async with db.transaction() as conn:
         async with conn.execute(
-            "SELECT status, next_run_at FROM prompt_schedules WHERE id = ? "
-            "FOR UPDATE SKIP LOCKED",
+            "SELECT status, next_run_at FROM prompt_schedules WHERE id = ? FOR UPDATE SKIP LOCKED",
             (schedule.id,),
         ) as cursor:
             row = await cursor.fetchone()
@@ -491,7 +523,10 @@ async def claim_run(
             (
                 None if finished or next_run_at is None else _ts(next_run_at),
                 json.dumps(state if run_id is not None else schedule.state),
-                "finished" if finished else "active", _iso(now), schedule.id, wanted,
+                "finished" if finished else "active",
+                _iso(now),
+                schedule.id,
+                wanted,
             ),
         )
         return None if run_id is None else await _fetch_run(conn, run_id)
@@ -516,7 +551,11 @@ async def finish_plan(
 
 
 async def skip_missed(
-    db: Database, schedule: Schedule, *, due_at: datetime, next_run_at: datetime | None,
+    db: Database,
+    schedule: Schedule,
+    *,
+    due_at: datetime,
+    next_run_at: datetime | None,
     now: datetime,
 ) -> bool:
     """Advance past missed firings without posting (the content position stays where it was)."""
@@ -524,16 +563,25 @@ async def skip_missed(
         cursor = await conn.execute(
             "UPDATE prompt_schedules SET next_run_at = ?, status = ?, updated_at = ? "
             "WHERE id = ? AND status = 'active' AND next_run_at = ?",
-            (None if next_run_at is None else _ts(next_run_at),
-             "active" if next_run_at is not None else "finished", _iso(now), schedule.id,
-             _ts(due_at)),
+            (
+                None if next_run_at is None else _ts(next_run_at),
+                "active" if next_run_at is not None else "finished",
+                _iso(now),
+                schedule.id,
+                _ts(due_at),
+            ),
         )
         return cursor.rowcount == 1
 
 
 async def claim_manual_run(
-    db: Database, schedule: Schedule, *, payload: PostPayload, state: dict[str, Any],
-    now: datetime, owner: str | None = None,
+    db: Database,
+    schedule: Schedule,
+    *,
+    payload: PostPayload,
+    state: dict[str, Any],
+    now: datetime,
+    owner: str | None = None,
 ) -> Run:
     """A run-now firing: posts the next content without moving the regular timetable."""
     async with db.transaction() as conn:
@@ -575,14 +623,17 @@ async def take_pending_runs(
     """
     where, params = _on(shards, "r.guild_id")
     now_ms = int(now.timestamp() * 1000)
-    async with db.transaction() as conn, conn.execute(
-        f"UPDATE prompt_runs SET owner = ? WHERE id IN (SELECT r.id FROM prompt_runs r "
-        "WHERE r.status = 'claimed' AND COALESCE(r.retry_at, r.claimed_at) <= ? "
-        f"AND {where} "
-        f"AND (r.owner IS NULL OR r.owner = ? OR NOT {live_condition('r.owner')}) "
-        f"FOR UPDATE SKIP LOCKED) RETURNING {_RUN_COLUMNS}",
-        (owner, _ts(now), *params, owner, now_ms),
-    ) as cursor:
+    async with (
+        db.transaction() as conn,
+        conn.execute(
+            f"UPDATE prompt_runs SET owner = ? WHERE id IN (SELECT r.id FROM prompt_runs r "
+            "WHERE r.status = 'claimed' AND COALESCE(r.retry_at, r.claimed_at) <= ? "
+            f"AND {where} "
+            f"AND (r.owner IS NULL OR r.owner = ? OR NOT {live_condition('r.owner')}) "
+            f"FOR UPDATE SKIP LOCKED) RETURNING {_RUN_COLUMNS}",
+            (owner, _ts(now), *params, owner, now_ms),
+        ) as cursor,
+    ):
         rows = await cursor.fetchall()
     return sorted((_run(row) for row in rows), key=lambda run: (run.due_at, run.id))
 

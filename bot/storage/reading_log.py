@@ -68,8 +68,16 @@ async def record_reading(
             "(guild_id, user_id, document, section, ref, read_on, created_at, source) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (guild_id, user_id, ref, read_on) DO NOTHING",
-            (guild_id, user_id, document, section, ref, read_on.isoformat(),
-             now.astimezone(UTC).isoformat(timespec="seconds"), source),
+            (
+                guild_id,
+                user_id,
+                document,
+                section,
+                ref,
+                read_on.isoformat(),
+                now.astimezone(UTC).isoformat(timespec="seconds"),
+                source,
+            ),
         )
         return cursor.rowcount == 1
 

@@ -35,11 +35,14 @@ def local_walls(runs: list[datetime], zone: ZoneInfo) -> list[str]:
 
 
 def test_weekly_sunday_evening_stays_at_18_local_across_spring_forward() -> None:
-    rec = build_recurrence("weekly", "Europe/Berlin", now=utc(2026, 3, 16), at="18:00",
-                           weekdays="sun")
+    rec = build_recurrence(
+        "weekly", "Europe/Berlin", now=utc(2026, 3, 16), at="18:00", weekdays="sun"
+    )
     runs = rec.upcoming(utc(2026, 3, 16), 3)
     assert local_walls(runs, BERLIN) == [
-        "2026-03-22 Sun 18:00 CET", "2026-03-29 Sun 18:00 CEST", "2026-04-05 Sun 18:00 CEST",
+        "2026-03-22 Sun 18:00 CET",
+        "2026-03-29 Sun 18:00 CEST",
+        "2026-04-05 Sun 18:00 CEST",
     ]
     # The UTC instant moves by the hour the clocks moved.
     assert [r.hour for r in runs] == [17, 16, 16]
@@ -50,7 +53,9 @@ def test_nonexistent_time_fires_once_at_first_valid_instant_berlin() -> None:
     runs = rec.upcoming(utc(2026, 3, 27, 12), 3)
     # 28th normal; 29th 02:30 does not exist (02:00 -> 03:00): fires at 03:00 CEST; 30th normal.
     assert local_walls(runs, BERLIN) == [
-        "2026-03-28 Sat 02:30 CET", "2026-03-29 Sun 03:00 CEST", "2026-03-30 Mon 02:30 CEST",
+        "2026-03-28 Sat 02:30 CET",
+        "2026-03-29 Sun 03:00 CEST",
+        "2026-03-30 Mon 02:30 CEST",
     ]
     assert runs[1] == utc(2026, 3, 29, 1, 0)
 
@@ -59,7 +64,9 @@ def test_ambiguous_time_fires_once_berlin() -> None:
     rec = build_recurrence("daily", "Europe/Berlin", now=utc(2026, 10, 24, 12), at="02:30")
     runs = rec.upcoming(utc(2026, 10, 24, 12), 3)
     assert local_walls(runs, BERLIN) == [
-        "2026-10-25 Sun 02:30 CEST", "2026-10-26 Mon 02:30 CET", "2026-10-27 Tue 02:30 CET",
+        "2026-10-25 Sun 02:30 CEST",
+        "2026-10-26 Mon 02:30 CET",
+        "2026-10-27 Tue 02:30 CET",
     ]
     # Asking for "the next one after the first 02:30" must not yield the second 02:30 (CET).
     assert rec.next_after(runs[0]) == runs[1]
@@ -81,11 +88,14 @@ def test_cron_follows_local_time_across_dst() -> None:
     runs = rec.upcoming(utc(2026, 3, 1), 2)
     assert local_walls(runs, NEW_YORK) == ["2026-03-01 Sun 18:00 EST", "2026-03-08 Sun 18:00 EDT"]
     # Every quarter hour through the gap: the four missing wall times collapse into one firing.
-    rec = build_recurrence("cron", "Europe/Berlin", now=utc(2026, 3, 29, 0, 40),
-                           cron="*/15 * * * *")
+    rec = build_recurrence(
+        "cron", "Europe/Berlin", now=utc(2026, 3, 29, 0, 40), cron="*/15 * * * *"
+    )
     runs = rec.upcoming(utc(2026, 3, 29, 0, 40), 3)
     assert local_walls(runs, BERLIN) == [
-        "2026-03-29 Sun 01:45 CET", "2026-03-29 Sun 03:00 CEST", "2026-03-29 Sun 03:15 CEST",
+        "2026-03-29 Sun 01:45 CET",
+        "2026-03-29 Sun 03:00 CEST",
+        "2026-03-29 Sun 03:15 CEST",
     ]
 
 
@@ -96,7 +106,10 @@ def test_day_31_skips_short_months_and_last_day_does_not() -> None:
     start = utc(2026, 1, 1)
     on_31 = build_recurrence("monthly_day", "UTC", now=start, at="09:00", day="31")
     assert [r.date() for r in on_31.upcoming(start, 5)] == [
-        date(2026, 1, 31), date(2026, 3, 31), date(2026, 5, 31), date(2026, 7, 31),
+        date(2026, 1, 31),
+        date(2026, 3, 31),
+        date(2026, 5, 31),
+        date(2026, 7, 31),
         date(2026, 8, 31),
     ]
     last = build_recurrence("monthly_day", "UTC", now=start, at="09:00", day="last")
@@ -119,8 +132,9 @@ def test_leap_day() -> None:
 
 def test_fifth_friday_only_in_months_that_have_one() -> None:
     start = utc(2026, 1, 1)
-    rec = build_recurrence("monthly_weekday", "UTC", now=start, at="19:00", nth="5th",
-                           weekday_name="friday")
+    rec = build_recurrence(
+        "monthly_weekday", "UTC", now=start, at="19:00", nth="5th", weekday_name="friday"
+    )
     runs = rec.upcoming(start, 5)
     expected = [
         date(y, m, d)
@@ -132,8 +146,9 @@ def test_fifth_friday_only_in_months_that_have_one() -> None:
     ][:5]
     assert [r.date() for r in runs] == expected
     assert all(r.weekday() == 4 and r.day > 28 for r in runs)
-    last_friday = build_recurrence("monthly_weekday", "UTC", now=start, at="19:00", nth="last",
-                                   weekday_name="fri")
+    last_friday = build_recurrence(
+        "monthly_weekday", "UTC", now=start, at="19:00", nth="last", weekday_name="fri"
+    )
     assert len({r.month for r in last_friday.upcoming(start, 12)}) == 12
 
 
@@ -141,11 +156,16 @@ def test_every_two_weeks_and_every_three_days_count_from_creation() -> None:
     now = utc(2026, 5, 6, 12)  # a Wednesday
     rec = build_recurrence("weekly", "UTC", now=now, at="10:00", weekdays="mon,thu", every=2)
     assert [r.date() for r in rec.upcoming(now, 4)] == [
-        date(2026, 5, 7), date(2026, 5, 18), date(2026, 5, 21), date(2026, 6, 1),
+        date(2026, 5, 7),
+        date(2026, 5, 18),
+        date(2026, 5, 21),
+        date(2026, 6, 1),
     ]
     rec = build_recurrence("daily", "UTC", now=now, at="10:00", every=3)
     assert [r.date() for r in rec.upcoming(now, 3)] == [
-        date(2026, 5, 9), date(2026, 5, 12), date(2026, 5, 15),
+        date(2026, 5, 9),
+        date(2026, 5, 12),
+        date(2026, 5, 15),
     ]
 
 
@@ -221,8 +241,14 @@ def test_time_zone_names_are_stored_canonically() -> None:
 
 # --- Properties ----------------------------------------------------------------------------------
 
-ZONES = ["Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "Asia/Kolkata",
-         "America/Santiago", "Pacific/Chatham"]
+ZONES = [
+    "Europe/Berlin",
+    "America/New_York",
+    "Australia/Lord_Howe",
+    "Asia/Kolkata",
+    "America/Santiago",
+    "Pacific/Chatham",
+]
 
 
 @settings(max_examples=60, deadline=None)
@@ -264,8 +290,11 @@ def test_recent_start_keeps_the_phase_of_the_interval(
     from dateutil.rrule import rrule
 
     created = utc(2026, 1, 14, 12)
-    extra = {"weekly": {"weekdays": "tue,sat"}, "monthly_day": {"day": "last"},
-             "monthly_weekday": {"nth": "2", "weekday_name": "wed"}}.get(kind, {})
+    extra = {
+        "weekly": {"weekdays": "tue,sat"},
+        "monthly_day": {"day": "last"},
+        "monthly_weekday": {"nth": "2", "weekday_name": "wed"},
+    }.get(kind, {})
     rec = build_recurrence(kind, "UTC", now=created, at="09:30", every=interval, **extra)
     later = created + timedelta(days=offset_days)
     plain: rrule = rec._rrule(rec.start)

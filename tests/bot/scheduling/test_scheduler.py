@@ -67,8 +67,9 @@ class FakePoster:
             return PostResult(self.by_nonce[run.nonce])
         message_id = next(self.ids)
         self.by_nonce[run.nonce] = message_id
-        self.sent.append(Sent(run.channel_id, run.nonce, run.payload, self.clock(),
-                              request.resumed))
+        self.sent.append(
+            Sent(run.channel_id, run.nonce, run.payload, self.clock(), request.resumed)
+        )
         if self.hang_after_send:
             await asyncio.Event().wait()
         return PostResult(message_id)
@@ -83,12 +84,19 @@ class FakePoster:
 def document() -> Document:
     sections = []
     for n, slug in enumerate(["one", "two", "three"], start=1):
-        sections.append(Section(
-            document="doc", slug=slug, title=f"Part {slug}", level=2, number=str(n),
-            paragraphs=[Paragraph("doc", slug, i, f"{slug} paragraph {i}[^1]") for i in (1, 2)],
-        ))
-    return Document(slug="doc", title="The *Doc*", author="A", date="2026", description="",
-                    sections=sections)
+        sections.append(
+            Section(
+                document="doc",
+                slug=slug,
+                title=f"Part {slug}",
+                level=2,
+                number=str(n),
+                paragraphs=[Paragraph("doc", slug, i, f"{slug} paragraph {i}[^1]") for i in (1, 2)],
+            )
+        )
+    return Document(
+        slug="doc", title="The *Doc*", author="A", date="2026", description="", sections=sections
+    )
 
 
 DOCS = {"doc": document()}
@@ -114,10 +122,13 @@ def scheduler(db: Database, poster: FakePoster, clock: Clock, **kwargs: object) 
 
 async def daily(db: Database, text: str = "One?\nTwo?", **options: object) -> store.Schedule:
     rule = build_recurrence("daily", "Europe/Berlin", now=START, at="18:00")
-    return await store.create_schedule(db, store.NewSchedule(
-        GUILD, CHANNEL, CREATOR, questions_content(text), rule,
-        PostOptions(**options)),  # type: ignore[arg-type]
-        START)
+    return await store.create_schedule(
+        db,
+        store.NewSchedule(
+            GUILD, CHANNEL, CREATOR, questions_content(text), rule, PostOptions(**options)
+        ),  # type: ignore[arg-type]
+        START,
+    )
 
 
 async def tick(s: Scheduler) -> datetime | None:
@@ -150,7 +161,11 @@ async def test_rotating_questions_cycle_in_order(
         clock.now = DUE + timedelta(days=day)
         await tick(s)
     assert [m.payload.content.split("\n")[1] for m in poster.sent] == [
-        "First?", "Second?", "Third?", "First?"]
+        "First?",
+        "Second?",
+        "Third?",
+        "First?",
+    ]
 
 
 async def test_missed_run_inside_grace_is_posted_late_once(
@@ -165,8 +180,7 @@ async def test_missed_run_inside_grace_is_posted_late_once(
     assert "Posted late" in poster.sent[0].payload.content
     (run,) = await store.runs_for_schedule(db, schedule.id)
     assert run.late and run.due_at == DUE + timedelta(days=2)
-    assert (await store.get_schedule(db, GUILD, schedule.id)).next_run_at == DUE + timedelta(
-        days=3)
+    assert (await store.get_schedule(db, GUILD, schedule.id)).next_run_at == DUE + timedelta(days=3)
 
 
 async def test_missed_run_outside_grace_is_skipped(
@@ -206,9 +220,7 @@ async def test_crash_between_claim_and_post_is_finished_once_after_restart(
     assert run.status == "posted" and run.nonce == restarted.sent[0].nonce
 
 
-async def test_crash_after_discord_accepted_does_not_post_twice(
-    db: Database, clock: Clock
-) -> None:
+async def test_crash_after_discord_accepted_does_not_post_twice(db: Database, clock: Clock) -> None:
     await daily(db)
     clock.now = DUE
     discord = FakePoster(clock, hang_after_send=True)  # one Discord across both processes
@@ -294,8 +306,9 @@ async def test_one_broken_schedule_does_not_stop_the_others(
 ) -> None:
     rule = build_recurrence("daily", "Europe/Berlin", now=START, at="18:00")
     plan = reading_content(document(), "two", "section", 1, None)
-    broken = await store.create_schedule(db, store.NewSchedule(
-        GUILD, CHANNEL, CREATOR, plan, rule), START)
+    broken = await store.create_schedule(
+        db, store.NewSchedule(GUILD, CHANNEL, CREATOR, plan, rule), START
+    )
     healthy = await daily(db)
     DOCS.pop("doc")
     try:
@@ -313,8 +326,13 @@ async def test_reading_plan_posts_sections_in_order_then_finishes(
 ) -> None:
     rule = build_recurrence("daily", "Europe/Berlin", now=START, at="18:00")
     plan = reading_content(document(), "two", "section", 1, "What *struck* you?")
-    schedule = await store.create_schedule(db, store.NewSchedule(
-        GUILD, CHANNEL, CREATOR, plan, rule, PostOptions(thread_name="Reading: {title}")), START)
+    schedule = await store.create_schedule(
+        db,
+        store.NewSchedule(
+            GUILD, CHANNEL, CREATOR, plan, rule, PostOptions(thread_name="Reading: {title}")
+        ),
+        START,
+    )
     s = scheduler(db, poster, clock, escape=lambda t: t.replace("*", "\\*"))
     for day in range(3):
         clock.now = DUE + timedelta(days=day)
@@ -342,7 +360,8 @@ async def test_reading_plan_by_paragraphs_crosses_sections(
     refs = [m.payload.reading.ref for m in poster.sent if m.payload.reading]
     assert refs == ["doc:one:1", "doc:two:2"]
     assert poster.sent[1].payload.embed_text == (
-        "two paragraph 2[1]\n\nthree paragraph 1[1]\n\nthree paragraph 2[1]")
+        "two paragraph 2[1]\n\nthree paragraph 1[1]\n\nthree paragraph 2[1]"
+    )
 
 
 async def test_run_now_posts_without_moving_the_timetable(
@@ -368,11 +387,13 @@ class Stop(Exception):
 
 async def test_loop_sleeps_until_due_and_follows_dst(db: Database, clock: Clock) -> None:
     """It asks to sleep exactly until each run: no polling, and 18:00 local across DST."""
-    rule = build_recurrence("weekly", "Europe/Berlin", now=datetime(2026, 3, 16, tzinfo=UTC),
-                            at="18:00", weekdays="sun")
+    rule = build_recurrence(
+        "weekly", "Europe/Berlin", now=datetime(2026, 3, 16, tzinfo=UTC), at="18:00", weekdays="sun"
+    )
     clock.now = datetime(2026, 3, 16, tzinfo=UTC)
-    await store.create_schedule(db, store.NewSchedule(
-        GUILD, CHANNEL, CREATOR, questions_content("Q?"), rule), clock.now)
+    await store.create_schedule(
+        db, store.NewSchedule(GUILD, CHANNEL, CREATOR, questions_content("Q?"), rule), clock.now
+    )
     poster = FakePoster(clock)
     waits: list[float] = []
 
@@ -387,7 +408,8 @@ async def test_loop_sleeps_until_due_and_follows_dst(db: Database, clock: Clock)
     with pytest.raises(Stop):
         await s.run_forever()
     assert [m.at for m in poster.sent] == [
-        datetime(2026, 3, 22, 17, tzinfo=UTC), datetime(2026, 3, 29, 16, tzinfo=UTC),
+        datetime(2026, 3, 22, 17, tzinfo=UTC),
+        datetime(2026, 3, 29, 16, tzinfo=UTC),
         datetime(2026, 4, 5, 16, tzinfo=UTC),
     ]
     # Three weeks: one wake per MAX_SLEEP at most, plus one per post; never a busy loop.

@@ -49,8 +49,15 @@ async def test_claim_is_exactly_once_even_when_raced(db: Database) -> None:
     following = schedule.recurrence.next_after(due)
 
     async def attempt() -> store.Run | None:
-        return await store.claim_run(db, schedule, due_at=due, payload=PostPayload("hi"),
-                                     state={"index": 1}, next_run_at=following, now=due)
+        return await store.claim_run(
+            db,
+            schedule,
+            due_at=due,
+            payload=PostPayload("hi"),
+            state={"index": 1},
+            next_run_at=following,
+            now=due,
+        )
 
     results = await asyncio.gather(*(attempt() for _ in range(5)))
     claimed = [r for r in results if r is not None]
@@ -73,8 +80,15 @@ async def test_claim_after_an_edit_changes_nothing(db: Database) -> None:
     new_rule = build_recurrence("weekly", "Europe/Berlin", now=NOW, at="09:00", weekdays="sun")
     edited = await store.update_schedule(db, GUILD, schedule.id, NOW, recurrence=new_rule)
     assert edited.next_run_at == datetime(2026, 5, 10, 7, 0, tzinfo=UTC)
-    run = await store.claim_run(db, schedule, due_at=due, payload=PostPayload("stale"),
-                                state={"index": 1}, next_run_at=None, now=due)
+    run = await store.claim_run(
+        db,
+        schedule,
+        due_at=due,
+        payload=PostPayload("stale"),
+        state={"index": 1},
+        next_run_at=None,
+        now=due,
+    )
     assert run is None
     assert await count(db, "prompt_runs") == 0
     assert (await store.get_schedule(db, GUILD, schedule.id)).state == {}
@@ -111,7 +125,9 @@ async def test_remove_and_lists_are_per_server(db: Database) -> None:
     mine = [await make(db) for _ in range(3)]
     theirs = await make(db, guild=OTHER)
     assert [s.id for s in await store.list_schedules(db, GUILD, limit=2)] == [
-        mine[0].id, mine[1].id]
+        mine[0].id,
+        mine[1].id,
+    ]
     assert await store.count_schedules(db, GUILD) == 3
     with pytest.raises(store.UnknownSchedule):
         await store.remove_schedule(db, GUILD, theirs.id)
@@ -131,8 +147,16 @@ async def test_due_and_wake_times(db: Database) -> None:
 async def test_reading_log_counts_a_passage_once_a_day_and_undoes(db: Database) -> None:
     async def mark(day: date) -> bool:
         return await reading_log.record_reading(
-            db, guild_id=GUILD, user_id=5, document="anti-ai", section="intro",
-            ref="anti-ai:intro", source="prompt", read_on=day, now=NOW)
+            db,
+            guild_id=GUILD,
+            user_id=5,
+            document="anti-ai",
+            section="intro",
+            ref="anti-ai:intro",
+            source="prompt",
+            read_on=day,
+            now=NOW,
+        )
 
     assert await mark(date(2026, 5, 4))
     assert not await mark(date(2026, 5, 4))
@@ -140,7 +164,9 @@ async def test_reading_log_counts_a_passage_once_a_day_and_undoes(db: Database) 
     readings = await reading_log.readings_for_member(db, guild_id=GUILD, user_id=5)
     assert [r.read_on for r in readings] == [date(2026, 5, 4), date(2026, 5, 5)]
     assert await reading_log.reading_days(db, guild_id=GUILD, user_id=5) == [
-        date(2026, 5, 4), date(2026, 5, 5)]
+        date(2026, 5, 4),
+        date(2026, 5, 5),
+    ]
     assert await reading_log.readings_for_member(db, guild_id=OTHER, user_id=5) == []
     undone = await reading_log.undo_last_reading(db, guild_id=GUILD, user_id=5)
     assert undone is not None and undone.read_on == date(2026, 5, 5)
@@ -149,9 +175,17 @@ async def test_reading_log_counts_a_passage_once_a_day_and_undoes(db: Database) 
 
 async def test_member_data_export_and_forget(db: Database) -> None:
     schedule = await make(db, creator=5)
-    await reading_log.record_reading(db, guild_id=GUILD, user_id=5, document="d", section="s",
-                                     ref="d:s", read_on=date(2026, 5, 4), source="command",
-                                     now=NOW)
+    await reading_log.record_reading(
+        db,
+        guild_id=GUILD,
+        user_id=5,
+        document="d",
+        section="s",
+        ref="d:s",
+        read_on=date(2026, 5, 4),
+        source="command",
+        now=NOW,
+    )
     exported = await export_member(db, 5)
     assert [row["ref"] for row in exported["reading_log"]] == ["d:s"]
     assert [row["id"] for row in exported["prompt_schedules"]] == [schedule.id]

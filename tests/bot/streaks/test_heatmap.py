@@ -26,9 +26,7 @@ TODAY = date(2025, 6, 18)  # a Wednesday
 def fixture_counts() -> dict[date, int]:
     """A fixed, irregular half-year: gaps, busy days and a reading today."""
     return {
-        TODAY - timedelta(days=i): (i * 7) % 9
-        for i in range(0, 200)
-        if i % 5 != 3 and (i * 7) % 9
+        TODAY - timedelta(days=i): (i * 7) % 9 for i in range(0, 200) if i % 5 != 3 and (i * 7) % 9
     }
 
 

@@ -21,7 +21,11 @@ def library() -> Library:
     goals, means = section("goals", "Goals", 2), section("means", "Means", 1)
     part = section("part-one", "Part One", 0, [goals, means])
     doc = Document(
-        slug="tc", title="Technocommunist Manifesto", author="A", date="2024", description="d",
+        slug="tc",
+        title="Technocommunist Manifesto",
+        author="A",
+        date="2024",
+        description="d",
         sections=[part, section("closing", "Closing", 1)],
     )
     return Library([doc])

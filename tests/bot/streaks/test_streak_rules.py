@@ -219,8 +219,10 @@ def test_a_streak_never_exceeds_the_days_spanned(days: list[date], rules: Streak
     assert streak.current <= streak.longest
     if days:
         spanned = (TODAY - min(days)).days + 1
-        units = spanned if rules.cadence == "daily" else (
-            (week_start(TODAY) - week_start(min(days))).days // 7 + 1
+        units = (
+            spanned
+            if rules.cadence == "daily"
+            else ((week_start(TODAY) - week_start(min(days))).days // 7 + 1)
         )
         assert streak.longest <= units
     else:
@@ -242,8 +244,15 @@ def test_adding_a_reading_never_shortens_a_streak(
 
 
 zones = st.sampled_from(
-    ["UTC", "Pacific/Kiritimati", "Pacific/Pago_Pago", "Europe/Berlin", "America/New_York",
-     "Asia/Kolkata", "Australia/Lord_Howe"]
+    [
+        "UTC",
+        "Pacific/Kiritimati",
+        "Pacific/Pago_Pago",
+        "Europe/Berlin",
+        "America/New_York",
+        "Asia/Kolkata",
+        "Australia/Lord_Howe",
+    ]
 )
 instants = st.datetimes(
     min_value=datetime(2025, 1, 1), max_value=datetime(2025, 6, 18, 23, 59), timezones=st.just(UTC)
