@@ -16,12 +16,11 @@ import logging
 import math
 import signal
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Final
 
 import aiohttp
 import discord
-import uvloop
 import yarl
 from discord.ext import commands
 
@@ -308,10 +307,21 @@ def run(settings: Settings) -> int:
         discord.http.Route.BASE = settings.api_base
     if settings.gateway_url:
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.gateway_url)
-    # uvloop runs the gateway, the REST calls and the database callbacks in C: 15-35% less CPU
-    # an interaction than asyncio's own loop in bench/e2e.py, which prints the figure.
-    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+    with asyncio.Runner(loop_factory=_loop_factory()) as runner:
         return runner.run(_serve(settings))
+
+
+def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop where it exists (not on Windows), else asyncio's own loop.
+
+    uvloop runs the gateway, the REST calls and the database callbacks in C: 15-35% less CPU an
+    interaction than asyncio's own loop in bench/e2e.py, which prints the figure.
+    """
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    return uvloop.new_event_loop
 
 
 __all__ = ["EXTENSIONS", "ManifestoBot", "run"]
