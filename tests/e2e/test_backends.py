@@ -22,6 +22,7 @@ import pytest
 
 from tests.e2e.conftest import World
 from tests.e2e.meetings_driver import CHECKED_IN, HERE, add_members, click_burst
+from tests.e2e.waiting import until
 from tests.emulator import InteractionResult, Member
 from tests.emulator.interactions import run_command
 
@@ -65,10 +66,10 @@ async def test_a_due_prompt_posts_once_and_mark_as_read_records_it(world: World)
         )
         return [tuple(r) for r in rows]
 
-    for _ in range(100):
-        if await runs() == [("posted", due, post.id)]:
-            break
-        await asyncio.sleep(0.05)
+    async def recorded() -> bool:
+        return await runs() == [("posted", due, post.id)]
+
+    await until(recorded, timeout=5, what="the run recorded as posted")
     assert await runs() == [("posted", due, post.id)]
 
     marked = await world.alice.click(post, "Mark as read")
