@@ -124,8 +124,10 @@ async def _exchange(http: aiohttp.ClientSession, web: WebSettings, code: str, ve
         "redirect_uri": web.redirect_uri,
         "code_verifier": verifier,
     }
-    auth = aiohttp.BasicAuth(web.client_id, web.client_secret.get_secret_value())
-    async with http.post(f"{web.api_base}/oauth2/token", data=form, auth=auth) as response:
+    # RFC 6749 §2.3.1: the client id and secret by HTTP Basic authentication.
+    basic = aiohttp.encode_basic_auth(web.client_id, web.client_secret.get_secret_value())
+    headers = {"Authorization": basic}
+    async with http.post(f"{web.api_base}/oauth2/token", data=form, headers=headers) as response:
         if response.status != 200:
             # Discord says why (invalid_grant: a used or expired code); the body may echo
             # nothing secret, but it is not shown either: the member only needs to start again.

@@ -13,7 +13,7 @@ from __future__ import annotations
 import secrets
 import time
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 from aiohttp import web
 from aiohttp_session import Session, get_session
@@ -34,6 +34,14 @@ class LenientCookieStorage(EncryptedCookieStorage):
         if session.new and self.load_cookie(request) is not None:
             request[LOST_KEY] = True
         return session
+
+    def _get_session_data(self, session: Session) -> dict[str, Any]:
+        # aiohttp-session expires a session max_age after it was *created*; counting from the
+        # last save instead makes the expiry slide with each visit (Fernet's own ttl does too).
+        data = super()._get_session_data(session)
+        if data:
+            data["created"] = int(time.time())
+        return data
 
 
 @dataclass(frozen=True, slots=True)
