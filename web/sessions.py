@@ -13,10 +13,10 @@ from __future__ import annotations
 import secrets
 import time
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Final
 
 from aiohttp import web
-from aiohttp_session import Session, get_session
+from aiohttp_session import Session, SessionData, get_session
 from aiohttp_session.cookie_storage import EncryptedCookieStorage
 
 SESSION_SECONDS: Final = 7 * 24 * 3600
@@ -35,7 +35,7 @@ class LenientCookieStorage(EncryptedCookieStorage):
             request[LOST_KEY] = True
         return session
 
-    def _get_session_data(self, session: Session) -> dict[str, Any]:
+    def _get_session_data(self, session: Session) -> SessionData:
         # aiohttp-session expires a session max_age after it was *created*; counting from the
         # last save instead makes the expiry slide with each visit (Fernet's own ttl does too).
         data = super()._get_session_data(session)
