@@ -20,14 +20,13 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
 
 from bot.library import Document, Library, Section
+from bot.render import permalink_path
 
 _MD: Final = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
 _MARK: Final = re.compile(r"\[\^([A-Za-z0-9_.-]+)\]")
 
 
-def permalink(ref: str) -> str:
-    """The site-relative address of a passage: ``/p/anti-ai:immediate-demands:3``."""
-    return "/p/" + quote(ref, safe=":-_.")
+permalink = permalink_path
 
 
 def text_url(slug: str) -> str:
