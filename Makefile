@@ -21,8 +21,8 @@ run: $(STAMP)
 # Tests marked serial (bursts and several bot processes racing Discord's deadlines) run after,
 # alone: beside three other workers they missed those deadlines.
 test: $(STAMP)
-	$(BIN)/ruff check bot cogs tests bench
-	$(BIN)/ruff format --check bot cogs tests bench
+	$(BIN)/ruff check bot cogs web tests bench
+	$(BIN)/ruff format --check bot cogs web tests bench
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -n 4 --dist worksteal -m "not serial"
 	$(BIN)/python -m pytest -m serial

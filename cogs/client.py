@@ -317,6 +317,7 @@ async def _start_web(bot: ManifestoBot) -> Any:
         bot.search_engine,
         GatewayMembership(bot),
         reminders_changed=lambda: wake_reminders(bot),
+        share_loop=True,
     )
 
 

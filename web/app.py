@@ -20,6 +20,7 @@ from cryptography.fernet import Fernet
 
 from web import auth, member, reader
 from web.context import WebContext
+from web.fairness import LoopShare
 from web.render import CONTEXT_KEY, render, setup_templates
 from web.sessions import SESSION_SECONDS, LenientCookieStorage
 
@@ -148,7 +149,10 @@ async def healthz(request: web.Request) -> web.Response:
 
 def create_app(context: WebContext) -> web.Application:
     """The whole site, ready for an ``AppRunner`` (or aiohttp's test client)."""
-    app = web.Application(client_max_size=MAX_BODY, middlewares=[security_headers, error_pages])
+    gate = [LoopShare().middleware] if context.share_loop else []
+    app = web.Application(
+        client_max_size=MAX_BODY, middlewares=[*gate, security_headers, error_pages]
+    )
     app[CONTEXT_KEY] = context
     storage = LenientCookieStorage(
         Fernet(context.session_key),

@@ -36,6 +36,9 @@ class WebContext:
     reminders_changed: Callable[[], None] = _nothing
     """Wakes the bot's reminder loop when a member sets a reminder (in the bot process)."""
     clock: Callable[[], datetime] = _utc_now
+    share_loop: bool = False
+    """True in the bot process: pages pass :class:`web.fairness.LoopShare` so that they never
+    hold up interactions."""
     login_limiter: AttemptLimiter = field(
         default_factory=lambda: AttemptLimiter(LOGINS_PER_MINUTE, 60.0)
     )

@@ -38,6 +38,7 @@ async def start_web(
     membership: MembershipSource,
     *,
     reminders_changed: Callable[[], None] = _nothing,
+    share_loop: bool = False,
 ) -> web.AppRunner:
     """Bind the site and return its runner (``await runner.cleanup()`` stops it)."""
     context = WebContext(
@@ -48,6 +49,7 @@ async def start_web(
         membership=CachedMembership(membership),
         session_key=await session_key(db, web_settings.secret_key),
         reminders_changed=reminders_changed,
+        share_loop=share_loop,
     )
     runner = web.AppRunner(create_app(context), access_log=None, handle_signals=False)
     await runner.setup()

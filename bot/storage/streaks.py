@@ -173,8 +173,12 @@ class MemberStreak:
     last_read_at: datetime | None
 
 
-async def member_streak(db: Database, guild_id: int, user_id: int, now: datetime) -> MemberStreak:
-    """Everything ``/streak`` shows, computed now from the log; the cached figures are refreshed."""
+async def member_streak(
+    db: Database, guild_id: int, user_id: int, now: datetime, *, refresh: bool = True
+) -> MemberStreak:
+    """Everything ``/streak`` shows, computed now from the log; the cached figures are refreshed
+    unless ``refresh`` is False (a web page: a read must not cost a write per page load, and
+    :func:`refresh_stats` keeps the leaderboard's figures current anyway)."""
     zone = await member_zone(db, guild_id, user_id)
     rules, counts_attendance = await streak_rules(db, guild_id)
     counts = await reading_counts(db, guild_id, user_id)
@@ -183,7 +187,8 @@ async def member_streak(db: Database, guild_id: int, user_id: int, now: datetime
         days += await attendance_days(db, guild_id, user_id, zone)
     today = local_day(now, zone)
     streak = compute_streak(days, today, rules)
-    await _store_stats(db, guild_id, user_id, days, zone, rules, now)
+    if refresh:
+        await _store_stats(db, guild_id, user_id, days, zone, rules, now)
     row = await db.fetchone(
         "SELECT MAX(created_at) FROM reading_log WHERE guild_id = ? AND user_id = ?",
         (guild_id, user_id),

@@ -51,7 +51,7 @@ async def member_overview(
             for section in readable_sections(document)
         )
         texts.append(TextProgress(item, sections))
-    figures = await store.member_streak(db, guild_id, user_id, now)
+    figures = await store.member_streak(db, guild_id, user_id, now, refresh=False)
     history = await meeting_store.member_history(db, guild_id, user_id)
     return MemberOverview(
         texts=tuple(texts),

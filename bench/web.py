@@ -1,0 +1,433 @@
+"""Web app figures: page time, throughput, memory, and what page loads cost the bot.
+
+Run: ``.venv/bin/python bench/web.py [--members 10000] [--rows 1000000] [--skip-bot]``.
+
+1. Server time per page (p50/p95, from a middleware around every handler: routing, the database,
+   templates) for the reader (the longest text, a permalink redirect, the index), search (the 91
+   queries of the search development set) and a member's server page, on a SQLite database with
+   ``--members`` members and ``--rows`` readings in one server (bench/streaks.py's skewed
+   population over the real sections) and a year of weekly meetings. Target p95 <= 30 ms.
+2. Requests per second of one process (the site alone in a child process, 32 connections from
+   this one).
+3. The real bot process against the local Discord emulator (bench/e2e.py's machinery), with the
+   web app on: /search interactions' p95 alone and while 100 page loads are kept in flight by a
+   separate load process (target: less than 20% worse); then the bot's RSS with the web app off
+   and on, after the same searches (target: at most 15 MB more).
+Everything shares one 2-core machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib.util
+import itertools
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+# Ahead of bench/ itself: this file is named like the web package, which must win.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import aiohttp
+from aiohttp import web
+from cryptography.fernet import Fernet
+
+from bot.config import Secret, WebSettings
+from bot.library import load_library
+from bot.search import SearchEngine
+from bot.session_key import derive_key
+from bot.storage import Database
+from bot.streaks.progress import readable_sections
+from web import WebContext, create_app
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+
+
+def _bench_module(name: str) -> Any:
+    """A sibling benchmark, loaded by path (bench/ is not a package)."""
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", BENCH / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+population = _bench_module("streaks")
+QUERIES = tuple(
+    item["query"]
+    for item in json.loads((Path(__file__).parent / "search_devset.json").read_text())["queries"]
+)
+GUILD = population.GUILD
+SECRET = "bench-web-secret-key-of-enough-length"
+
+
+class AllMembers:
+    """Everyone is a member of the bench's server (the bot would answer from its cache)."""
+
+    async def shared_guilds(self, guild_ids: Any) -> dict[int, str]:
+        return {g: "Bench Group" for g in guild_ids if g == GUILD}
+
+    async def is_member(self, guild_id: int, user_id: int) -> bool:
+        return guild_id == GUILD
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def cookie(user_id: int) -> str:
+    data = {
+        "created": int(time.time()),
+        "session": {"uid": user_id, "name": "reader", "guilds": [GUILD], "csrf": "x", "seen": 0},
+    }
+    return Fernet(derive_key(Secret(SECRET))).encrypt(json.dumps(data).encode()).decode()
+
+
+def settings(port: int) -> WebSettings:
+    return WebSettings(
+        base_url=f"http://127.0.0.1:{port}",
+        host="127.0.0.1",
+        port=port,
+        client_id="1",
+        client_secret=Secret("x"),
+        secret_key=Secret(SECRET),
+        authorize_url="http://127.0.0.1:1/oauth2/authorize",
+        api_base="http://127.0.0.1:1/api",
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+async def site(db_path: Path, port: int, timings: dict[str, list[float]] | None) -> web.AppRunner:
+    library = load_library(ROOT / "seeds")
+    db = await Database.open(db_path)
+    context = WebContext(
+        settings=settings(port),
+        db=db,
+        library=library,
+        engine=SearchEngine.build(library),
+        membership=AllMembers(),
+        session_key=derive_key(Secret(SECRET)),
+        clock=lambda: population.NOW,
+    )
+    app = create_app(context)
+    if timings is not None:
+
+        @web.middleware
+        async def timing(request: web.Request, handler: Any) -> web.StreamResponse:
+            began = time.perf_counter()
+            try:
+                return await handler(request)
+            finally:
+                kind = request.headers.get("X-Bench-Kind", "other")
+                timings.setdefault(kind, []).append((time.perf_counter() - began) * 1000)
+
+        app.middlewares.insert(0, timing)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    return runner
+
+
+def build_database(folder: Path, members: int, rows: int) -> Path:
+    path = folder / "web-bench.db"
+    library = load_library(ROOT / "seeds")
+    population.SECTIONS = [
+        (doc.slug, section.slug)
+        for doc in library.documents.values()
+        for section in readable_sections(doc)
+    ]
+
+    async def migrate() -> None:
+        db = await Database.open(path)
+        await db.close()
+
+    asyncio.run(migrate())
+    began = time.perf_counter()
+    population.populate(path, members, rows)
+    print(
+        f"database: {rows:,} readings by {members:,} members, 52 meetings "
+        f"(built in {time.perf_counter() - began:.0f} s)"
+    )
+    return path
+
+
+def pages() -> dict[str, Callable[[int], str]]:
+    return {
+        "reader: /texts/anti-ai (whole text)": lambda i: "/texts/anti-ai",
+        "reader: /p/{ref} redirect": lambda i: "/p/anti-ai:immediate-demands:2",
+        "reader: / (index)": lambda i: "/",
+        "search: /search?q=...": lambda i: f"/search?q={QUERIES[i % len(QUERIES)]}",
+        "member: /me/{server}": lambda i: f"/me/{GUILD}",
+        "member (heaviest reader)": lambda i: f"/me/{GUILD}",
+    }
+
+
+async def page_times(db_path: Path, members: int, runs: int) -> None:
+    timings: dict[str, list[float]] = {}
+    port = free_port()
+    runner = await site(db_path, port, timings)
+    rng = random.Random(11)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        async with aiohttp.ClientSession() as http:
+            for label, path in pages().items():
+                for i in range(runs):
+                    cookies = {}
+                    if label.startswith("member"):
+                        heavy = label.startswith("member (")
+                        user = 1000 if heavy else 1000 + int(members * rng.random() ** 2)
+                        cookies = {"manifesto_session": cookie(user)}
+                    headers = {"X-Bench-Kind": label}
+                    async with http.get(
+                        base + path(i), headers=headers, cookies=cookies, allow_redirects=False
+                    ) as response:
+                        await response.read()
+                        assert response.status in (200, 302), (label, response.status)
+    finally:
+        await runner.cleanup()
+    print(f"\n== server time per page ({runs} loads each; target p95 <= 30 ms)")
+    for label, samples in timings.items():
+        if label == "other":
+            continue
+        p95 = percentile(samples, 0.95)
+        print(
+            f"{label:<38} p50 {statistics.median(samples):6.2f} ms   p95 {p95:6.2f} ms   "
+            f"max {max(samples):6.2f} ms  {'ok' if p95 <= 30 else 'OVER TARGET'}"
+        )
+
+
+async def hammer(
+    base: str,
+    paths: list[str],
+    concurrency: int,
+    seconds: float,
+    cookies: dict[str, str] | None = None,
+) -> tuple[int, int]:
+    """Keep ``concurrency`` requests in flight for ``seconds``; (answered, errors)."""
+    done = errors = 0
+    stop_at = time.perf_counter() + seconds
+    counter = itertools.count()
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(connector=connector, cookies=cookies) as http:
+
+        async def worker() -> None:
+            nonlocal done, errors
+            while time.perf_counter() < stop_at:
+                path = paths[next(counter) % len(paths)]
+                try:
+                    async with http.get(base + path, allow_redirects=False) as response:
+                        await response.read()
+                        if response.status in (200, 302):
+                            done += 1
+                        else:
+                            errors += 1
+                except aiohttp.ClientError:
+                    errors += 1
+
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return done, errors
+
+
+async def throughput(db_path: Path, seconds: float) -> None:
+    port = free_port()
+    child = await asyncio.create_subprocess_exec(
+        sys.executable,
+        __file__,
+        "--serve",
+        str(port),
+        "--db",
+        str(db_path),
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+    )
+    try:
+        assert child.stdout is not None
+        await child.stdout.readline()  # "ready"
+        base = f"http://127.0.0.1:{port}"
+        print("\n== requests per second, one process (32 connections from another process)")
+        mixes = {
+            "reader: /texts/anti-ai": ["/texts/anti-ai"],
+            "reader: /p/{ref}": ["/p/anti-ai:immediate-demands:2"],
+            "search": [f"/search?q={q}" for q in QUERIES],
+            "member page": [f"/me/{GUILD}"],
+        }
+        for label, paths in mixes.items():
+            cookies = {"manifesto_session": cookie(1000 + 37)} if label == "member page" else None
+            done, errors = await hammer(base, paths, 32, seconds, cookies)
+            print(f"{label:<26} {done / seconds:7.0f} requests/s  ({errors} errors)")
+    finally:
+        child.terminate()
+        await child.wait()
+
+
+def serve(port: int, db_path: Path) -> None:
+    async def run() -> None:
+        runner = await site(db_path, port, None)
+        print("ready", flush=True)
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await runner.cleanup()
+
+    try:
+        import uvloop
+
+        uvloop.run(run())
+    except ImportError:
+        asyncio.run(run())
+
+
+def load(base: str, guild: int, user: int, concurrency: int, seconds: float) -> None:
+    """The load process: ``concurrency`` page loads in flight against the bot's web app."""
+    paths = ["/texts/anti-ai", "/p/anti-ai:immediate-demands:2", f"/me/{guild}"] + [
+        f"/search?q={q}" for q in QUERIES[:20]
+    ]
+    done, errors = asyncio.run(
+        hammer(base, paths, concurrency, seconds, {"manifesto_session": cookie(user)})
+    )
+    print(json.dumps({"done": done, "errors": errors, "seconds": seconds}), flush=True)
+
+
+async def with_bot(interactions: int, in_flight: int) -> None:
+    e2e = _bench_module("e2e")
+    drive, rss_mb = e2e.drive, e2e.rss_mb
+
+    from tests.e2e.conftest import CORE_COMMANDS, make_world
+    from tests.emulator import Emulator, Member
+
+    async def one_bot(web_on: bool) -> dict[str, Any]:
+        port = free_port()
+        env = {}
+        if web_on:
+            env = {
+                "WEB_BASE_URL": f"http://127.0.0.1:{port}",
+                "WEB_PORT": str(port),
+                "DISCORD_CLIENT_ID": "123456789012345678",
+                "DISCORD_CLIENT_SECRET": "bench-client-secret",
+                "WEB_SECRET_KEY": SECRET,
+            }
+        result: dict[str, Any] = {}
+        with tempfile.TemporaryDirectory() as workdir:
+            async with Emulator() as discord:
+                world = make_world(discord, Path(workdir), env)
+                await world.bot.start()
+                await discord.wait_for_commands(*CORE_COMMANDS, timeout=60)
+                await world.bot.wait_for_log("ready as", within=60)
+                assert world.bot.proc is not None
+                pid = world.bot.proc.pid
+                result["rss_ready"] = rss_mb(pid)
+                members = [world.guild.add_member(f"reader{n}") for n in range(in_flight)]
+                await asyncio.sleep(0.5)
+                queries = itertools.cycle(QUERIES)
+
+                async def search(member: Member) -> bool:
+                    reply = await member.run("/search", query=next(queries), timeout=10)
+                    return bool(reply.embeds or reply.content)
+
+                alone = await drive(search, members, interactions, in_flight)
+                result["alone"] = alone
+                if web_on:
+                    seconds = max(5.0, alone.wall * 2.5)
+                    loader = await asyncio.create_subprocess_exec(
+                        sys.executable,
+                        __file__,
+                        "--load",
+                        f"http://127.0.0.1:{port}",
+                        "--guild",
+                        str(world.guild.id),
+                        "--user",
+                        str(world.alice.id),
+                        "--seconds",
+                        str(seconds),
+                        cwd=ROOT,
+                        stdout=subprocess.PIPE,
+                    )
+                    await asyncio.sleep(1.0)  # the 100 loads are in flight
+                    loaded = await drive(search, members, interactions, in_flight)
+                    assert loader.stdout is not None
+                    out = json.loads((await loader.stdout.readline()).decode())
+                    await loader.wait()
+                    result["loaded"] = loaded
+                    result["pages"] = out
+                result["rss_end"] = rss_mb(pid)
+                await world.bot.stop()
+        return result
+
+    off = await one_bot(False)
+    on = await one_bot(True)
+    print(f"\n== the bot through the emulator: /search x {interactions}, {in_flight} in flight")
+    for label, run in (
+        ("web app off", off["alone"]),
+        ("web app on, no page loads", on["alone"]),
+        ("web app on, 100 page loads in flight", on["loaded"]),
+    ):
+        print(
+            f"{label:<40} p50 {statistics.median(run.latencies):6.1f} ms   "
+            f"p95 {percentile(run.latencies, 0.95):6.1f} ms   failures {run.failures}"
+        )
+    base95 = percentile(on["alone"].latencies, 0.95)
+    loaded95 = percentile(on["loaded"].latencies, 0.95)
+    pages = on["pages"]
+    print(
+        f"p95 with page loads: {100 * (loaded95 / base95 - 1):+.0f}% (target < +20%); "
+        f"pages served meanwhile {pages['done'] / pages['seconds']:.0f}/s, "
+        f"{pages['errors']} errors"
+    )
+    print(
+        f"bot RSS: web app off {off['rss_ready']:.1f} MB ready, {off['rss_end']:.1f} MB after; "
+        f"on {on['rss_ready']:.1f} MB ready, {on['rss_end']:.1f} MB after the page loads "
+        f"(difference at the end {on['rss_end'] - off['rss_end']:+.1f} MB; target <= 15 MB)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--members", type=int, default=10_000)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=300)
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--interactions", type=int, default=300)
+    parser.add_argument("--in-flight", type=int, default=10)
+    parser.add_argument("--skip-bot", action="store_true")
+    parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--load", help=argparse.SUPPRESS)
+    parser.add_argument("--guild", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--user", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        serve(args.serve, args.db)
+        return
+    if args.load:
+        load(args.load, args.guild, args.user, 100, args.seconds)
+        return
+    print(f"machine: {os.cpu_count()} cores")
+    with tempfile.TemporaryDirectory() as folder:
+        db_path = build_database(Path(folder), args.members, args.rows)
+        asyncio.run(page_times(db_path, args.members, args.runs))
+        asyncio.run(throughput(db_path, args.seconds))
+    if not args.skip_bot:
+        asyncio.run(with_bot(args.interactions, args.in_flight))
+
+
+if __name__ == "__main__":
+    main()
