@@ -309,7 +309,23 @@ def load(base: str, guild: int, user: int, concurrency: int, seconds: float) -> 
 
 async def with_bot(interactions: int, in_flight: int) -> None:
     e2e = _bench_module("e2e")
-    drive, rss_mb = e2e.drive, e2e.rss_mb
+    drive, cpu_seconds = e2e.drive, e2e.cpu_seconds
+
+    def rss_mb(pid: int) -> tuple[float, float]:
+        """VmRSS and its anonymous part (RssAnon: the heap, not the mapped library files)."""
+        values = {}
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            key, _, rest = line.partition(":")
+            if key in ("VmRSS", "RssAnon"):
+                values[key] = int(rest.split()[0]) / 1024
+        return values["VmRSS"], values["RssAnon"]
+
+    class Run(e2e.Run):  # type: ignore[name-defined,misc]
+        def merge(self, other: Any) -> None:
+            self.total += other.total
+            self.wall += other.wall
+            self.latencies += other.latencies
+            self.failures += other.failures
 
     from tests.e2e.conftest import CORE_COMMANDS, make_world
     from tests.emulator import Emulator, Member
@@ -343,10 +359,21 @@ async def with_bot(interactions: int, in_flight: int) -> None:
                     reply = await member.run("/search", query=next(queries), timeout=10)
                     return bool(reply.embeds or reply.content)
 
-                alone = await drive(search, members, interactions, in_flight)
-                result["alone"] = alone
-                if web_on:
-                    seconds = max(5.0, alone.wall * 2.5)
+                # Alternate quiet and loaded rounds, so the machine's other load (other
+                # processes on these two cores) falls on both alike.
+                rounds = 3 if web_on else 1
+                per_round = max(1, interactions // rounds)
+                alone, loaded = Run(0, 0.0), Run(0, 0.0)
+                cpu = {"alone": 0.0, "loaded": 0.0}
+                pages = {"done": 0, "errors": 0, "seconds": 0.0}
+                for _ in range(rounds):
+                    before = cpu_seconds(pid)
+                    quiet = await drive(search, members, per_round, in_flight)
+                    cpu["alone"] += cpu_seconds(pid) - before
+                    alone.merge(quiet)
+                    if not web_on:
+                        continue
+                    seconds = quiet.wall * 1.5 + 1.0
                     loader = await asyncio.create_subprocess_exec(
                         sys.executable,
                         __file__,
@@ -362,12 +389,16 @@ async def with_bot(interactions: int, in_flight: int) -> None:
                         stdout=subprocess.PIPE,
                     )
                     await asyncio.sleep(1.0)  # the 100 loads are in flight
-                    loaded = await drive(search, members, interactions, in_flight)
+                    before = cpu_seconds(pid)
+                    busy = await drive(search, members, per_round, in_flight)
+                    cpu["loaded"] += cpu_seconds(pid) - before
+                    loaded.merge(busy)
                     assert loader.stdout is not None
                     out = json.loads((await loader.stdout.readline()).decode())
                     await loader.wait()
-                    result["loaded"] = loaded
-                    result["pages"] = out
+                    for key in pages:
+                        pages[key] += out[key]
+                result.update(alone=alone, loaded=loaded, cpu=cpu, pages=pages)
                 result["rss_end"] = rss_mb(pid)
                 await world.bot.stop()
         return result
@@ -384,6 +415,11 @@ async def with_bot(interactions: int, in_flight: int) -> None:
             f"{label:<40} p50 {statistics.median(run.latencies):6.1f} ms   "
             f"p95 {percentile(run.latencies, 0.95):6.1f} ms   failures {run.failures}"
         )
+    for label, key in (("quiet", "alone"), ("loaded", "loaded")):
+        print(
+            f"bot CPU an interaction ({label} rounds): "
+            f"{on['cpu'][key] * 1000 / max(1, on[key].total):.2f} ms"
+        )
     base95 = percentile(on["alone"].latencies, 0.95)
     loaded95 = percentile(on["loaded"].latencies, 0.95)
     pages = on["pages"]
@@ -392,11 +428,13 @@ async def with_bot(interactions: int, in_flight: int) -> None:
         f"pages served meanwhile {pages['done'] / pages['seconds']:.0f}/s, "
         f"{pages['errors']} errors"
     )
-    print(
-        f"bot RSS: web app off {off['rss_ready']:.1f} MB ready, {off['rss_end']:.1f} MB after; "
-        f"on {on['rss_ready']:.1f} MB ready, {on['rss_end']:.1f} MB after the page loads "
-        f"(difference at the end {on['rss_end'] - off['rss_end']:+.1f} MB; target <= 15 MB)"
-    )
+    for index, label in ((0, "RSS"), (1, "of which anonymous (RssAnon)")):
+        print(
+            f"bot {label}: web app off {off['rss_ready'][index]:.1f} MB ready, "
+            f"{off['rss_end'][index]:.1f} MB after; on {on['rss_ready'][index]:.1f} MB ready, "
+            f"{on['rss_end'][index]:.1f} MB after the page loads (difference at the end "
+            f"{on['rss_end'][index] - off['rss_end'][index]:+.1f} MB; target <= 15 MB)"
+        )
 
 
 def main() -> None:
@@ -407,7 +445,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--interactions", type=int, default=300)
     parser.add_argument("--in-flight", type=int, default=10)
-    parser.add_argument("--skip-bot", action="store_true")
+    parser.add_argument("--skip-bot", action="store_true", help="only the page figures (1, 2)")
+    parser.add_argument("--only-bot", action="store_true", help="only the bot figures (3)")
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--load", help=argparse.SUPPRESS)
@@ -421,6 +460,9 @@ def main() -> None:
         load(args.load, args.guild, args.user, 100, args.seconds)
         return
     print(f"machine: {os.cpu_count()} cores")
+    if args.only_bot:
+        asyncio.run(with_bot(args.interactions, args.in_flight))
+        return
     with tempfile.TemporaryDirectory() as folder:
         db_path = build_database(Path(folder), args.members, args.rows)
         asyncio.run(page_times(db_path, args.members, args.runs))

@@ -17,8 +17,8 @@ from typing import Final
 
 from aiohttp import web
 
-LOOP_SHARE: Final = 0.2
-CONCURRENT_PAGES: Final = 2
+LOOP_SHARE: Final = 0.1
+CONCURRENT_PAGES: Final = 1
 UNGATED: Final = frozenset({"/healthz"})
 """A load balancer's health check must answer even while pages queue."""
 

@@ -47,7 +47,7 @@ async def text_page(request: web.Request) -> web.Response:
             message=f"There is no text called “{slug[:80]}”.",
             links=known,
         )
-    rendered = await request.app[CACHE_KEY].get(slug)
+    rendered = request.app[CACHE_KEY].get(slug)
     body = rendered.html
     linked = request.query.get("hl", "")[:MAX_REF_CHARS]
     if linked:
@@ -202,13 +202,8 @@ async def search(request: web.Request) -> web.Response:
     )
 
 
-async def _warm(app: web.Application) -> None:
-    await app[CACHE_KEY].warm()
-
-
 def add_routes(app: web.Application) -> None:
     app[CACHE_KEY] = TextCache(app[CONTEXT_KEY].library)
-    app.on_startup.append(_warm)
     app.router.add_get("/", index)
     app.router.add_get("/texts/{slug}", text_page)
     app.router.add_get("/p/{ref}", paragraph)

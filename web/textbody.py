@@ -1,15 +1,14 @@
 """A whole text as HTML: table of contents, sections, paragraphs with their references as ids,
 and footnotes linked both ways.
 
-A text never changes while the process runs, so each is rendered once (off the event loop, at
-start-up) and kept; a page is then a string copied into the layout. Seeds are Markdown written by
+A text never changes while the process runs, so each is rendered once at start-up and kept; a
+page is then a string copied into the layout. Seeds are Markdown written by
 the project: markdown-it renders their inline emphasis and links with raw HTML disabled, so
 nothing in a seed can inject markup.
 """
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -151,27 +150,14 @@ def render_document(library: Library, slug: str) -> RenderedText:
 
 
 class TextCache:
-    """Each text rendered once, in a worker thread so the bot's event loop never waits on it."""
+    """Every text rendered once, when the app is built (about 10 ms for both seeds, before the
+    bot connects): a page is then a dictionary lookup, with nothing to render on the loop."""
 
     def __init__(self, library: Library) -> None:
-        self._library = library
-        self._done: dict[str, RenderedText] = {}
-        self._lock = asyncio.Lock()
+        self._done = {slug: render_document(library, slug) for slug in library.documents}
 
-    async def get(self, slug: str) -> RenderedText:
-        found = self._done.get(slug)
-        if found is not None:
-            return found
-        async with self._lock:
-            found = self._done.get(slug)
-            if found is None:
-                found = await asyncio.to_thread(render_document, self._library, slug)
-                self._done[slug] = found
-            return found
-
-    async def warm(self) -> None:
-        for slug in self._library.documents:
-            await self.get(slug)
+    def get(self, slug: str) -> RenderedText:
+        return self._done[slug]
 
 
 def highlighted(html: Markup, ref: str) -> Markup:
