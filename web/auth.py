@@ -128,8 +128,8 @@ async def callback(request: web.Request) -> web.StreamResponse:
             message=exc.message,
             sign_in=True,
         )
-    except MembershipUnavailable:
-        log.warning("sign-in: could not read the bot's servers", exc_info=True)
+    except MembershipUnavailable as exc:
+        log.warning("sign-in: could not read the bot's servers: %s", exc)
         return await render(
             request,
             "error.html",

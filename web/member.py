@@ -64,8 +64,8 @@ async def _server(request: web.Request, user: SignedIn) -> tuple[int, str]:
     try:
         allowed = await context.membership.is_member(guild_id, user.user_id)
         names = await context.membership.shared_guilds([guild_id]) if allowed else {}
-    except MembershipUnavailable:
-        log.warning("membership check failed for server %s", guild_id, exc_info=True)
+    except MembershipUnavailable as exc:
+        log.warning("membership check for server %s failed: %s", guild_id, exc)
         raise _Refused(await _unavailable(request)) from None
     if not allowed or guild_id not in names:
         raise _Refused(

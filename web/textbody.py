@@ -110,20 +110,22 @@ def render_document(library: Library, slug: str) -> RenderedText:
     if document.description:
         parts.append(f'<p class="description">{escape(document.description)}</p>')
     parts.append("</header>")
-    # An untitled opening (the text before the first heading) stands under the title itself.
+    # An untitled opening (the text before the first heading) stands under the title itself,
+    # after the contents, so that on a phone the contents come first.
     sections = list(document.sections)
     opening = sections[0] if sections and sections[0].level == 1 else None
     if opening is not None:
-        sections = sections[1:] + opening.children
-        parts.append(f'<div id="{escape(opening.ref)}" class="opening">')
-        parts.extend(_paragraphs(opening, document))
-        parts.append("</div>")
+        sections = opening.children + sections[1:]
     if sections:
         parts.append('<nav class="toc" aria-labelledby="toc-h"><h2 id="toc-h">Contents</h2>')
         parts.extend(_toc(sections))
         if document.footnotes:
             parts.append('<p><a href="#notes">Notes</a></p>')
         parts.append("</nav>")
+    if opening is not None:
+        parts.append(f'<div id="{escape(opening.ref)}" class="opening">')
+        parts.extend(_paragraphs(opening, document))
+        parts.append("</div>")
     for section in sections:
         parts.extend(_section(section, document, 0))
     if document.footnotes:
