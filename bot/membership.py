@@ -123,8 +123,8 @@ class RestMembership:
                     if len(page) < 200:
                         break
                     after = int(page[-1]["id"])
-            except aiohttp.ClientError as exc:
-                raise MembershipUnavailable(str(exc)) from exc
+            except (aiohttp.ClientError, TimeoutError, ValueError, KeyError, TypeError) as exc:
+                raise MembershipUnavailable(f"{type(exc).__name__}: {exc}") from exc
             self._guilds = (now, found)
             return found
 
@@ -141,5 +141,5 @@ class RestMembership:
                 if response.status in (403, 404):
                     return False
                 raise MembershipUnavailable(f"Discord answered {response.status}")
-        except aiohttp.ClientError as exc:
-            raise MembershipUnavailable(str(exc)) from exc
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise MembershipUnavailable(f"{type(exc).__name__}: {exc}") from exc

@@ -104,7 +104,8 @@ async def sign_in(
         user = await _get(http, f"{web.api_base}/users/@me", headers)
         guilds = await _get(http, f"{web.api_base}/users/@me/guilds?limit={MAX_GUILDS}", headers)
         del token, headers  # used once, kept nowhere
-    except aiohttp.ClientError as exc:
+    except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+        # ValueError: a body that is not JSON (a proxy's error page).
         raise SignInFailed("Discord could not be reached to sign you in. Try again.") from exc
     finally:
         if own:

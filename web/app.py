@@ -50,6 +50,8 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
     response = await handler(request)
     response.headers.update(SECURITY_HEADERS)
+    # Pages differ for a signed-in visitor: a shared cache must not hand one to the other.
+    response.headers["Vary"] = "Cookie"
     if request.app[CONTEXT_KEY].settings.secure_cookies:
         response.headers["Strict-Transport-Security"] = "max-age=31536000"
     return response

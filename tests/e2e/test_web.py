@@ -93,3 +93,57 @@ def test_the_bot_imports_nothing_of_the_web_app_at_start() -> None:
         [sys.executable, "-c", probe], cwd=REPO_ROOT, capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "[]"
+
+
+async def test_web_alone_asks_discord_over_rest(tmp_path: Path) -> None:
+    """``python -m bot web``: the site in its own process, membership by REST with the bot token."""
+    import asyncio
+    import os
+
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    async with Emulator() as discord:
+        world = make_world(discord, tmp_path)
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": str(tmp_path),
+            "PYTHONPATH": str(REPO_ROOT),
+            "PYTHONUNBUFFERED": "1",
+            **world.bot.env,
+            "WEB_BASE_URL": base,
+            "WEB_PORT": str(port),
+            "DISCORD_CLIENT_ID": "123456789012345678",
+            "DISCORD_CLIENT_SECRET": "client-secret-for-tests",
+            "WEB_SECRET_KEY": SECRET,
+        }
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "web",
+            cwd=tmp_path,
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+        lines: list[str] = []
+        try:
+            assert proc.stdout is not None
+            async with asyncio.timeout(30):
+                while not any("web app listening on" in line for line in lines):
+                    raw = await proc.stdout.readline()
+                    assert raw, "\n".join(lines)
+                    lines.append(raw.decode())
+            async with aiohttp.ClientSession() as http:
+                async with http.get(f"{base}/healthz") as response:
+                    assert response.status == 200
+                own = {"manifesto_session": _cookie(world.alice.id)}
+                async with http.get(f"{base}/me/{world.guild.id}", cookies=own) as response:
+                    assert response.status == 200
+                    assert "Reading Group" in await response.text()
+                stranger = {"manifesto_session": _cookie(424242)}
+                async with http.get(f"{base}/me/{world.guild.id}", cookies=stranger) as response:
+                    assert response.status == 404
+        finally:
+            proc.terminate()
+            assert await proc.wait() == 0
