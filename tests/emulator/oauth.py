@@ -433,7 +433,11 @@ class OAuth:
         page = (
             '<!doctype html><html lang="en"><head><meta charset="utf-8">'
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>{html.escape(title)} | Discord (emulated)</title></head>"
+            f"<title>{html.escape(title)} | Discord (emulated)</title>"
+            "<style>body{font-family:sans-serif;max-width:40rem;margin:1rem auto;padding:0 1rem}"
+            "ul.people{list-style:none;padding:0}"
+            "button{min-height:2.75rem;min-width:6rem;margin:.25rem 0;font-size:1rem}</style>"
+            "</head>"
             f"<body><main><h1>{html.escape(title)}</h1>{body}</main></body></html>"
         )
         return web.Response(status=status, text=page, content_type="text/html")
