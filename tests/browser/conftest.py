@@ -9,6 +9,7 @@ signs in its own fresh browser context and leaves state the next test does not d
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -20,6 +21,13 @@ from tests.browser.harness import DESKTOP, launch
 from tests.browser.webworld import WebWorld, start_web_world
 
 HERE = Path(__file__).resolve().parent
+_visitors = itertools.count(1)
+
+
+def visitor_address() -> str:
+    """A fresh address from 198.51.100.0/24 (TEST-NET-2) for one browser context."""
+    n = next(_visitors)
+    return f"198.51.{100 + n // 250}.{n % 250 + 1}"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -41,8 +49,17 @@ async def browser() -> AsyncIterator[Browser]:
 
 @pytest_asyncio.fixture(loop_scope="session")
 async def context(browser: Browser) -> AsyncIterator[BrowserContext]:
-    """A fresh profile for one test: no cookies, nothing cached, desktop-sized, English."""
-    fresh = await browser.new_context(viewport=DESKTOP, locale="en-GB")
+    """A fresh profile for one test: no cookies, nothing cached, desktop-sized, English.
+
+    Each context is its own visitor to the web app: the site limits sign-ins per address and
+    trusts ``X-Forwarded-For`` from a proxy on its own machine, so each test comes "through the
+    proxy" from an address of its own (a documentation address; only a header, no traffic).
+    """
+    fresh = await browser.new_context(
+        viewport=DESKTOP,
+        locale="en-GB",
+        extra_http_headers={"X-Forwarded-For": visitor_address()},
+    )
     fresh.set_default_timeout(10_000)
     try:
         yield fresh

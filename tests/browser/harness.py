@@ -137,6 +137,28 @@ async def horizontal_overflow(page: Page) -> int:
     return max(0, overflow)
 
 
+async def overflowing_elements(page: Page, limit: int = 5) -> list[str]:
+    """The innermost elements reaching past the viewport's right edge, as ``tag.class (right)``:
+    what to fix when a page scrolls sideways."""
+    found: list[str] = await page.evaluate(
+        """(limit) => {
+            const width = window.innerWidth;
+            const wide = [...document.body.querySelectorAll("*")].filter(
+                (e) => e.getBoundingClientRect().right > width + 0.5);
+            const innermost = wide.filter((e) => !wide.some((o) => o !== e && e.contains(o)));
+            return innermost.slice(0, limit).map((e) => {
+                const name = e.tagName.toLowerCase() + (e.id ? "#" + e.id : "") +
+                    [...e.classList].map((c) => "." + c).join("");
+                const parent = e.parentElement ? e.parentElement.tagName.toLowerCase() : "";
+                const right = Math.round(e.getBoundingClientRect().right);
+                return `${parent} > ${name} (right edge ${right}px)`;
+            });
+        }""",
+        limit,
+    )
+    return found
+
+
 def _artifact_name(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-") or "page"
 
@@ -165,7 +187,11 @@ async def audit(page: Page, name: str) -> None:
     try:
         await page.set_viewport_size(PHONE)
         overflow = await horizontal_overflow(page)
-        assert overflow == 0, f"{page.url} scrolls sideways by {overflow}px at 375px wide"
+        if overflow:
+            culprits = "; ".join(await overflowing_elements(page))
+            raise AssertionError(
+                f"{page.url} scrolls sideways by {overflow}px at 375px wide: {culprits}"
+            )
     finally:
         await page.set_viewport_size(viewport)
     await assert_accessible(page)
