@@ -6,7 +6,6 @@ module's teardown checks the bot's log holds no traceback, whatever the tests se
 
 from __future__ import annotations
 
-import json
 import time
 from urllib.parse import parse_qs, urlsplit
 
@@ -14,10 +13,8 @@ from cryptography.fernet import Fernet
 from playwright.async_api import BrowserContext, Page
 
 from tests.browser.harness import audit, screenshot
-from tests.browser.webworld import WebWorld
-
-COOKIE = "manifesto_session"
-SESSION_SECONDS = 7 * 24 * 3600
+from tests.browser.webworld import SESSION_COOKIE as COOKIE
+from tests.browser.webworld import SESSION_SECONDS, WebWorld
 
 
 async def test_sign_in_lands_on_your_servers_with_pkce_and_safe_cookies(
@@ -147,34 +144,15 @@ async def test_a_replayed_callback_state_or_code_gets_a_clear_page_and_changes_n
         await other.close()
 
 
-async def _session_key(web: WebWorld) -> Fernet:
-    rows = await web.world.query("SELECT value FROM meta WHERE key = ?", ("web_secret_key",))
-    assert rows, "the web app keeps its generated session key in the meta table"
-    return Fernet(str(rows[0]["value"]).encode())
-
-
-async def _forged(web: WebWorld, key: Fernet, at: float) -> str:
-    """A session cookie for alice as the web app writes one, dated ``at``."""
-    session = {
-        "uid": web.alice.id,
-        "name": "alice",
-        "guilds": [web.guild.id],
-        "csrf": "x" * 43,
-        "seen": int(at),
-    }
-    data = json.dumps({"created": int(at), "session": session}).encode()
-    return key.encrypt_at_time(data, int(at)).decode()
-
-
 async def test_forged_or_expired_session_cookies_mean_signing_in_again(
     web: WebWorld, context: BrowserContext, page: Page
 ) -> None:
-    key = await _session_key(web)
     now = time.time()
+    expired = await web.session_cookie(web.alice, [web.guild.id], at=now - SESSION_SECONDS - 60)
     cases = {
         "garbage": "not-a-session",
         "another key": Fernet(Fernet.generate_key()).encrypt(b'{"session": {"uid": 1}}').decode(),
-        "expired": await _forged(web, key, now - SESSION_SECONDS - 3600),
+        "expired": expired["value"],
     }
     for label, value in cases.items():
         await context.clear_cookies()
@@ -188,8 +166,7 @@ async def test_forged_or_expired_session_cookies_mean_signing_in_again(
 
     # The same forgery dated now is accepted: the expired case failed on its age alone.
     await context.clear_cookies()
-    fresh = await _forged(web, key, now)
-    await context.add_cookies([{"name": COOKIE, "value": fresh, "url": web.base_url}])
+    await context.add_cookies([await web.session_cookie(web.alice, [web.guild.id], at=now)])
     response = await page.goto(web.url("/me"))
     assert response is not None and response.status == 200
 

@@ -11,18 +11,27 @@ pages.
 from __future__ import annotations
 
 import contextlib
+import json
+import secrets
 import socket
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Final
 from urllib.parse import quote, urlsplit
 
+from cryptography.fernet import Fernet
 from playwright.async_api import Page
 
 from tests.e2e.conftest import World, make_world
 from tests.emulator import Emulator, Guild, Member
 
-LISTENING: str = "web app listening on"
+LISTENING: Final = "web app listening on"
+SESSION_COOKIE: Final = "manifesto_session"
+SESSION_KEY: Final = "web_secret_key"
+"""The meta row holding the session cookies' Fernet key when WEB_SECRET_KEY is not set."""
+SESSION_SECONDS: Final = 7 * 24 * 3600
 
 
 def free_port() -> int:
@@ -82,6 +91,27 @@ class WebWorld:
         await page.get_by_role("button", name=f"Authorize as {name}", exact=True).click()
         await page.wait_for_url(lambda url: self.on_site(url) and "/auth/callback" not in url)
 
+    async def session_cookie(
+        self, who: Member, guild_ids: list[int], *, at: float | None = None
+    ) -> dict[str, str]:
+        """A session cookie as the web app writes one (aiohttp-session's Fernet storage, with
+        the key the app keeps in its database), dated ``at``: a cookie the browser could hold
+        after a week away, or one claiming servers its holder is not in."""
+        rows = await self.world.query("SELECT value FROM meta WHERE key = ?", (SESSION_KEY,))
+        assert rows, "the web app keeps its generated session key in the meta table"
+        key = Fernet(str(rows[0]["value"]).encode())
+        when = int(time.time() if at is None else at)
+        session = {
+            "uid": who.id,
+            "name": who.user.username,
+            "guilds": guild_ids,
+            "csrf": secrets.token_urlsafe(32),
+            "seen": when,
+        }
+        data = json.dumps({"created": when, "session": session}).encode()
+        value = key.encrypt_at_time(data, when).decode()
+        return {"name": SESSION_COOKIE, "value": value, "url": self.base_url}
+
     def path_of(self, url: str) -> str:
         parts = urlsplit(url)
         return parts.path + (f"?{parts.query}" if parts.query else "")
@@ -115,6 +145,7 @@ async def start_web_world(tmp_path: Path) -> AsyncIterator[WebWorld]:
             yield WebWorld(world, base_url, other, carol)
         finally:
             code = await world.bot.stop()
+            assert discord.unanswered_interactions() == []
             log = world.bot.log_text()
             assert code == 0, log[-3000:]
             # Whatever a browser sent, the web app answered with a page, never a traceback.
