@@ -179,10 +179,11 @@ async def screenshot(page: Page, name: str, *, full_page: bool = True) -> list[P
     return saved
 
 
-async def audit(page: Page, name: str) -> None:
+async def audit(page: Page, name: str, *, full_page: bool = True) -> None:
     """What every page gets: screenshots at both widths, no sideways scroll on a phone, and
-    no serious or critical accessibility violation."""
-    await screenshot(page, name)
+    no serious or critical accessibility violation. ``full_page=False`` keeps only the screen
+    in view (a whole text is a 7 MB picture that takes seconds to encode)."""
+    await screenshot(page, name, full_page=full_page)
     viewport = page.viewport_size or DESKTOP
     try:
         await page.set_viewport_size(PHONE)
