@@ -30,7 +30,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
-    sub.add_parser("run", help="start the Discord bot")
+    sub.add_parser("run", help="start the Discord bot (and the web app when WEB_BASE_URL is set)")
+    sub.add_parser("web", help="serve the web app alone (WEB_BASE_URL), beside bot processes")
 
     search = sub.add_parser("search", help="search the texts")
     search.add_argument("query")
@@ -268,10 +269,24 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return result
 
 
+def _cmd_web(args: argparse.Namespace) -> int:
+    import asyncio
+
+    settings = load_settings()
+    if settings.web is None:
+        raise ConfigError("WEB_BASE_URL is not set: the web app needs it (see docs/web.md).")
+    configure_logging(settings.log_level)
+    # Imported by name, like the bot: the core knows nothing of the web framework.
+    server = importlib.import_module("web.server")
+    result: int = asyncio.run(server.serve_alone(settings))
+    return result
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     commands = {
         "run": _cmd_run,
+        "web": _cmd_web,
         "search": _cmd_search,
         "quote": _cmd_quote,
         "check": _cmd_check,

@@ -30,11 +30,16 @@ DEFAULTS: Final[Mapping[str, str]] = {
     "SEEDS_DIR": str(PROJECT_ROOT / "seeds"),
     "HEARTBEAT_SECONDS": "5",
     "DISCORD_GLOBAL_RATE": "50",
+    "WEB_HOST": "127.0.0.1",
+    "WEB_PORT": "8080",
+    "DISCORD_AUTHORIZE_URL": "https://discord.com/oauth2/authorize",
+    "DISCORD_API_BASE": "https://discord.com/api/v10",
 }
 
 # Three dot-separated base64url parts: the shape Discord gives bot tokens. Checking it catches
 # the usual paste mistakes (a client secret, an application id, quotes or spaces) before login does.
 _TOKEN_SHAPE: Final = re.compile(r"^[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{20,}$")
+_BASE_URL: Final = re.compile(r"^https?://[A-Za-z0-9.\-\[\]:]+$")
 _LOG_LEVELS: Final = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
@@ -59,6 +64,33 @@ class Secret:
 
     def __hash__(self) -> int:
         return hash(self._value)
+
+
+@dataclass(frozen=True, slots=True)
+class WebSettings:
+    """The web app's configuration; present on :class:`Settings` only when WEB_BASE_URL is set."""
+
+    base_url: str
+    """The public address without a trailing slash (``https://read.example.org``)."""
+    host: str
+    port: int
+    client_id: str
+    client_secret: Secret
+    secret_key: Secret | None
+    """WEB_SECRET_KEY; None: a key generated once and kept in the database."""
+    authorize_url: str
+    api_base: str
+    """Where the token exchange and ``/users/@me`` go (DISCORD_API_BASE, Discord's by default)."""
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Cookies are ``Secure`` on https; a plain-http address (local runs, tests) cannot be."""
+        return self.base_url.startswith("https://")
+
+    @property
+    def redirect_uri(self) -> str:
+        """What the Developer Portal must list under OAuth2 > Redirects."""
+        return f"{self.base_url}/auth/callback"
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +119,8 @@ class Settings:
     )
     """What the bot opens: ``sqlite:///...`` or ``postgresql://...`` (hidden: it may hold a
     password). DATABASE_URL when set, else ``sqlite:///`` + DATABASE_PATH."""
+    web: WebSettings | None = None
+    """The web app (WEB_BASE_URL and the OAuth2 keys); None: the bot runs without it."""
 
 
 def _environment(env: Mapping[str, str] | None, env_file: Path | None) -> dict[str, str]:
@@ -187,6 +221,56 @@ def load_settings(
         heartbeat_seconds=heartbeat_seconds,
         global_rate=global_rate,
         database_url=Secret(database_url),
+        web=_web(values),
+    )
+
+
+def _web(values: Mapping[str, str]) -> WebSettings | None:
+    """WEB_BASE_URL turns the web app on; then it needs the application's OAuth2 id and secret."""
+    base = _optional(values, "WEB_BASE_URL")
+    if base is None:
+        return None
+    base = base.rstrip("/")
+    if not _BASE_URL.match(base):
+        raise ConfigError(
+            "WEB_BASE_URL must be the site's public address, such as https://read.example.org "
+            "(http or https, no path, query or fragment)."
+        )
+    client_id = _optional(values, "DISCORD_CLIENT_ID")
+    if client_id is None or not client_id.isdigit():
+        raise ConfigError(
+            "DISCORD_CLIENT_ID must be your application's id (digits; Developer Portal > OAuth2 > "
+            "Client ID) when WEB_BASE_URL is set."
+        )
+    client_secret = _optional(values, "DISCORD_CLIENT_SECRET")
+    if client_secret is None:
+        raise ConfigError(
+            "DISCORD_CLIENT_SECRET is not set: copy it from the Developer Portal (OAuth2 > Client "
+            "Secret > Reset Secret); the web app needs it to sign members in."
+        )
+    secret_key = _optional(values, "WEB_SECRET_KEY")
+    if secret_key is not None and len(secret_key) < 32:
+        raise ConfigError(
+            "WEB_SECRET_KEY must be at least 32 characters (or left empty: a key is generated "
+            "once and kept in the database)."
+        )
+    host = _optional(values, "WEB_HOST") or DEFAULTS["WEB_HOST"]
+    port_raw = _optional(values, "WEB_PORT") or DEFAULTS["WEB_PORT"]
+    if not port_raw.isdigit() or not 0 <= int(port_raw) <= 65535:
+        raise ConfigError("WEB_PORT must be a port number from 1 to 65535 (0: any free port).")
+    authorize = _optional(values, "DISCORD_AUTHORIZE_URL") or DEFAULTS["DISCORD_AUTHORIZE_URL"]
+    if not authorize.startswith(("https://", "http://")):
+        raise ConfigError("DISCORD_AUTHORIZE_URL must be an http(s) URL.")
+    api_base = (_optional(values, "DISCORD_API_BASE") or DEFAULTS["DISCORD_API_BASE"]).rstrip("/")
+    return WebSettings(
+        base_url=base,
+        host=host,
+        port=int(port_raw),
+        client_id=client_id,
+        client_secret=Secret(client_secret),
+        secret_key=Secret(secret_key) if secret_key is not None else None,
+        authorize_url=authorize,
+        api_base=api_base,
     )
 
 

@@ -7,8 +7,10 @@ member or user column is covered.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from bot.storage.database import Connection, Database
@@ -47,6 +49,35 @@ def all_member_data() -> list[MemberData]:
 async def export_member(db: Database, user_id: int) -> dict[str, list[dict[str, Any]]]:
     """Every row about a user, by area, for a JSON download."""
     return {area.name: await area.export(db, user_id) for area in all_member_data()}
+
+
+async def export_document(db: Database, user_id: int, now: datetime) -> bytes:
+    """The JSON file ``/me export`` and the web page's download both hand out."""
+    data = await export_member(db, user_id)
+    payload = {"user_id": user_id, "exported_at": now.isoformat(), "data": data}
+    return json.dumps(payload, ensure_ascii=False, indent=2, default=str).encode()
+
+
+def export_filename(user_id: int) -> str:
+    return f"my-data-{user_id}.json"
+
+
+def forget_summary(counts: dict[str, int]) -> str:
+    """What a member reads after forgetting, in Discord and on the web."""
+    total = sum(counts.values())
+    detail = ", ".join(f"{name.replace('_', ' ')}: {n}" for name, n in counts.items() if n)
+    return (
+        f"Done: {total} rows about you were deleted"
+        + (f" ({detail})." if detail else ".")
+        + " Anything you do from now on is recorded afresh."
+    )
+
+
+FORGET_WARNING = (
+    "This deletes your attendance, streaks, reading log and every other row about you, "
+    "on every server, and cannot be undone. Moderators' corrections you made stay, "
+    "unsigned."
+)
 
 
 async def forget_member(db: Database, user_id: int) -> dict[str, int]:

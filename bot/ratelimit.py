@@ -102,3 +102,45 @@ class Pacer:
 
 
 __all__ = ["HEADROOM", "Pacer", "process_share", "share_fraction"]
+
+
+class AttemptLimiter:
+    """At most ``limit`` attempts per key (a client address) in any ``window`` seconds.
+
+    For sign-ins: each one costs Discord requests with the application's secret, so a script
+    hammering ``/login`` from one address is turned away before it reaches Discord. The set of
+    keys is bounded: the oldest are dropped first, which only ever forgives.
+    """
+
+    def __init__(
+        self,
+        limit: int,
+        window: float,
+        *,
+        max_keys: int = 10_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.limit = limit
+        self.window = window
+        self._max_keys = max_keys
+        self._clock = clock
+        self._attempts: dict[str, list[float]] = {}
+
+    def allow(self, key: str) -> bool:
+        """Count an attempt and say whether it may go ahead."""
+        now = self._clock()
+        recent = [t for t in self._attempts.pop(key, []) if now - t < self.window]
+        allowed = len(recent) < self.limit
+        if allowed:
+            recent.append(now)
+        self._attempts[key] = recent  # re-inserted: the dict's order is least recent first
+        while len(self._attempts) > self._max_keys:
+            del self._attempts[next(iter(self._attempts))]
+        return allowed
+
+    def retry_after(self, key: str) -> float:
+        """Seconds until ``key`` may try again (0 when it may now)."""
+        recent = self._attempts.get(key, [])
+        if len(recent) < self.limit:
+            return 0.0
+        return max(0.0, recent[0] + self.window - self._clock())

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Final
+from urllib.parse import quote
 
 from bot.library.model import Footnote, Paragraph, Passage
 from bot.text import escape_markdown, render_footnote_marks, truncate
@@ -48,6 +49,8 @@ class EmbedSpec:
     footer: str = ""
     colour: int = PASSAGE_COLOUR
     fields: tuple[EmbedField, ...] = field(default_factory=tuple)
+    url: str = ""
+    """Where the title links (a passage's page on the web app, when it runs)."""
 
     def total_length(self) -> int:
         """Characters Discord counts towards the 6000 limit of one embed."""
@@ -92,7 +95,19 @@ def _document_line(library: Library, passage: Passage) -> str:
     return f"{document.title} — {document.author}" if document.author else document.title
 
 
-def passage_embed(library: Library, passage: Passage, *, heading: str = "") -> EmbedSpec:
+def permalink_path(ref: str) -> str:
+    """A passage's address on the web app: ``/p/anti-ai:immediate-demands:2``."""
+    return "/p/" + quote(ref, safe=":-_.")
+
+
+def passage_url(web_base: str | None, ref: str) -> str:
+    """The absolute link for an embed's title; empty when the web app is off."""
+    return f"{web_base}{permalink_path(ref)}" if web_base else ""
+
+
+def passage_embed(
+    library: Library, passage: Passage, *, heading: str = "", web_base: str | None = None
+) -> EmbedSpec:
     """A passage with the notes it cites; the reference in the footer so it can be quoted back."""
     if isinstance(passage, Footnote):
         title = f"Note {passage.label}"
@@ -116,6 +131,7 @@ def passage_embed(library: Library, passage: Passage, *, heading: str = "") -> E
             footer=passage.ref,
             colour=PASSAGE_COLOUR,
             fields=fields,
+            url=passage_url(web_base, passage.ref),
         )
     )
 

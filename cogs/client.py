@@ -267,8 +267,11 @@ async def _serve(settings: Settings) -> int:
         loop.add_signal_handler(signum, stop.set)
 
     exit_code = 0
+    site: Any = None
     try:
         async with bot:
+            if settings.web is not None:
+                site = await _start_web(bot)
             runner = asyncio.create_task(bot.start(settings.token.get_secret_value()))
             stopper = asyncio.create_task(stop.wait())
             done, _ = await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
@@ -293,9 +296,28 @@ async def _serve(settings: Settings) -> int:
             # are free to the others at once rather than when the heartbeat turns stale.
             await bot.health.stop()
     finally:
+        if site is not None:
+            await site.cleanup()
         await db.close()
         log.info("database closed")
     return exit_code
+
+
+async def _start_web(bot: ManifestoBot) -> Any:
+    """The web app on the bot's event loop; imported only when WEB_BASE_URL turns it on."""
+    from cogs.membership import GatewayMembership
+    from cogs.streaks.cog import wake_reminders
+    from web.server import start_web
+
+    assert bot.settings.web is not None
+    return await start_web(
+        bot.settings.web,
+        bot.db,
+        bot.library,
+        bot.search_engine,
+        GatewayMembership(bot),
+        reminders_changed=lambda: wake_reminders(bot),
+    )
 
 
 def run(settings: Settings) -> int:

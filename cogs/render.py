@@ -12,6 +12,7 @@ def to_embed(spec: EmbedSpec) -> discord.Embed:
         title=spec.title or None,
         description=spec.description or None,
         colour=discord.Colour(spec.colour),
+        url=spec.url or None,
     )
     if spec.author:
         embed.set_author(name=spec.author)

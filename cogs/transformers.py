@@ -19,6 +19,12 @@ def library_of(interaction: discord.Interaction) -> Library:
     return library
 
 
+def web_base_of(interaction: discord.Interaction) -> str | None:
+    """The web app's public address when it runs (embed titles link to it), else None."""
+    web = interaction.client.settings.web  # type: ignore[attr-defined]
+    return None if web is None else str(web.base_url)
+
+
 def choice(name: str, value: str) -> app_commands.Choice[str]:
     """A choice within Discord's limits (100 characters for the name and the value)."""
     if len(name) > CHOICE_NAME_LIMIT:

@@ -116,3 +116,27 @@ def snippet(text: str, terms: Sequence[str], width: int = 300) -> str:
     # Cutting the Markdown itself could leave a bold or an escape open, so a text that cannot fit
     # even one escaped character per place (none of the seeds) is shown as a bare ellipsis.
     return rendered if len(rendered) <= width + 2 else ELLIPSIS
+
+
+def snippet_parts(text: str, terms: Sequence[str], width: int = 300) -> list[tuple[str, bool]]:
+    """The same window as :func:`snippet`, as plain pieces with ``True`` for a matched word.
+
+    For surfaces that are not Markdown (the web pages escape and bold the pieces themselves).
+    """
+    plain, words = _words(text)
+    wanted = {fold(term) for term in terms if term.strip()}
+    matches = [(start, end) for start, end, key in words if key in wanted]
+    keys = [key for _, _, key in words if key in wanted]
+    start, end = _window(plain, matches, keys, max(width, 20))
+    parts: list[tuple[str, bool]] = [(ELLIPSIS, False)] if start > 0 else []
+    cursor = start
+    for m_start, m_end in matches:
+        if m_start < start or m_end > end:
+            continue
+        parts.append((plain[cursor:m_start], False))
+        parts.append((plain[m_start:m_end], True))
+        cursor = m_end
+    parts.append((plain[cursor:end], False))
+    if end < len(plain):
+        parts.append((ELLIPSIS, False))
+    return [part for part in parts if part[0]]

@@ -15,7 +15,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.privacy import export_member
+from bot.privacy import FORGET_WARNING, export_document, export_filename
 from cogs.me.views import confirm_view
 
 if TYPE_CHECKING:
@@ -30,26 +30,18 @@ class MeCog(commands.GroupCog, group_name="me", group_description="Your own data
     @app_commands.command(name="export", description="Download every row the bot keeps about you.")
     async def export(self, interaction: discord.Interaction) -> None:
         user_id = interaction.user.id
-        data = await export_member(self.bot.db, user_id)
-        payload = {
-            "user_id": user_id,
-            "exported_at": datetime.now(UTC).isoformat(),
-            "data": data,
-        }
-        body = json.dumps(payload, ensure_ascii=False, indent=2, default=str).encode()
-        rows = sum(len(v) for v in data.values())
+        body = await export_document(self.bot.db, user_id, datetime.now(UTC))
+        rows = sum(len(v) for v in json.loads(body)["data"].values())
         await interaction.response.send_message(
             f"Everything the bot keeps about you: {rows} rows.",
-            file=discord.File(io.BytesIO(body), filename=f"my-data-{user_id}.json"),
+            file=discord.File(io.BytesIO(body), filename=export_filename(user_id)),
             ephemeral=True,
         )
 
     @app_commands.command(name="forget", description="Delete every row the bot keeps about you.")
     async def forget(self, interaction: discord.Interaction) -> None:
         await interaction.response.send_message(
-            "This deletes your attendance, streaks, reading log and every other row about you, "
-            "on every server, and cannot be undone. Moderators' corrections you made stay, "
-            "unsigned. Are you sure?",
+            f"{FORGET_WARNING} Are you sure?",
             view=confirm_view(interaction.user.id),
             ephemeral=True,
         )

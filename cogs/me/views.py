@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, ClassVar, Self
 
 import discord
 
-from bot.privacy import forget_member
+from bot.privacy import forget_member, forget_summary
 from cogs.ui import AnswerButton, button_view
 
 if TYPE_CHECKING:
@@ -42,14 +42,7 @@ class ForgetButton(_MeAnswer, template=r"me:forget:(?P<user>\d+)"):
     async def pressed(self, interaction: discord.Interaction) -> None:
         bot: ManifestoBot = interaction.client  # type: ignore[assignment]
         counts = await forget_member(bot.db, self.user_id)
-        total = sum(counts.values())
-        detail = ", ".join(f"{name.replace('_', ' ')}: {n}" for name, n in counts.items() if n)
-        await interaction.response.edit_message(
-            content=f"Done: {total} rows about you were deleted"
-            + (f" ({detail})." if detail else ".")
-            + " Anything you do from now on is recorded afresh.",
-            view=None,
-        )
+        await interaction.response.edit_message(content=forget_summary(counts), view=None)
 
 
 class KeepButton(_MeAnswer, template=r"me:keep:(?P<user>\d+)"):

@@ -11,7 +11,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from cogs.quote.views import passage_message
-from cogs.transformers import AUTOCOMPLETE_LIMIT, DocumentOption, choice, library_of
+from cogs.transformers import AUTOCOMPLETE_LIMIT, DocumentOption, choice, library_of, web_base_of
 
 if TYPE_CHECKING:
     from cogs.client import ManifestoBot
@@ -51,7 +51,9 @@ class QuoteCog(commands.Cog):
             heading = f"**Quote of the day** · {discord.utils.format_dt(_midnight(day), 'D')}"
         else:
             passage = library.random_paragraph(self.rng, document=slug)
-        embed, view = passage_message(library, passage, heading=heading)
+        embed, view = passage_message(
+            library, passage, heading=heading, web_base=web_base_of(interaction)
+        )
         await interaction.response.send_message(embed=embed, view=view, ephemeral=private)
 
     @quote.autocomplete("reference")

@@ -12,12 +12,12 @@ from bot.library.model import Passage
 from bot.render import passage_embed
 from cogs.reading.views import mark_as_read_button
 from cogs.render import to_embed
-from cogs.transformers import library_of
+from cogs.transformers import library_of, web_base_of
 from cogs.ui import SafeButton, button_view, checked_custom_id
 
 
 def passage_message(
-    library: Library, passage: Passage, *, heading: str = ""
+    library: Library, passage: Passage, *, heading: str = "", web_base: str | None = None
 ) -> tuple[discord.Embed, discord.ui.View]:
     """The embed and buttons for one passage, as ``/quote`` and the Share button post it."""
     previous, following = library.neighbours(passage)
@@ -28,7 +28,8 @@ def passage_message(
     ]
     if not passage.is_note:
         buttons.append(mark_as_read_button(passage.ref))
-    return to_embed(passage_embed(library, passage, heading=heading)), button_view(*buttons)
+    spec = passage_embed(library, passage, heading=heading, web_base=web_base)
+    return to_embed(spec), button_view(*buttons)
 
 
 class NavigateButton(SafeButton, template=r"quote:(?P<direction>prev|next):(?P<ref>\S+)"):
@@ -55,7 +56,9 @@ class NavigateButton(SafeButton, template=r"quote:(?P<direction>prev|next):(?P<r
 
     async def handle(self, interaction: discord.Interaction) -> None:
         library = library_of(interaction)
-        embed, view = passage_message(library, library.get(self.ref))
+        embed, view = passage_message(
+            library, library.get(self.ref), web_base=web_base_of(interaction)
+        )
         message = interaction.message
         metadata = message.interaction_metadata if message is not None else None
         if metadata is not None and metadata.user.id == interaction.user.id:
@@ -84,7 +87,7 @@ class ShareButton(SafeButton, template=r"quote:share:(?P<ref>\S+)"):
     async def handle(self, interaction: discord.Interaction) -> None:
         library = library_of(interaction)
         passage = library.get(self.ref)
-        embed, view = passage_message(library, passage)
+        embed, view = passage_message(library, passage, web_base=web_base_of(interaction))
         await interaction.response.send_message(
             f"Shared by {interaction.user.mention}", embed=embed, view=view
         )

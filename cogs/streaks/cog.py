@@ -119,7 +119,7 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _wake_reminders(bot: ManifestoBot) -> None:
+def wake_reminders(bot: ManifestoBot) -> None:
     cog = bot.get_cog("StreaksCog")
     if isinstance(cog, StreaksCog):
         cog.reminders.wake()
@@ -136,7 +136,7 @@ def add_me_commands(bot: ManifestoBot) -> None:
     @app_commands.describe(zone="An IANA zone such as Europe/Paris (empty: the server's zone)")
     async def timezone(interaction: discord.Interaction, zone: str | None = None) -> None:
         key = await store.set_timezone(bot.db, interaction.user.id, zone, now=_now())
-        _wake_reminders(bot)
+        wake_reminders(bot)
         await interaction.response.send_message(timezone_text(key), ephemeral=True)
 
     @timezone.autocomplete("zone")
@@ -160,7 +160,7 @@ def add_me_commands(bot: ManifestoBot) -> None:
         at = await store.set_reminder(
             bot.db, interaction.user.id, interaction.guild_id, minute, now=_now()
         )
-        _wake_reminders(bot)
+        wake_reminders(bot)
         await interaction.response.send_message(reminder_text(minute, at), ephemeral=True)
 
     group.add_command(timezone)

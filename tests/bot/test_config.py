@@ -110,3 +110,71 @@ def test_database_url_and_path(env: dict[str, str], url: str, path: Path) -> Non
 def test_malformed_database_url_is_named() -> None:
     with pytest.raises(ConfigError, match="DATABASE_URL"):
         load_settings({"DISCORD_TOKEN": TOKEN, "DATABASE_URL": "mysql://db/bot"})
+
+
+WEB = {
+    "DISCORD_TOKEN": TOKEN,
+    "WEB_BASE_URL": "https://read.example.org/",
+    "DISCORD_CLIENT_ID": "123456789012345678",
+    "DISCORD_CLIENT_SECRET": "the-client-secret",
+}
+
+
+def test_web_is_off_without_base_url() -> None:
+    assert load_settings({"DISCORD_TOKEN": TOKEN, "DISCORD_CLIENT_SECRET": "x"}).web is None
+
+
+def test_web_settings_and_defaults() -> None:
+    web = load_settings(WEB).web
+    assert web is not None
+    assert web.base_url == "https://read.example.org"
+    assert (
+        (web.host, web.port)
+        == (DEFAULTS["WEB_HOST"], int(DEFAULTS["WEB_PORT"]))
+        == (
+            "127.0.0.1",
+            8080,
+        )
+    )
+    assert web.redirect_uri == "https://read.example.org/auth/callback"
+    assert web.authorize_url == "https://discord.com/oauth2/authorize"
+    assert web.api_base == "https://discord.com/api/v10"
+    assert web.secure_cookies and web.secret_key is None
+    assert "the-client-secret" not in repr(load_settings(WEB))
+
+
+def test_web_settings_follow_the_emulator() -> None:
+    web = load_settings(
+        {
+            **WEB,
+            "WEB_BASE_URL": "http://127.0.0.1:9000",
+            "WEB_PORT": "9000",
+            "DISCORD_API_BASE": "http://127.0.0.1:7000/api/v10/",
+            "DISCORD_AUTHORIZE_URL": "http://127.0.0.1:7000/oauth2/authorize",
+            "WEB_SECRET_KEY": "k" * 32,
+        }
+    ).web
+    assert web is not None
+    assert not web.secure_cookies
+    assert web.api_base == "http://127.0.0.1:7000/api/v10"
+    assert web.authorize_url == "http://127.0.0.1:7000/oauth2/authorize"
+    assert web.secret_key == Secret("k" * 32)
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("WEB_BASE_URL", "read.example.org"),
+        ("WEB_BASE_URL", "https://read.example.org/app?x=1"),
+        ("DISCORD_CLIENT_ID", ""),
+        ("DISCORD_CLIENT_ID", "abc"),
+        ("DISCORD_CLIENT_SECRET", ""),
+        ("WEB_SECRET_KEY", "short"),
+        ("WEB_PORT", "http"),
+        ("WEB_PORT", "70000"),
+        ("DISCORD_AUTHORIZE_URL", "discord.com/oauth2/authorize"),
+    ],
+)
+def test_malformed_web_keys_are_named(key: str, value: str) -> None:
+    with pytest.raises(ConfigError, match=key):
+        load_settings({**WEB, key: value})

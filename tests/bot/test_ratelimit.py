@@ -109,3 +109,26 @@ def test_a_pacer_can_change_its_rate() -> None:
     assert pacer.rate == pytest.approx(40)
     with pytest.raises(ValueError):
         pacer.set_rate(0)
+
+
+def test_attempt_limiter_counts_per_key_in_a_sliding_window() -> None:
+    from bot.ratelimit import AttemptLimiter
+
+    now = [0.0]
+    limiter = AttemptLimiter(3, 60.0, clock=lambda: now[0])
+    assert [limiter.allow("a") for _ in range(4)] == [True, True, True, False]
+    assert limiter.allow("b")
+    assert limiter.retry_after("a") == 60.0
+    now[0] = 59.9
+    assert not limiter.allow("a")
+    now[0] = 60.0
+    assert limiter.allow("a")
+
+
+def test_attempt_limiter_keeps_a_bounded_number_of_keys() -> None:
+    from bot.ratelimit import AttemptLimiter
+
+    limiter = AttemptLimiter(1, 60.0, max_keys=2, clock=lambda: 0.0)
+    assert limiter.allow("a") and limiter.allow("b") and limiter.allow("c")
+    assert limiter.allow("a")  # forgotten, so forgiven
+    assert not limiter.allow("c")

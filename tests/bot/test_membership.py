@@ -1,0 +1,43 @@
+"""Membership answers are cached at most a minute, so leaving a server closes its pages."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from bot.membership import CachedMembership
+
+
+class Source:
+    def __init__(self) -> None:
+        self.members = {(1, 10)}
+        self.calls = 0
+
+    async def shared_guilds(self, guild_ids: Collection[int]) -> dict[int, str]:
+        return {g: "x" for g in guild_ids}
+
+    async def is_member(self, guild_id: int, user_id: int) -> bool:
+        self.calls += 1
+        return (guild_id, user_id) in self.members
+
+
+async def test_answers_are_cached_for_the_ttl_only() -> None:
+    now = [0.0]
+    source = Source()
+    cached = CachedMembership(source, ttl=60.0, clock=lambda: now[0])
+    assert await cached.is_member(1, 10)
+    source.members.clear()  # the member leaves
+    now[0] = 59.0
+    assert await cached.is_member(1, 10)
+    assert source.calls == 1
+    now[0] = 60.0
+    assert not await cached.is_member(1, 10)
+    assert source.calls == 2
+
+
+async def test_cache_is_bounded() -> None:
+    source = Source()
+    cached = CachedMembership(source, size=2, clock=lambda: 0.0)
+    for user in (10, 11, 12):
+        await cached.is_member(1, user)
+    await cached.is_member(1, 10)  # evicted first, so asked again
+    assert source.calls == 4

@@ -1,0 +1,215 @@
+"""The public pages: the texts, a permalink per paragraph, and search."""
+
+from __future__ import annotations
+
+from typing import Final
+from urllib.parse import quote, urlencode
+
+from aiohttp import web
+
+from bot.errors import BadReference, BotError
+from bot.library import Footnote
+from bot.search.engine import MAX_QUERY_CHARS
+from bot.search.snippet import snippet_parts
+from web.render import CONTEXT_KEY, render
+from web.textbody import TextCache, highlighted, permalink, text_url
+
+PER_PAGE: Final = 10
+MAX_RESULTS: Final = 100
+MAX_REF_CHARS: Final = 200
+CACHE_KEY: Final = web.AppKey("texts", TextCache)
+
+
+async def index(request: web.Request) -> web.Response:
+    library = request.app[CONTEXT_KEY].library
+    texts = [
+        {
+            "url": text_url(d.slug),
+            "title": d.title,
+            "author": d.author,
+            "description": d.description,
+        }
+        for d in library.documents.values()
+    ]
+    return await render(request, "index.html", title="The texts", texts=texts)
+
+
+async def text_page(request: web.Request) -> web.Response:
+    library = request.app[CONTEXT_KEY].library
+    slug = request.match_info["slug"]
+    if slug not in library.documents:
+        known = [(d.title, text_url(d.slug)) for d in library.documents.values()]
+        return await render(
+            request,
+            "not_found.html",
+            status=404,
+            title="No such text",
+            message=f"There is no text called “{slug[:80]}”.",
+            links=known,
+        )
+    rendered = await request.app[CACHE_KEY].get(slug)
+    body = rendered.html
+    linked = request.query.get("hl", "")[:MAX_REF_CHARS]
+    if linked:
+        body = highlighted(body, linked)
+    return await render(
+        request,
+        "text.html",
+        title=rendered.title,
+        body=body,
+        linked=linked,
+        linked_url=f"#{quote(linked, safe=':-_.')}" if linked else "",
+        headers={"Cache-Control": "public, max-age=300"} if not linked else None,
+    )
+
+
+async def paragraph(request: web.Request) -> web.StreamResponse:
+    """302 to the paragraph in its text, highlighted; forgiving like ``/quote``; else 404."""
+    library = request.app[CONTEXT_KEY].library
+    typed = request.match_info["ref"][:MAX_REF_CHARS]
+    try:
+        try:
+            passage = library.get(typed)
+        except BadReference:
+            passage = library.resolve(typed)
+    except BadReference as exc:
+        links = [(ref, permalink(ref)) for ref in exc.candidates[:5]]
+        return await render(
+            request,
+            "not_found.html",
+            status=404,
+            title="No such paragraph",
+            message=f"No paragraph has the reference “{typed}”."
+            + (" The closest ones:" if links else ""),
+            links=links,
+        )
+    except BotError as exc:
+        return await render(
+            request,
+            "not_found.html",
+            status=404,
+            title="No such paragraph",
+            message=exc.message,
+            links=[],
+        )
+    ref = passage.ref
+    anchor = quote(ref, safe=":-_.")
+    location = f"{text_url(passage.document)}?{urlencode({'hl': ref})}#{anchor}"
+    raise web.HTTPFound(location)
+
+
+async def search(request: web.Request) -> web.Response:
+    context = request.app[CONTEXT_KEY]
+    query = request.query.get("q", "")
+    if len(query) > MAX_QUERY_CHARS:
+        return await render(
+            request,
+            "search.html",
+            status=400,
+            title="Search",
+            error=f"That search is too long: use at most {MAX_QUERY_CHARS:,} characters.",
+            query=query[:MAX_QUERY_CHARS],
+            results=[],
+            page=1,
+            pages=1,
+            total=0,
+            suggestions=[],
+            nav={},
+        )
+    query = query.strip()
+    try:
+        page = max(1, int(request.query.get("page", "1")))
+    except ValueError:
+        page = 1
+    if not query:
+        return await render(
+            request,
+            "search.html",
+            title="Search",
+            error="",
+            results=[],
+            page=1,
+            pages=1,
+            total=0,
+            suggestions=[],
+            nav={},
+        )
+    try:
+        hits = context.engine.search(query, limit=MAX_RESULTS)
+    except BotError as exc:
+        return await render(
+            request,
+            "search.html",
+            status=400,
+            title="Search",
+            error=exc.message,
+            query=query,
+            results=[],
+            page=1,
+            pages=1,
+            total=0,
+            suggestions=[],
+            nav={},
+        )
+    pages = max(1, -(-len(hits) // PER_PAGE))
+    page = min(page, pages)
+    results = []
+    for number, hit in enumerate(
+        hits[(page - 1) * PER_PAGE : page * PER_PAGE], start=(page - 1) * PER_PAGE + 1
+    ):
+        passage = hit.passage
+        document = context.library.documents[passage.document]
+        where = (
+            f"Note {passage.label}"
+            if isinstance(passage, Footnote)
+            else context.library.section_path(passage)
+        )
+        results.append(
+            {
+                "number": number,
+                "ref": passage.ref,
+                "url": permalink(passage.ref),
+                "document": document.title,
+                "where": where,
+                "parts": snippet_parts(passage.text, hit.terms, width=300),
+            }
+        )
+    suggestions = (
+        []
+        if hits
+        else [(word, "/search?" + urlencode({"q": word})) for word in context.engine.suggest(query)]
+    )
+
+    def link(number: int) -> str:
+        return "/search?" + urlencode({"q": query, "page": number})
+
+    nav = {
+        "previous": link(page - 1) if page > 1 else "",
+        "next": link(page + 1) if page < pages else "",
+    }
+    return await render(
+        request,
+        "search.html",
+        title=f"Search: {query[:60]}",
+        error="",
+        query=query,
+        results=results,
+        page=page,
+        pages=pages,
+        total=len(hits),
+        suggestions=suggestions,
+        nav=nav,
+    )
+
+
+async def _warm(app: web.Application) -> None:
+    await app[CACHE_KEY].warm()
+
+
+def add_routes(app: web.Application) -> None:
+    app[CACHE_KEY] = TextCache(app[CONTEXT_KEY].library)
+    app.on_startup.append(_warm)
+    app.router.add_get("/", index)
+    app.router.add_get("/texts/{slug}", text_page)
+    app.router.add_get("/p/{ref}", paragraph)
+    app.router.add_get("/search", search)
