@@ -2,9 +2,10 @@
 per test, and the real bot process serving the web app against the Discord emulator.
 
 Every test here runs on the session's event loop, since Playwright's objects belong to the loop
-that made them and the browser is shared. ``web`` is one bot and emulator per test module (the
-bot takes seconds to start): tests of a module share its people and database, so each test
-signs in its own fresh browser context and leaves state the next test does not depend on.
+that made them and the browser is shared. ``web`` is one bot and emulator for the session (the
+bot takes seconds to start): the tests share its people and database, so each test
+signs in its own fresh browser context, and a test that changes a member's data uses a member
+of its own, so no test depends on another's order.
 """
 
 from __future__ import annotations
@@ -72,8 +73,12 @@ async def page(context: BrowserContext) -> Page:
     return await context.new_page()
 
 
-@pytest_asyncio.fixture(scope="module", loop_scope="session")
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
 async def web(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[WebWorld]:
-    """The bot with its web app on, against an emulator with two servers (see webworld)."""
+    """The bot with its web app on, against an emulator with two servers (see webworld).
+
+    One per test session (per pytest-xdist worker): the bot takes seconds to start, and
+    ``--dist worksteal`` may hand a module's tests to several workers, so a world per module
+    could start a bot per module per worker."""
     async with start_web_world(tmp_path_factory.mktemp("web")) as world:
         yield world

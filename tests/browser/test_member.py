@@ -1,7 +1,7 @@
 """A member's pages in a real browser: another server's pages stay closed, forms need their CSRF
 token, and export and forget do what ``/me export`` and ``/me forget`` do.
 
-One bot (web app on) and emulator for the module; each test has a fresh browser context and
+The bot and emulator are the session's (see conftest); each test has a fresh browser context and
 uses the people its assertions are about, so the tests do not depend on one another's order.
 """
 

@@ -1,6 +1,6 @@
 """The public reader in a real browser: texts, permalinks from ``/quote``, search, bad input.
 
-One bot (web app on) and emulator for the module: the ``/quote`` embed's link comes from the
+The bot and emulator are the session's (see conftest): the ``/quote`` embed's link comes from the
 bot's own reply through the emulator, as a member in Discord would click it.
 """
 

@@ -1,7 +1,7 @@
 """Signing in with Discord in a real browser, and who may see what once signed in.
 
-One bot (web app on) and emulator for the module; each test has a fresh browser context. The
-module's teardown checks the bot's log holds no traceback, whatever the tests sent it.
+The bot and emulator are the session's (see conftest); each test has a fresh browser context. The
+session's teardown checks the bot's log holds no traceback, whatever the tests sent it.
 """
 
 from __future__ import annotations
