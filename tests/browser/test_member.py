@@ -104,15 +104,26 @@ async def test_a_post_without_its_csrf_token_is_refused_and_changes_nothing(
         assert "nothing was changed" in await answer.text(), label
     forget = await context.request.post(web.url("/me/forget"), form={}, max_redirects=0)
     assert forget.status == 403
+    logout = await context.request.post(web.url("/logout"), form={}, max_redirects=0)
+    assert logout.status == 403
+    response = await page.goto(web.url("/me"))  # still signed in
+    assert response is not None and response.status == 200
     assert await _settings(web, member.id) == before
     assert await _readings(web, member.id) == [SECTION]
 
-    # The page's own form, token and all, does change it: the refusals above could have failed.
-    await page.get_by_label("Keep me off leaderboards and my streak private").check()
+    # The same request with its token does change it, and so does the page's own form: the
+    # refusals above could have failed.
+    accepted = await context.request.post(
+        web.url("/me/privacy"), form={"private": "yes", "csrf_token": token}, max_redirects=0
+    )
+    assert accepted.status == 303
+    assert [row["private"] for row in await _settings(web, member.id)] == [1]
+    await page.reload()
+    await page.get_by_label("Appear on leaderboards; others may see my streak").check()
     await page.get_by_role("button", name="Save privacy").click()
     await page.wait_for_url(web.url("/me"))
-    assert "private" in await page.locator("#main [role=status]").inner_text()
-    assert [row["private"] for row in await _settings(web, member.id)] == [1]
+    assert "leaderboards" in await page.locator("#main [role=status]").inner_text()
+    assert [row["private"] for row in await _settings(web, member.id)] == [0]
 
 
 async def test_a_bad_time_zone_is_explained_and_a_good_one_is_saved(

@@ -130,6 +130,11 @@ async def test_bad_addresses_and_queries_get_a_clear_page(web: WebWorld, page: P
     assert "too long" in await page.locator("#main [role=alert]").inner_text()
     await audit(page, "search-too-long")
 
+    response = await page.goto(web.url("/search"))
+    assert response is not None and response.ok
+    assert await page.locator("#main p").first.inner_text()  # says what to type
+    await audit(page, "search-empty")
+
     for junk in ("/search?q=workers&page=-1", "/search?q=workers&page=abc", "/p/%00"):
         response = await page.goto(web.url(junk))
         assert response is not None and response.status < 500, junk

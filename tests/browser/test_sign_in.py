@@ -53,6 +53,7 @@ async def test_sign_in_lands_on_your_servers_with_pkce_and_safe_cookies(
     response = await page.goto(web.url("/me"))
     assert response is not None and response.status == 401
     assert "Reading Group" not in await page.locator("#main").inner_text()
+    await audit(page, "sign-in")
 
 
 async def test_every_page_carries_the_security_headers(web: WebWorld, page: Page) -> None:
