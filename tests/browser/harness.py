@@ -10,9 +10,11 @@ on for the page itself. Screenshots of each page are kept under ``tests/artifact
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import re
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
@@ -56,8 +58,10 @@ async def launch(playwright: Playwright) -> Browser:
 
 def _install_axe() -> None:
     """``npm ci`` once when node_modules is missing (make test does it first), under a lock so
-    several pytest workers do not install over each other."""
-    lock_path = REPO_ROOT / "node_modules.lock"
+    several pytest workers do not install over each other. The lock lives in the temporary
+    folder, named after this checkout, so nothing is left in the work tree."""
+    digest = hashlib.sha256(str(REPO_ROOT).encode()).hexdigest()[:16]
+    lock_path = Path(tempfile.gettempdir()) / f"manifesto-bot-npm-{digest}.lock"
     with lock_path.open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
@@ -75,7 +79,6 @@ def _install_axe() -> None:
             )
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
-    lock_path.unlink(missing_ok=True)
 
 
 @cache
