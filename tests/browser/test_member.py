@@ -63,8 +63,8 @@ async def test_another_servers_pages_answer_not_found_with_none_of_its_data(
 
     # A cookie that lists the other server (forged with the app's own key) opens nothing:
     # membership is the bot's answer, never the session's list.
-    await context.clear_cookies()
-    await context.add_cookies([await web.session_cookie(web.alice, [web.guild.id, web.other.id])])
+    claims_both = await web.session_cookie(web.alice, [web.guild.id, web.other.id])
+    await web.set_session_cookie(context, claims_both)
     response = await page.goto(web.url(f"/me/{web.other.id}"))
     assert response is not None and response.status == 404
     await page.goto(web.url("/me"))
@@ -91,7 +91,7 @@ async def test_a_post_without_its_csrf_token_is_refused_and_changes_nothing(
         "value"
     )
     assert token
-    refusals = {
+    refusals: dict[str, tuple[dict[str, str | float | bool], dict[str, str]]] = {
         "no token": ({"private": "yes"}, {}),
         "wrong token": ({"private": "yes", "csrf_token": "x" * len(token)}, {}),
         "other site": ({"private": "yes", "csrf_token": token}, {"Origin": "http://evil.example"}),

@@ -15,6 +15,7 @@ from playwright.async_api import BrowserContext, Page
 from tests.browser.harness import audit, screenshot
 from tests.browser.webworld import SESSION_COOKIE as COOKIE
 from tests.browser.webworld import SESSION_SECONDS, WebWorld
+from web.context import LOGINS_PER_MINUTE
 
 
 async def test_sign_in_lands_on_your_servers_with_pkce_and_safe_cookies(
@@ -153,11 +154,10 @@ async def test_forged_or_expired_session_cookies_mean_signing_in_again(
     cases = {
         "garbage": "not-a-session",
         "another key": Fernet(Fernet.generate_key()).encrypt(b'{"session": {"uid": 1}}').decode(),
-        "expired": expired["value"],
+        "expired": expired,
     }
     for label, value in cases.items():
-        await context.clear_cookies()
-        await context.add_cookies([{"name": COOKIE, "value": value, "url": web.base_url}])
+        await web.set_session_cookie(context, value)
         response = await page.goto(web.url(f"/me/{web.guild.id}"))
         assert response is not None and response.status == 401, label
         text = await page.locator("#main").inner_text()
@@ -166,17 +166,18 @@ async def test_forged_or_expired_session_cookies_mean_signing_in_again(
     await audit(page, "session-lost")
 
     # The same forgery dated now is accepted: the expired case failed on its age alone.
-    await context.clear_cookies()
-    await context.add_cookies([await web.session_cookie(web.alice, [web.guild.id], at=now)])
+    fresh = await web.session_cookie(web.alice, [web.guild.id], at=now)
+    await web.set_session_cookie(context, fresh)
     response = await page.goto(web.url("/me"))
     assert response is not None and response.status == 200
 
 
 async def test_sign_ins_are_limited_per_address(web: WebWorld, context: BrowserContext) -> None:
     statuses = []
-    for _ in range(12):
+    for _ in range(LOGINS_PER_MINUTE + 2):
         response = await context.request.get(web.url("/login"), max_redirects=0)
         statuses.append(response.status)
-    assert statuses[:10] == [302] * 10
-    assert statuses[10:] == [429, 429]
+    assert statuses[:LOGINS_PER_MINUTE] == [302] * LOGINS_PER_MINUTE
+    assert statuses[LOGINS_PER_MINUTE:] == [429, 429]
+    assert "Too many sign-ins" in await response.text()
     assert response.headers.get("retry-after")

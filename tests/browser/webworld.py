@@ -22,7 +22,7 @@ from typing import Final
 from urllib.parse import quote, urlsplit
 
 from cryptography.fernet import Fernet
-from playwright.async_api import Page
+from playwright.async_api import BrowserContext, Page
 
 from tests.e2e.conftest import World, make_world
 from tests.emulator import Emulator, Guild, Member
@@ -93,7 +93,7 @@ class WebWorld:
 
     async def session_cookie(
         self, who: Member, guild_ids: list[int], *, at: float | None = None
-    ) -> dict[str, str]:
+    ) -> str:
         """A session cookie as the web app writes one (aiohttp-session's Fernet storage, with
         the key the app keeps in its database), dated ``at``: a cookie the browser could hold
         after a week away, or one claiming servers its holder is not in."""
@@ -110,7 +110,12 @@ class WebWorld:
         }
         data = json.dumps({"created": when, "session": session}).encode()
         value = key.encrypt_at_time(data, when).decode()
-        return {"name": SESSION_COOKIE, "value": value, "url": self.base_url}
+        return value
+
+    async def set_session_cookie(self, context: BrowserContext, value: str) -> None:
+        """Give the browser this session cookie (and no other)."""
+        await context.clear_cookies()
+        await context.add_cookies([{"name": SESSION_COOKIE, "value": value, "url": self.base_url}])
 
     def path_of(self, url: str) -> str:
         parts = urlsplit(url)
