@@ -181,3 +181,22 @@ async def test_sign_ins_are_limited_per_address(web: WebWorld, context: BrowserC
     assert statuses[LOGINS_PER_MINUTE:] == [429, 429]
     assert "Too many sign-ins" in await response.text()
     assert response.headers.get("retry-after")
+
+
+async def test_discord_failing_during_sign_in_gets_a_clear_page_then_works_again(
+    web: WebWorld, page: Page
+) -> None:
+    for route, status in (("POST /oauth2/token", 502), ("GET /users/@me/guilds", 500)):
+        web.discord.faults.server_error(route, status)
+        await web.consent_page(page)
+        await page.get_by_role("button", name="Authorize as Alice", exact=True).click()
+        await page.wait_for_url(lambda url: web.on_site(url))
+        assert web.discord.last_call(route).fault is not None, route
+        main = await page.locator("#main").inner_text()
+        assert await page.locator("h1").count() == 1 and "Traceback" not in main, route
+        assert await page.get_by_role("link", name="Sign in with Discord").count() >= 1, route
+        await audit(page, f"sign-in-discord-{status}")
+        response = await page.goto(web.url("/me"))
+        assert response is not None and response.status == 401, route  # not signed in
+    await web.sign_in(page, web.alice)
+    assert web.path_of(page.url) == "/me"

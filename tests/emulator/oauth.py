@@ -28,6 +28,7 @@ Every step is recorded in ``discord.requests`` (``GET /oauth2/authorize``, ``POS
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import hashlib
@@ -487,6 +488,8 @@ class OAuth:
             fault = self.emu.faults.take(record)
             if fault is not None:
                 record.fault = fault
+                if fault.delay:
+                    await asyncio.sleep(fault.delay)
                 failure = fault.error()
                 if failure is not None:
                     raise failure

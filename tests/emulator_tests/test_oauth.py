@@ -309,6 +309,16 @@ async def test_refresh_gives_a_new_pair_once_and_revoke_ends_a_token(app: App) -
     assert (await app.get("/users/@me", f"Bearer {second['access_token']}"))[0] == 401
 
 
+async def test_faults_reach_the_token_endpoint_and_leave_the_code_usable(app: App) -> None:
+    code = app.code(app.discord.oauth.approve(app.alice, app.authorize_url()))
+    app.discord.faults.server_error("POST /oauth2/token", 502)
+    status, body = await app.token(code)
+    assert (status, body) == (502, {"message": "502: Bad Gateway", "code": 0})
+    assert app.discord.last_call("POST /oauth2/token").fault is not None
+    status, body = await app.token(code)  # Discord never handled the first try
+    assert status == 200, body
+
+
 def test_scopes_come_from_discords_spec() -> None:
     assert {"identify", "guilds", "email", "guilds.members.read"} <= oauth2_scopes()
     assert "sudo" not in oauth2_scopes()
