@@ -178,3 +178,33 @@ async def test_export_then_forget_through_the_browser(
 
 async def _no_rows(web: WebWorld, user_id: int) -> bool:
     return await _readings(web, user_id) == []
+
+
+async def test_who_left_a_server_is_refused_its_pages_by_the_bots_answer(
+    web: WebWorld, page: Page
+) -> None:
+    leaver = web.guild.add_member("hank")
+    web.other.add_member(leaver.user)
+    stayer = web.guild.add_member("ivy")
+    web.other.add_member(stayer.user)
+    # Both sign in while in both servers (their sessions list both), landing on Reading Group.
+    await web.sign_in(page, leaver, next_path=f"/me/{web.guild.id}")
+    web.other.remove_member(web.other.member("hank"))
+    response = await page.goto(web.url(f"/me/{web.other.id}"))
+    assert response is not None and response.status == 404
+    assert "Other Server" not in await page.content()
+    asked = web.discord.last_call("GET /guilds/{guild_id}/members/{user_id}")
+    assert asked.params == {"guild_id": str(web.other.id), "user_id": str(leaver.id)}
+
+    await page.context.clear_cookies()
+    await web.sign_in(page, stayer, next_path=f"/me/{web.guild.id}")
+    # Discord cannot be asked: a page that says so, neither the server's data nor a 404.
+    # (503: discord.py retries a 500 for seconds before giving up, a 503 at once.)
+    web.discord.faults.server_error("GET /guilds/{guild_id}/members/{user_id}", 503)
+    response = await page.goto(web.url(f"/me/{web.other.id}"))
+    assert response is not None and response.status == 503
+    assert "Other Server" not in await page.locator("#main").inner_text()
+    await audit(page, "server-unavailable")
+    response = await page.goto(web.url(f"/me/{web.other.id}"))
+    assert response is not None and response.status == 200
+    assert await page.locator("h1").inner_text() == "Other Server"
