@@ -6,6 +6,7 @@ session's teardown checks the bot's log holds no traceback, whatever the tests s
 
 from __future__ import annotations
 
+import json
 import time
 from urllib.parse import parse_qs, urlsplit
 
@@ -42,6 +43,23 @@ async def test_sign_in_lands_on_your_servers_with_pkce_and_safe_cookies(
     assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"
     assert not cookie["secure"]  # a plain-http base URL; Secure would lose the cookie
     assert web.discord.oauth_client_secret not in cookie["value"]
+
+    # The access token served once to learn who this is, then was dropped: not in the cookie,
+    # not in the database, and used for nothing but /users/@me and /users/@me/guilds.
+    secrets = [
+        value
+        for token in web.discord.oauth.tokens.values()
+        for value in (token.access_token, token.refresh_token)
+    ]
+    assert secrets
+    held = json.dumps(await web.read_session_cookie(cookie["value"]))
+    assert str(web.alice.id) in held
+    assert not [value for value in secrets if value in held]
+    for stored in web.world.database.parent.glob("bot.db*"):
+        data = stored.read_bytes()
+        assert not [value for value in secrets if value.encode() in data], stored
+    bearer = {r.route for r in web.discord.requests if r.auth == "Bearer"}
+    assert bearer == {"GET /users/@me", "GET /users/@me/guilds"}
     await audit(page, "me")
 
     await page.get_by_role("link", name="Reading Group").click()

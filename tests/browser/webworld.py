@@ -19,7 +19,7 @@ import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 from urllib.parse import quote, urlsplit
 
 from cryptography.fernet import Fernet
@@ -100,9 +100,7 @@ class WebWorld:
         """A session cookie as the web app writes one (aiohttp-session's Fernet storage, with
         the key the app keeps in its database), dated ``at``: a cookie the browser could hold
         after a week away, or one claiming servers its holder is not in."""
-        rows = await self.world.query("SELECT value FROM meta WHERE key = ?", (SESSION_KEY,))
-        assert rows, "the web app keeps its generated session key in the meta table"
-        key = Fernet(str(rows[0]["value"]).encode())
+        key = await self._session_fernet()
         when = int(time.time() if at is None else at)
         session = {
             "uid": who.id,
@@ -114,6 +112,16 @@ class WebWorld:
         data = json.dumps({"created": when, "session": session}).encode()
         value = key.encrypt_at_time(data, when).decode()
         return value
+
+    async def read_session_cookie(self, value: str) -> Any:
+        """What a session cookie holds, decrypted with the app's key."""
+        key = await self._session_fernet()
+        return json.loads(key.decrypt(value.encode()))
+
+    async def _session_fernet(self) -> Fernet:
+        rows = await self.world.query("SELECT value FROM meta WHERE key = ?", (SESSION_KEY,))
+        assert rows, "the web app keeps its generated session key in the meta table"
+        return Fernet(str(rows[0]["value"]).encode())
 
     async def set_session_cookie(self, context: BrowserContext, value: str) -> None:
         """Give the browser this session cookie (and no other)."""
