@@ -76,7 +76,7 @@ async def test_sign_in_lands_on_your_servers_with_pkce_and_safe_cookies(
 
 
 async def test_every_page_carries_the_security_headers(web: WebWorld, page: Page) -> None:
-    for path in ("/", "/me", "/no-such-page"):
+    for path in ("/", "/texts/anti-ai", "/search?q=workers", "/me", "/no-such-page"):
         response = await page.goto(web.url(path))
         assert response is not None
         headers = await response.all_headers()
@@ -90,6 +90,14 @@ async def test_every_page_carries_the_security_headers(web: WebWorld, page: Page
         assert "'unsafe-inline'" not in scripts and "'unsafe-eval'" not in scripts, path
         assert headers["x-content-type-options"] == "nosniff", path
         assert headers.get("referrer-policy"), path
+        # Nothing on the page relies on what that policy blocks: no inline script or handler.
+        inline = await page.evaluate(
+            """() => [...document.querySelectorAll("*")]
+                .filter((e) => (e.tagName === "SCRIPT" && !e.hasAttribute("src"))
+                    || [...e.attributes].some((a) => a.name.startsWith("on")))
+                .map((e) => e.outerHTML.slice(0, 80))"""
+        )
+        assert inline == [], path
 
 
 async def test_cancelling_on_discord_says_so_and_signs_nobody_in(web: WebWorld, page: Page) -> None:
