@@ -160,6 +160,8 @@ class OAuth:
         self.tokens: dict[str, AccessToken] = {}
         self._refresh: dict[str, AccessToken] = {}
         self.denials = 0
+        self.last_shown: AuthorizeRequest | None = None
+        """The last authorize request whose consent page was served (to a browser or client)."""
 
     def register_redirect_uri(self, uri: str) -> None:
         """What an operator types in the Developer Portal (OAuth2 > Redirects)."""
@@ -246,15 +248,23 @@ class OAuth:
         self._record("GET", "/oauth2/authorize", parts.path, query)
         return self.check_authorize(query)
 
-    def approve(self, who: User | Member | str, authorize_url: str) -> str:
+    def approve(self, who: User | Member | str, authorize_url: str | None = None) -> str:
         """``who`` clicks "Authorize" on the consent page of ``authorize_url`` (what the web app
-        redirected to); returns the URL Discord redirects the browser to, with the code."""
+        redirected to; by default the consent page last served); returns the URL Discord
+        redirects the browser to, with the code."""
         user = self._user(who)
-        return self.approve_request(user, self._parse(authorize_url))
+        return self.approve_request(user, self._pending(authorize_url))
 
-    def deny(self, authorize_url: str) -> str:
+    def deny(self, authorize_url: str | None = None) -> str:
         """The person clicks "Cancel": the redirect URL carrying ``error=access_denied``."""
-        return self.deny_request(self._parse(authorize_url))
+        return self.deny_request(self._pending(authorize_url))
+
+    def _pending(self, authorize_url: str | None) -> AuthorizeRequest:
+        if authorize_url is not None:
+            return self._parse(authorize_url)
+        if self.last_shown is None:
+            raise EmulatorError("no consent page was served: pass the authorize URL")
+        return self.last_shown
 
     def _user(self, who: User | Member | str) -> User:
         if isinstance(who, Member):
@@ -401,6 +411,7 @@ class OAuth:
             checked = self.check_authorize(query)
         except OAuthPageError as refused:
             return self._page(record, 400, "Authorization failed", _error_body(refused.message))
+        self.last_shown = checked
         return self._page(record, 200, "Authorize access", self._consent_body(checked))
 
     async def _authorize_decision(self, request: web.Request) -> web.StreamResponse:

@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import aiohttp
 import pytest
 
-from tests.emulator import Emulator, Guild, Member
+from tests.emulator import Emulator, EmulatorError, Guild, Member
 from tests.emulator.oauth import pkce_challenge
 from tests.emulator.validation import oauth2_scopes, response_problems
 
@@ -316,6 +316,15 @@ async def test_faults_reach_the_token_endpoint_and_leave_the_code_usable(app: Ap
     assert (status, body) == (502, {"message": "502: Bad Gateway", "code": 0})
     assert app.discord.last_call("POST /oauth2/token").fault is not None
     status, body = await app.token(code)  # Discord never handled the first try
+    assert status == 200, body
+
+
+async def test_approve_defaults_to_the_consent_page_last_served(app: App) -> None:
+    with pytest.raises(EmulatorError, match="no consent page"):
+        app.discord.oauth.approve(app.alice)
+    async with app.http.get(app.authorize_url()) as page:  # as a client following /login
+        assert page.status == 200
+    status, body = await app.token(app.code(app.discord.oauth.approve(app.alice)))
     assert status == 200, body
 
 
