@@ -5,6 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
+AXE := node_modules/axe-core/axe.min.js
+
 .PHONY: run test lint typecheck unit bench check clean
 
 $(STAMP): pyproject.toml
@@ -13,6 +15,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
+# axe-core, which the browser tests inject into each page, at the version package-lock.json pins.
+$(AXE): package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
+	@touch $(AXE)
+
 run: $(STAMP)
 	$(BIN)/python -m bot run
 
@@ -20,7 +27,7 @@ run: $(STAMP)
 # bot process and the emulator, so one worker left the machine idle (9.5 minutes against 3.3).
 # Tests marked serial (bursts and several bot processes racing Discord's deadlines) run after,
 # alone: beside three other workers they missed those deadlines.
-test: $(STAMP)
+test: $(STAMP) $(AXE)
 	$(BIN)/ruff check bot cogs web tests bench
 	$(BIN)/ruff format --check bot cogs web tests bench
 	$(BIN)/mypy
@@ -34,4 +41,4 @@ bench: $(STAMP)
 	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache node_modules tests/artifacts

@@ -53,6 +53,15 @@ What it checks, the way Discord does (each answered with Discord's status and JS
   5 s) and ``discord.peak_global_rate`` (bot-token requests in the busiest second; Discord allows
   50, interaction responses not counted).
 
+* OAuth2 for a web app signing people in (``oauth.py``): the authorize page (unknown client,
+  unregistered redirect URI, unknown scope: an error page, no redirect; otherwise a consent page
+  with "Authorize as NAME" per person and "Cancel"), the token endpoint (single-use codes for ten
+  minutes, the authorize step's redirect URI, the PKCE S256 verifier, the client secret; OAuth's
+  error shape), bearer tokens on ``/users/@me`` and ``/users/@me/guilds`` (answers checked
+  against the spec's schemas in the emulator's tests). ``discord.oauth_client_id``,
+  ``discord.oauth_client_secret``, ``discord.register_redirect_uri(uri)``,
+  ``discord.oauth.approve(person, authorize_url)`` without a browser.
+
 Faults (``discord.faults``): 429 per route or global with ``Retry-After``/``X-RateLimit-*``/``Via``
 headers and a window in which an early retry is refused again and counted
 (``discord.rate_limit_violations``), 500/502/503, any JSON error code (403 50001, 404 10003 or

@@ -32,6 +32,9 @@ class RecordedRequest:
     """Emulated clock (seconds since the Unix epoch) when the request arrived."""
     index: int
     headers: dict[str, str] = field(default_factory=dict)
+    """Request headers, ``Authorization`` left out (its scheme is in ``auth``)."""
+    auth: str | None = None
+    """The scheme of the credentials: ``"Bot"``, ``"Bearer"`` (a person's OAuth2 token) or None."""
     json: Any = None
     """The JSON body (for multipart requests, the ``payload_json`` part)."""
     files: list[UploadedFile] = field(default_factory=list)

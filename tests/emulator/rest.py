@@ -142,6 +142,18 @@ class RestApi:
         }
 
     async def get_me(self, call: Call) -> JSON:
+        if call.bearer is not None:
+            # A person's token: their user, with the e-mail only under the ``email`` scope.
+            person: dict[str, JSON] = {
+                **call.bearer.user.payload(),
+                "mfa_enabled": False,
+                "locale": "en-US",
+                "premium_type": 0,
+            }
+            if "email" in call.bearer.scopes:
+                person["email"] = f"{call.bearer.user.username}@example.invalid"
+                person["verified"] = True
+            return person
         return {
             **self.emu.bot_user.payload(),
             "verified": True,
@@ -149,6 +161,37 @@ class RestApi:
             "email": None,
             "locale": "en-US",
         }
+
+    async def my_guilds(self, call: Call) -> JSON:
+        """The partial servers of the token's owner (the bot's, or a person's under ``guilds``),
+        by id, paged by ``before``/``after`` and ``limit`` (200 at most, the default)."""
+        user_id = call.bearer.user.id if call.bearer is not None else self.bot_id
+        guilds = sorted(
+            (g for g in self.emu.guilds.values() if user_id in g.members), key=lambda g: g.id
+        )
+        if "after" in call.query:
+            guilds = [g for g in guilds if g.id > int(call.query["after"])]
+        if "before" in call.query:
+            guilds = [g for g in guilds if g.id < int(call.query["before"])]
+            guilds = guilds[-int(call.query.get("limit", 200)) :]
+        else:
+            guilds = guilds[: int(call.query.get("limit", 200))]
+        result = []
+        for guild in guilds:
+            partial: dict[str, JSON] = {
+                "id": str(guild.id),
+                "name": guild.name,
+                "icon": None,
+                "banner": None,
+                "owner": guild.owner_id == user_id,
+                "permissions": str(guild.base_permissions(user_id)),
+                "features": [],
+            }
+            if call.query.get("with_counts"):
+                partial["approximate_member_count"] = len(guild.members)
+                partial["approximate_presence_count"] = 0
+            result.append(partial)
+        return result
 
     async def get_user(self, call: Call) -> JSON:
         user = self.emu.users.get(call.snowflake("user_id"))
@@ -977,7 +1020,8 @@ def register_routes(emu: Emulator) -> None:
     add = emu.router.add
     add("GET", "/gateway", api.get_gateway, "none")
     add("GET", "/gateway/bot", api.get_gateway_bot)
-    add("GET", "/users/@me", api.get_me)
+    add("GET", "/users/@me", api.get_me, "identify")
+    add("GET", "/users/@me/guilds", api.my_guilds, "guilds")
     add("POST", "/users/@me/channels", api.create_dm)
     add("GET", "/users/{user_id}", api.get_user)
     add("GET", "/oauth2/applications/@me", api.get_application)

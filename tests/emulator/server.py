@@ -49,6 +49,7 @@ from tests.emulator.models import (
     VoiceState,
     parse_mentions,
 )
+from tests.emulator.oauth import AccessToken, OAuth
 from tests.emulator.permissions import Intent
 from tests.emulator.permissions import Permission as P
 from tests.emulator.recording import RecordedRequest, UploadedFile
@@ -86,7 +87,7 @@ class Route:
     method: str
     template: str
     handler: Handler
-    auth: str  # "bot", "webhook" (token in the URL) or "none"
+    auth: str  # "bot", "webhook" (token in the URL), "none", or an OAuth2 scope a bearer may use
     pattern: re.Pattern[str]
 
 
@@ -99,6 +100,8 @@ class Call:
     query: dict[str, Any]
     body: Any
     files: list[UploadedFile]
+    bearer: AccessToken | None = None
+    """The OAuth2 token the request came with (None: the bot's token)."""
 
     def snowflake(self, name: str) -> int:
         value = self.params[name]
@@ -188,6 +191,8 @@ class Emulator:
         self._change: asyncio.Event | None = None
         self._runner: web.AppRunner | None = None
         self._fault_mark = 0
+        self.oauth = OAuth(self)
+        """Discord's OAuth2 side of the application (authorize, token, bearer tokens)."""
 
         from tests.emulator.rest import register_routes
 
@@ -207,6 +212,7 @@ class Emulator:
         app.router.add_get("/gateway", self.gateway.handle)
         app.router.add_get("/gateway/", self.gateway.handle)
         app.router.add_get("/attachments/{channel_id}/{attachment_id}/{filename}", self._cdn)
+        self.oauth.routes(app, API_PREFIX)
         app.router.add_route("*", API_PREFIX + "/{tail:.*}", self._api)
         self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
         await self._runner.setup()
@@ -247,6 +253,25 @@ class Emulator:
             "DISCORD_API_BASE": self.api_base,
             "DISCORD_GATEWAY_URL": self.gateway_url,
         }
+
+    @property
+    def oauth_client_id(self) -> str:
+        """``DISCORD_CLIENT_ID`` of a web app signing people in: the application id."""
+        return self.oauth.client_id
+
+    @property
+    def oauth_client_secret(self) -> str:
+        """``DISCORD_CLIENT_SECRET``: random per emulator, so a test cannot guess it by accident."""
+        return self.oauth.client_secret
+
+    @property
+    def authorize_url(self) -> str:
+        """Where a web app sends the browser to sign in (``discord.com/oauth2/authorize``)."""
+        return f"{self.base_url}/oauth2/authorize"
+
+    def register_redirect_uri(self, uri: str) -> None:
+        """Add a redirect URI to the application, as in the Developer Portal's OAuth2 page."""
+        self.oauth.register_redirect_uri(uri)
 
     @property
     def app_flags(self) -> int:
@@ -920,13 +945,24 @@ class Emulator:
         except ValueError:
             raise error(50109) from None
 
-    def _authorize(self, route: Route, request: web.Request) -> None:
+    def _authorize(self, route: Route, request: web.Request) -> AccessToken | None:
+        """Check the credentials; the OAuth2 token when a person's bearer token was used."""
         header = request.headers.get("Authorization")
-        if route.auth == "bot":
-            if header != f"Bot {self.token}":
+        if route.auth in ("bot", "webhook", "none"):
+            if route.auth == "bot" and header != f"Bot {self.token}":
                 raise http_error(401)
-        elif route.auth == "webhook" and header is not None and header != f"Bot {self.token}":
+            if route.auth == "webhook" and header is not None and header != f"Bot {self.token}":
+                raise http_error(401)
+            return None
+        # A route a person's token may call, given the scope named by ``route.auth``.
+        if header == f"Bot {self.token}":
+            return None
+        if header is None or not header.startswith("Bearer "):
             raise http_error(401)
+        token = self.oauth.bearer(header[len("Bearer ") :])
+        if token is None or route.auth not in token.scopes:
+            raise http_error(401)
+        return token
 
     def _count_global(self, now: float) -> None:
         window = self._bot_requests
@@ -980,6 +1016,7 @@ class Emulator:
             time=self.clock.now(),
             index=len(self.requests),
             headers={k: v for k, v in request.headers.items() if k.lower() != "authorization"},
+            auth=request.headers.get("Authorization", "").partition(" ")[0] or None,
         )
         self.requests.append(record)
         interaction = self._link_interaction(record)
@@ -990,8 +1027,8 @@ class Emulator:
             record.json, record.files = await self._read_body(request)
             if route is None:
                 raise http_error(405 if known_path else 404)
-            self._authorize(route, request)
-            if route.auth == "bot":
+            bearer = self._authorize(route, request)
+            if route.auth not in ("webhook", "none") and bearer is None:
                 self._count_global(time.monotonic())
             fault = self.faults.take(record)
             if fault is not None:
@@ -1017,7 +1054,9 @@ class Emulator:
                 raise error(50109)
             if record.json is not None and self.check_schemas:
                 validate_body(route.method, route.template, record.json)
-            result = await route.handler(Call(record, params, query, record.json, record.files))
+            result = await route.handler(
+                Call(record, params, query, record.json, record.files, bearer)
+            )
             if result is NO_CONTENT:
                 status = 204
             else:

@@ -385,3 +385,34 @@ def check(method: str, path: str, body: Any) -> DiscordError | None:
     except DiscordError as exc:
         return exc
     return None
+
+
+# --- answers and OAuth2 ---------------------------------------------------------------------------
+
+
+@cache
+def _response_validator(method: str, path: str) -> Draft202012Validator:
+    responses = _operation(method, path).get("responses")
+    if responses is None:
+        raise KeyError(f"the spec subset keeps no answer schema for {method} {path} (RESPONSES)")
+    return _validator(responses["200"]["content"]["application/json"]["schema"])
+
+
+def response_problems(method: str, path: str, payload: Any) -> list[str]:
+    """How the emulator's own 200 answer breaks the spec's schema (empty when it conforms).
+
+    The emulator's tests call this on what it serves, so a web app reading ``/users/@me`` or
+    ``/users/@me/guilds`` is tested against the shape Discord documents rather than our guess.
+    """
+    validator = _response_validator(method, path)
+    return [
+        f"{'/'.join(str(p) for p in error.absolute_path) or '<root>'}: {error.message}"
+        for error in validator.iter_errors(payload)
+    ]
+
+
+@cache
+def oauth2_scopes() -> frozenset[str]:
+    """Every OAuth2 scope Discord knows, from the spec's security scheme."""
+    flows = load_spec()["components"]["securitySchemes"]["OAuth2"]["flows"]
+    return frozenset(scope for flow in flows.values() for scope in flow.get("scopes", {}))

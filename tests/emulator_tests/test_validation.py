@@ -61,8 +61,14 @@ def test_every_reference_in_the_subset_resolves_inside_it() -> None:
 def test_extraction_keeps_operations_and_follows_references() -> None:
     body = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/A"}}}}
     paths: dict[str, dict[str, Any]] = {"/not/served": {"get": {"operationId": "other"}}}
+    answer = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/C"}}}}
     for method, path in extract.OPERATIONS:
-        paths.setdefault(path, {})[method] = {"operationId": path, "requestBody": body}
+        paths.setdefault(path, {})[method] = {
+            "operationId": path,
+            "requestBody": body,
+            "responses": {"200": answer},
+        }
+    oauth2 = {"type": "oauth2", "flows": {"implicit": {"scopes": {"identify": "you"}}}}
     spec = {
         "openapi": "3.1.0",
         "info": {"title": "t", "version": "10"},
@@ -71,12 +77,22 @@ def test_extraction_keeps_operations_and_follows_references() -> None:
             "schemas": {
                 "A": {"properties": {"b": {"$ref": "#/components/schemas/B"}}},
                 "B": {"type": "string"},
+                "C": {"type": "boolean"},
                 "Unused": {"type": "integer"},
-            }
+            },
+            "securitySchemes": {"OAuth2": oauth2, "BotToken": {"type": "apiKey"}},
         },
     }
     subset = extract.extract(spec, "synthetic")
-    assert set(subset["components"]["schemas"]) == {"A", "B"}
+    # C is reached only through the answers kept for RESPONSES.
+    assert set(subset["components"]["schemas"]) == {"A", "B", "C"}
+    assert subset["components"]["securitySchemes"] == {"OAuth2": oauth2}
+    assert set(subset["paths"]["/users/@me/guilds"]["get"]) == {
+        "operationId",
+        "requestBody",
+        "responses",
+    }
+    assert "responses" not in subset["paths"]["/gateway"]["get"]
     assert "/not/served" not in subset["paths"]
     assert subset["info"]["x-extracted-from"] == "synthetic"
 

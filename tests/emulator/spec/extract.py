@@ -32,6 +32,7 @@ OPERATIONS: tuple[tuple[str, str], ...] = (
     ("get", "/users/@me"),
     ("get", "/users/{user_id}"),
     ("post", "/users/@me/channels"),
+    ("get", "/users/@me/guilds"),
     ("get", "/oauth2/applications/@me"),
     ("get", "/applications/{application_id}/commands"),
     ("put", "/applications/{application_id}/commands"),
@@ -86,6 +87,17 @@ OPERATIONS: tuple[tuple[str, str], ...] = (
 )
 """(method, path) of every operation the emulator implements, spelled as in the specification."""
 
+RESPONSES: tuple[tuple[str, str], ...] = (
+    ("get", "/users/@me"),
+    ("get", "/users/@me/guilds"),
+)
+"""Operations whose 200 answer schema is kept too: the answers a web app signing people in with
+Discord reads (the user, their servers), so the emulator's tests check them against the spec."""
+
+SECURITY_SCHEMES: tuple[str, ...] = ("OAuth2",)
+"""The OAuth2 scheme carries the authorize and token URLs and the list of scopes Discord knows,
+which the emulator's authorize step checks a ``scope`` parameter against."""
+
 _SCHEMA_PREFIX = "#/components/schemas/"
 
 
@@ -139,6 +151,10 @@ def extract(spec: dict[str, Any], source: str) -> dict[str, Any]:
                 "content": {"application/json": body["content"]["application/json"]},
             }
             roots.append(kept["requestBody"])
+        if (method, path) in RESPONSES:
+            ok = operation["responses"]["200"]["content"]["application/json"]
+            kept["responses"] = {"200": {"content": {"application/json": ok}}}
+            roots.append(ok)
         paths.setdefault(path, {})[method] = kept
     return {
         "openapi": spec["openapi"],
@@ -148,7 +164,12 @@ def extract(spec: dict[str, Any], source: str) -> dict[str, Any]:
             "x-extracted-from": source,
         },
         "paths": paths,
-        "components": {"schemas": _closure(spec, roots)},
+        "components": {
+            "schemas": _closure(spec, roots),
+            "securitySchemes": {
+                name: spec["components"]["securitySchemes"][name] for name in SECURITY_SCHEMES
+            },
+        },
     }
 
 
