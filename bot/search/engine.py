@@ -155,7 +155,9 @@ class _Meaning:
     units: Vectors
     sentences: Vectors
     owners: npt.NDArray[np.int32]
-    """The passage (entry index) each sentence belongs to."""
+    """The passage (entry index) each sentence belongs to, in order."""
+    starts: npt.NDArray[np.intp]
+    """Where each passage's run of sentences starts."""
     passage_docs: npt.NDArray[np.int32]
     unit_docs: npt.NDArray[np.int32]
     doc_index: dict[str, int]
@@ -255,12 +257,14 @@ def _embed_library(
     def stack(parts: list[Vectors]) -> Vectors:
         return np.concatenate(parts) if parts else np.zeros((0, embedder.dimensions), np.float32)
 
+    all_owners = np.concatenate(owners) if owners else np.zeros(0, np.int32)
     return _Meaning(
         embedder=embedder,
         passages=stack(passages),
         units=stack(units),
         sentences=stack(sentences),
-        owners=np.concatenate(owners) if owners else np.zeros(0, np.int32),
+        owners=all_owners,
+        starts=np.flatnonzero(np.diff(all_owners, prepend=-1)),
         passage_docs=np.asarray(passage_docs, dtype=np.int32),
         unit_docs=np.asarray(unit_docs, dtype=np.int32),
         doc_index=doc_index,
@@ -284,6 +288,7 @@ class SearchEngine:
     ) -> None:
         self._meaning = meaning
         self._centred: Vectors | None = None
+        self._terms: dict[int, frozenset[str]] = {}
         self._entries = entries
         self._positions = {entry.passage.ref: index for index, entry in enumerate(entries)}
         self._units = units
@@ -548,8 +553,11 @@ class SearchEngine:
         similarity = meaning.passages @ query
         if self._tuning.sentences and len(meaning.sentences):
             # A passage is as close as the mean of its own vector and its closest sentence's.
+            # Sentences are stored passage by passage, so each passage's best is one reduction.
             best = similarity.copy()
-            np.maximum.at(best, meaning.owners, meaning.sentences @ query)
+            closest = np.maximum.reduceat(meaning.sentences @ query, meaning.starts)
+            owners = meaning.owners[meaning.starts]
+            best[owners] = np.maximum(best[owners], closest)
             similarity = (similarity + best) / 2
         passages = _closeness(similarity, passage_mask, self._tuning.scale)
         count = self._tuning.meaning_candidates
@@ -599,12 +607,12 @@ class SearchEngine:
         best_passage = max(passage_scores.values()) or 1.0
         scored: list[tuple[float, int]] = []
         words_part: dict[int, float] = {}
-        weigh = bool(meaning_passages) and tuning.coverage > 0
+        weights = self._term_weights(analysed) if meaning_passages and tuning.coverage else None
         for index, score in passage_scores.items():
             unit = self._entries[index].unit
             words_part[index] = score / best_passage + unit_scores.get(unit, 0.0)
-            if weigh and words_part[index]:
-                share = self._coverage(analysed, index)
+            if weights is not None and words_part[index]:
+                share = self._coverage(weights, index)
                 words_part[index] *= 1.0 - tuning.coverage * (1.0 - share)
             value = words_part[index] + meaning_part.get(index, 0.0) + unit_meaning.get(unit, 0.0)
             scored.append((value, index))
@@ -647,25 +655,34 @@ class SearchEngine:
 
         return self._hits(analysed, final[:limit], by_meaning)
 
-    def _coverage(self, analysed: _Query, index: int) -> float:
-        """The share of the query's terms, each weighted by its inverse document frequency,
-        found in the passage, the rest of its section, or the section's heading and topics. The
-        query's English words that no text contains count too, as the rarest of all."""
-        entry = self._entries[index]
-        unit = self._units[entry.unit]
+    def _term_weights(self, analysed: _Query) -> tuple[dict[str, float], float]:
+        """Each query term's inverse document frequency, and their total with the query's
+        English words that no text contains, which count as the rarest of all."""
         count = len(self._entries)
-        total = analysed.absent * math.log(1.0 + count)
-        found = 0.0
-        for stem in analysed.stems:
-            weight = math.log(1.0 + count / (1 + self._stem_df.get(stem, 0)))
-            total += weight
-            if (
-                stem in entry.surfaces
-                or stem in unit.context
-                or any(stem in self._entries[p].surfaces for p in unit.passages)
-            ):
-                found += weight
-        return found / total if total else 1.0
+        weights = {
+            stem: math.log(1.0 + count / (1 + self._stem_df.get(stem, 0)))
+            for stem in analysed.stems
+        }
+        return weights, sum(weights.values()) + analysed.absent * math.log(1.0 + count)
+
+    def _coverage(self, weights: tuple[dict[str, float], float], index: int) -> float:
+        """The share of the query's terms, weighted by rarity, found in the passage, the rest of
+        its section, or the section's heading and topics."""
+        terms = self._unit_terms(self._entries[index].unit)
+        found = sum(weight for stem, weight in weights[0].items() if stem in terms)
+        return found / weights[1] if weights[1] else 1.0
+
+    def _unit_terms(self, unit_index: int) -> frozenset[str]:
+        """Every stem of a section's passages, heading and topics; kept once asked for (only
+        the sections searches reach are ever asked for)."""
+        terms = self._terms.get(unit_index)
+        if terms is None:
+            unit = self._units[unit_index]
+            terms = frozenset(unit.context).union(
+                *(self._entries[p].surfaces for p in unit.passages)
+            )
+            self._terms[unit_index] = terms
+        return terms
 
     def _word_scores(
         self, analysed: _Query, slug: str | None

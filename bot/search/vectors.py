@@ -4,8 +4,7 @@ kept beside the seeds.
 A text's vector is the mean of its word pieces' rows in ``data/minilm-static.npy`` (distilled
 once from all-MiniLM-L6-v2 by :mod:`bot.search.distil`), scaled to unit length, so two texts
 that mean the same thing in different words lie close together. Embedding a query costs a
-tokenizer call and a few dozen row look-ups; the table is memory-mapped, so only the rows that
-texts actually use are ever read into memory.
+tokenizer call and a few dozen rows read from the file; none of the table stays in memory.
 
 Passage vectors are cheap too, but the library's are still kept in ``seeds/vectors/<slug>.npz``
 keyed by a hash of the document's passages and of the table: an edited seed, or a new one, is
@@ -80,29 +79,62 @@ class Embedder(Protocol):
 
 
 class StaticEmbedder:
-    """Texts to unit vectors with the static table; thread-safe (it only reads)."""
+    """Texts to unit vectors with the static table; thread-safe (it only reads).
+
+    A query's few rows are read from the file as they are needed (``os.pread``), so the bot's
+    memory holds none of the table between searches; embedding many texts at once (a seed at
+    start-up) loads the whole table for that call only.
+    """
 
     def __init__(self, table: Path = TABLE, tokenizer: Path = TOKENIZER) -> None:
         from tokenizers import Tokenizer
 
-        self.table: npt.NDArray[np.float16] = np.load(table, mmap_mode="r", allow_pickle=False)
+        with table.open("rb") as file:
+            version = np.lib.format.read_magic(file)
+            read = (
+                np.lib.format.read_array_header_1_0
+                if version == (1, 0)
+                else np.lib.format.read_array_header_2_0
+            )
+            shape, _, dtype = read(file)
+            self._offset = file.tell()
+        if dtype != np.float16 or len(shape) != 2:
+            raise ValueError(f"{table} is not a table of float16 rows")
+        self._path = table
+        self._fd = os.open(table, os.O_RDONLY)
+        self.dimensions = int(shape[1])
+        self._row_bytes = self.dimensions * 2
         self.tokenizer: Tokenizer = Tokenizer.from_file(str(tokenizer))
         self.tokenizer.no_padding()
         self.tokenizer.no_truncation()
         self.digest = table_digest() if table == TABLE else _file_digest(table)
-        self.dimensions = int(self.table.shape[1])
+
+    def _rows(self, ids: Sequence[int]) -> npt.NDArray[np.float32]:
+        unique, inverse = np.unique(np.asarray(ids, dtype=np.int64), return_inverse=True)
+        data = b"".join(
+            os.pread(self._fd, self._row_bytes, self._offset + int(i) * self._row_bytes)
+            for i in unique
+        )
+        rows = np.frombuffer(data, dtype=np.float16).reshape(len(unique), self.dimensions)
+        result: npt.NDArray[Any] = rows[inverse].astype(np.float32)
+        return result
 
     def embed(self, texts: Sequence[str]) -> Vectors:
         """One unit vector per text (zero for a text without a single word piece)."""
         out = np.zeros((len(texts), self.dimensions), dtype=np.float32)
         if not texts:
             return out
-        for row, encoding in enumerate(
-            self.tokenizer.encode_batch(list(texts), add_special_tokens=False)
-        ):
+        encodings = self.tokenizer.encode_batch(list(texts), add_special_tokens=False)
+        table = np.load(self._path, allow_pickle=False) if len(texts) > 1 else None
+        for row, encoding in enumerate(encodings):
             ids = encoding.ids
-            if ids:
-                out[row] = self.table[np.asarray(ids)].astype(np.float32).mean(0)
+            if not ids:
+                continue
+            rows = (
+                table[np.asarray(ids)].astype(np.float32) if table is not None else self._rows(ids)
+            )
+            out[row] = rows.mean(0)
+        del table
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         result: npt.NDArray[Any] = out / np.maximum(norms, 1e-12)
         return result
