@@ -156,12 +156,17 @@ class _Meaning:
     sentences: Vectors
     owners: npt.NDArray[np.int32]
     """The passage (entry index) each sentence belongs to, in order."""
-    starts: npt.NDArray[np.intp]
+    firsts: npt.NDArray[np.intp]
     """Where each passage's run of sentences starts."""
+    counts: npt.NDArray[np.intp]
+    """How many sentences each passage has."""
     passage_docs: npt.NDArray[np.int32]
     unit_docs: npt.NDArray[np.int32]
     doc_index: dict[str, int]
 
+
+SENTENCE_POOL: Final = 400
+"""Passages whose sentences are compared with a query, the closest as a whole first."""
 
 Z_FULL: Final = 4.0
 """With ``scale="z"``, a row this many standard deviations above the mean scores 1."""
@@ -258,13 +263,15 @@ def _embed_library(
         return np.concatenate(parts) if parts else np.zeros((0, embedder.dimensions), np.float32)
 
     all_owners = np.concatenate(owners) if owners else np.zeros(0, np.int32)
+    counts = np.bincount(all_owners, minlength=len(passage_docs)).astype(np.intp)
     return _Meaning(
         embedder=embedder,
         passages=stack(passages),
         units=stack(units),
         sentences=stack(sentences),
         owners=all_owners,
-        starts=np.flatnonzero(np.diff(all_owners, prepend=-1)),
+        firsts=np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.intp),
+        counts=counts,
         passage_docs=np.asarray(passage_docs, dtype=np.int32),
         unit_docs=np.asarray(unit_docs, dtype=np.int32),
         doc_index=doc_index,
@@ -536,6 +543,33 @@ class SearchEngine:
             rows = self._db.execute(sql, params).fetchall()
         return [(int(rowid), float(score)) for rowid, score in rows]
 
+    def _with_sentences(
+        self, similarity: Vectors, query: Vectors, mask: npt.NDArray[np.bool_] | None
+    ) -> Vectors:
+        """A passage as close as the mean of its own vector and its closest sentence's.
+
+        Only the passages closest as a whole (:data:`SENTENCE_POOL`) have their sentences
+        compared: on a large library the sentences are most of the vectors, and a passage far
+        from the query as a whole seldom holds the one sentence that answers it.
+        """
+        meaning = self._meaning
+        assert meaning is not None
+        pool = np.arange(len(similarity))
+        if len(similarity) > SENTENCE_POOL:
+            ranked = similarity if mask is None else np.where(mask, similarity, -np.inf)
+            pool = np.argpartition(-ranked, SENTENCE_POOL)[:SENTENCE_POOL]
+        pool = pool[meaning.counts[pool] > 0]
+        best = similarity.copy()
+        if len(pool):
+            lengths = meaning.counts[pool]
+            ends = np.cumsum(lengths)
+            offsets = np.arange(int(ends[-1])) - np.repeat(ends - lengths, lengths)
+            rows = np.repeat(meaning.firsts[pool], lengths) + offsets
+            closest = np.maximum.reduceat(meaning.sentences[rows] @ query, ends - lengths)
+            best[pool] = np.maximum(best[pool], closest)
+        result: npt.NDArray[Any] = (similarity + best) / 2
+        return result
+
     def _closeness(self, text: str, slug: str | None) -> tuple[dict[int, float], dict[int, float]]:
         """How close in meaning to ``text`` the closest passages and units are (see
         :func:`_closeness`), each best few by index; empty without search by meaning."""
@@ -552,13 +586,7 @@ class SearchEngine:
             unit_mask = meaning.unit_docs == number
         similarity = meaning.passages @ query
         if self._tuning.sentences and len(meaning.sentences):
-            # A passage is as close as the mean of its own vector and its closest sentence's.
-            # Sentences are stored passage by passage, so each passage's best is one reduction.
-            best = similarity.copy()
-            closest = np.maximum.reduceat(meaning.sentences @ query, meaning.starts)
-            owners = meaning.owners[meaning.starts]
-            best[owners] = np.maximum(best[owners], closest)
-            similarity = (similarity + best) / 2
+            similarity = self._with_sentences(similarity, query, passage_mask)
         passages = _closeness(similarity, passage_mask, self._tuning.scale)
         count = self._tuning.meaning_candidates
         if not self._tuning.meaning_section_weight:
