@@ -120,6 +120,16 @@ async def test_search_pages_and_share(world: World) -> None:
     assert channel_message in world.guild.default_channel.visible_messages()
 
 
+async def test_results_found_by_meaning_are_marked(world: World) -> None:
+    # No passage has the word "kids"; the ones about children are found by what they mean.
+    reply = await world.alice.run("/search", query="kids")
+    assert reply.ephemeral
+    values = [field["value"] for field in reply.embed["fields"]]
+    assert values and all(value.startswith("≈ *found by meaning* · ") for value in values)
+    worded = await world.alice.run("/search", query="sledgehammer")
+    assert not worded.embed["fields"][0]["value"].startswith("≈")
+
+
 async def test_search_pages_expire_after_a_restart(world: World) -> None:
     reply = await world.alice.run("/search", query="automation")
     await world.restart_bot()
