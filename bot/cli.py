@@ -92,7 +92,14 @@ def _cmd_search(args: argparse.Namespace) -> int:
     engine = SearchEngine.build(library)
     hits = engine.search(args.query, document=args.document, limit=args.limit)
     if args.json:
-        payload = [{**passage_payload(library, hit.passage), "score": hit.score} for hit in hits]
+        payload = [
+            {
+                **passage_payload(library, hit.passage),
+                "score": hit.score,
+                "by_meaning": hit.by_meaning,
+            }
+            for hit in hits
+        ]
         print(json.dumps(payload, ensure_ascii=False, indent=2))
     elif not hits:
         suggestions = engine.suggest(args.query)
@@ -102,7 +109,8 @@ def _cmd_search(args: argparse.Namespace) -> int:
         for hit in hits:
             item = passage_payload(library, hit.passage)
             text = str(item["text"])[:200]
-            print(f"[{item['ref']}] {item['section']} ({hit.score:.3f})\n  {text}\n")
+            how = ", found by meaning" if hit.by_meaning else ""
+            print(f"[{item['ref']}] {item['section']} ({hit.score:.3f}{how})\n  {text}\n")
     return 0
 
 
@@ -121,14 +129,17 @@ def _cmd_quote(args: argparse.Namespace) -> int:
 
 def _cmd_check(args: argparse.Namespace) -> int:
     from bot.library import load_library
+    from bot.search.vectors import document_vectors
 
     library = load_library(_seeds_dir(args))
     for document in library.documents.values():
         paragraphs = sum(1 for _ in document.paragraphs())
         sections = sum(1 for _ in document.walk())
+        # A new or edited text is embedded for search by meaning now, not at the bot's start.
+        vectors = "vectors embedded" if document_vectors(document).embedded else "vectors current"
         print(
             f"ok  {document.slug}: {sections} sections, {paragraphs} paragraphs, "
-            f"{len(document.footnotes)} notes"
+            f"{len(document.footnotes)} notes, {vectors}"
         )
     return 0
 

@@ -149,7 +149,7 @@ def search_page_embed(
     per_page: int = RESULTS_PER_PAGE,
 ) -> EmbedSpec:
     """One page of results: reference, section and a snippet with the matched words in bold."""
-    from bot.search import snippet
+    from bot.search import result_snippet
 
     pages = page_count(len(hits), per_page)
     page = min(max(page, 0), pages - 1)
@@ -157,13 +157,7 @@ def search_page_embed(
     fields = []
     for number, hit in enumerate(hits[start : start + per_page], start=start + 1):
         passage = hit.passage
-        where = (
-            f"Note {passage.label}"
-            if isinstance(passage, Footnote)
-            else (library.section_path(passage) if isinstance(passage, Paragraph) else "")
-        )
-        name = f"{number}. {where} · {passage.ref}"
-        fields.append(EmbedField(name, snippet(passage.text, hit.terms, width=300)))
+        fields.append(EmbedField(_result_name(library, number, passage), result_snippet(hit)))
     return fit(
         EmbedSpec(
             title=f"Results for “{escape_markdown(truncate(query, 200))}”",
@@ -171,5 +165,38 @@ def search_page_embed(
             footer=f"Page {page + 1}/{pages} · {len(hits)} result{'s' if len(hits) != 1 else ''}",
             colour=SEARCH_COLOUR,
             fields=tuple(fields),
+        )
+    )
+
+
+def _result_name(library: Library, number: int, passage: Passage) -> str:
+    where = (
+        f"Note {passage.label}"
+        if isinstance(passage, Footnote)
+        else (library.section_path(passage) if isinstance(passage, Paragraph) else "")
+    )
+    return f"{number}. {where} · {passage.ref}"
+
+
+def similar_embed(library: Library, passage: Passage, hits: Sequence[SearchHit]) -> EmbedSpec:
+    """ "More like this": the passages closest in meaning to ``passage``, each with the start of
+    its text (no words to bold: they were found by meaning)."""
+    from bot.search import snippet
+
+    fields = tuple(
+        EmbedField(_result_name(library, number, hit.passage), snippet(hit.passage.text, ()))
+        for number, hit in enumerate(hits, start=1)
+    )
+    return fit(
+        EmbedSpec(
+            title=f"More like {passage.ref}",
+            description=(
+                "The passages closest in meaning, from every text (the ones just before and "
+                "after it left out)."
+                if hits
+                else "No other passage is close in meaning."
+            ),
+            colour=SEARCH_COLOUR,
+            fields=fields,
         )
     )

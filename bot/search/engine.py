@@ -13,8 +13,13 @@ Why this shape (the figures are in ``bench/search.py``): no single method finds 
 * A query copied from the text is recognised by rapidfuzz ``partial_ratio`` against the best few
   candidates, which lifts the passage that contains it word for word above ones that merely share
   its words.
+* A paraphrase may share no word with any heading or topic either, so passages and sections are
+  also compared with the query by meaning (:mod:`bot.search.vectors`: a static table distilled
+  from a sentence-embedding model); how close they are is added to the words' score, so a text
+  without a topic index is still found by what it means.
 
-Everything is built in memory at start-up from the library; nothing is written anywhere.
+Everything is built in memory at start-up from the library; only the passages' vectors are kept
+on disk, beside the seeds, so that they are not computed again at every start.
 """
 
 from __future__ import annotations
@@ -23,16 +28,19 @@ import math
 import sqlite3
 import threading
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Final, Protocol
+from typing import Any, Final, Protocol
 
+import numpy as np
+import numpy.typing as npt
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from bot.errors import BotError, EmptyQuery, UnknownDocument
 from bot.library.model import Document, Passage
 from bot.search.text import is_english_word, strip_markup, tokens, words
+from bot.search.vectors import Embedder, Vectors, default_embedder, document_vectors
 
 MAX_QUERY_CHARS: Final = 1000
 """Longer queries are refused with a sentence rather than searched slowly."""
@@ -60,6 +68,8 @@ class SearchHit:
     passage: Passage
     score: float
     terms: tuple[str, ...]
+    by_meaning: bool = False
+    """Found more by meaning than by the query's words: a reader is told why it is there."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +101,28 @@ class Tuning:
     passage_share: float = 0.05
     """The same for the passage query, the slowest, when sections are ranked: common terms
     still count through the sections' scores."""
+    meaning: bool = True
+    """Compare the query with passages and sections by meaning too."""
+    words: bool = True
+    """Match the query's words at all (off: search by meaning alone, for the benchmark)."""
+    meaning_weight: float = 1.0
+    """Weight of a passage's closeness in meaning (1 for the closest passage)."""
+    meaning_section_weight: float = 0.0
+    """Weight of its section's closeness in meaning (1 for the closest section). Measured and
+    left out: a section's vector mixes all its ideas, and its words already count."""
+    meaning_candidates: int = 40
+    sentences: bool = True
+    """Let a passage's closest sentence count as well as the passage as a whole."""
+    scale: str = "max"
+    """How cosines become closeness: ``max`` (the closest row 1, the mean 0) or ``z``."""
+    fusion: str = "blend"
+    """``blend`` adds the closeness in meaning to the words' scores; ``rrf`` fuses the two
+    rankings by reciprocal rank instead (measured, not the default)."""
+    rrf_k: float = 10.0
+    coverage: float = 0.5
+    """With search by meaning, how much the words' score is scaled by the share of the query's
+    words (weighted by rarity) that the passage or its section contains: the words' scores are
+    relative to the best match, so one word in common would otherwise count as much as all."""
 
 
 @dataclass(slots=True)
@@ -109,6 +141,64 @@ class _Unit:
     document: str
     key: str
     passages: list[int] = field(default_factory=list)
+    context: frozenset[str] = frozenset()
+    """The stems of the section's heading and topics."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Meaning:
+    """The vectors search by meaning compares a query with, row for row with the entries and
+    the units, and which document each row belongs to."""
+
+    embedder: Embedder
+    passages: Vectors
+    units: Vectors
+    sentences: Vectors
+    owners: npt.NDArray[np.int32]
+    """The passage (entry index) each sentence belongs to, in order."""
+    firsts: npt.NDArray[np.intp]
+    """Where each passage's run of sentences starts."""
+    counts: npt.NDArray[np.intp]
+    """How many sentences each passage has."""
+    passage_docs: npt.NDArray[np.int32]
+    unit_docs: npt.NDArray[np.int32]
+    doc_index: dict[str, int]
+
+
+SENTENCE_POOL: Final = 400
+"""Passages whose sentences are compared with a query, the closest as a whole first."""
+
+Z_FULL: Final = 4.0
+"""With ``scale="z"``, a row this many standard deviations above the mean scores 1."""
+
+
+def _closeness(
+    similarity: Vectors, mask: npt.NDArray[np.bool_] | None, scale: str = "max"
+) -> Vectors:
+    """Cosines rescaled so that an average row scores 0 (or less, clipped) and the closest 1
+    (``max``), or one ``Z_FULL`` standard deviations above the mean 1 (``z``): a static model's
+    cosines all crowd into a narrow band, and only how far a row stands out says anything."""
+    values = similarity if mask is None else similarity[mask]
+    if values.size == 0:
+        return np.zeros_like(similarity)
+    mean = float(values.mean())
+    spread = float(values.max()) - mean if scale == "max" else Z_FULL * float(values.std())
+    if spread <= 1e-6:
+        return np.zeros_like(similarity)
+    scaled = np.clip((similarity - mean) / spread, 0.0, None)
+    if mask is not None:
+        scaled = np.where(mask, scaled, 0.0)
+    result: npt.NDArray[Any] = scaled.astype(np.float32)
+    return result
+
+
+def _top(values: Vectors, count: int) -> dict[int, float]:
+    """The ``count`` largest positive values by index."""
+    if values.size > count:
+        chosen = np.argpartition(-values, count)[:count]
+    else:
+        chosen = np.arange(values.size)
+    return {int(i): float(values[i]) for i in chosen if values[i] > 0.0}
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +206,11 @@ class _Query:
     stems: tuple[str, ...]
     folded: str
     word_count: int
+    understood: str
+    """The query's words that mean something (indexed, English, or corrected to an indexed
+    word), for search by meaning: gibberish has no meaning to be close to."""
+    absent: int = 0
+    """English words of the query that no text contains."""
 
 
 MIN_FUZZY: Final = 4
@@ -138,6 +233,51 @@ def _match_expression(stems: Iterable[str]) -> str:
     return " OR ".join(f'"{term}"' for term in stems)
 
 
+def _embed_library(
+    documents: Mapping[str, Document], embedder: Embedder | None, cache: bool
+) -> _Meaning:
+    """Every passage's and unit's vector, in the engine's order: a document's passages, its
+    sections in reading order, then its notes (whose unit vector is the note's own)."""
+    embedder = embedder or default_embedder()
+    passages: list[Vectors] = []
+    units: list[Vectors] = []
+    sentences: list[Vectors] = []
+    owners: list[npt.NDArray[np.int32]] = []
+    passage_docs: list[int] = []
+    unit_docs: list[int] = []
+    doc_index: dict[str, int] = {}
+    for number, (slug, document) in enumerate(documents.items()):
+        doc_index[slug] = number
+        vectors = document_vectors(document, embedder, cache=cache)
+        notes = len(document.footnotes)
+        owners.append(vectors.owners + len(passage_docs))
+        passages.append(vectors.passages)
+        sentences.append(vectors.sentences)
+        units.append(vectors.sections)
+        if notes:
+            units.append(vectors.passages[len(vectors.passages) - notes :])
+        passage_docs.extend([number] * len(vectors.passages))
+        unit_docs.extend([number] * (len(vectors.sections) + notes))
+
+    def stack(parts: list[Vectors]) -> Vectors:
+        return np.concatenate(parts) if parts else np.zeros((0, embedder.dimensions), np.float32)
+
+    all_owners = np.concatenate(owners) if owners else np.zeros(0, np.int32)
+    counts = np.bincount(all_owners, minlength=len(passage_docs)).astype(np.intp)
+    return _Meaning(
+        embedder=embedder,
+        passages=stack(passages),
+        units=stack(units),
+        sentences=stack(sentences),
+        owners=all_owners,
+        firsts=np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.intp),
+        counts=counts,
+        passage_docs=np.asarray(passage_docs, dtype=np.int32),
+        unit_docs=np.asarray(unit_docs, dtype=np.int32),
+        doc_index=doc_index,
+    )
+
+
 class SearchEngine:
     """An in-memory full-text index of a library; build once at start-up with :meth:`build`."""
 
@@ -151,8 +291,13 @@ class SearchEngine:
         known: set[str],
         vocabulary: Mapping[str, tuple[str, int]],
         tuning: Tuning,
+        meaning: _Meaning | None = None,
     ) -> None:
+        self._meaning = meaning
+        self._centred: Vectors | None = None
+        self._terms: dict[int, frozenset[str]] = {}
         self._entries = entries
+        self._positions = {entry.passage.ref: index for index, entry in enumerate(entries)}
         self._units = units
         self._documents = dict(documents)
         self._db = connection
@@ -186,11 +331,15 @@ class SearchEngine:
         library: LibraryLike,
         topics: Mapping[str, Mapping[str, Sequence[str]]] | None = None,
         tuning: Tuning | None = None,
+        embedder: Embedder | None = None,
+        cache: bool = True,
     ) -> SearchEngine:
         """Index every paragraph and note of ``library``.
 
         ``topics`` maps a document slug to its topic index (section slug → topic phrases); when
         omitted, each document's index is read from ``index/<slug>.toml`` beside its seed.
+        Passage vectors come from ``vectors/<slug>.npz`` beside each seed when it matches the
+        text, and are embedded (and kept there) when it does not.
         """
         from bot.search.topics import load_topics
 
@@ -242,6 +391,7 @@ class SearchEngine:
                     heading.append(titles[section.parent])
                 context = " ".join([*heading, *doc_topics.get(section.slug, ())])
                 context_stems = " ".join(token.stem for token in tokens(context))
+                units[unit_index].context = frozenset(context_stems.split())
                 body: list[str] = []
                 for paragraph in section.paragraphs:
                     body.extend(add_passage(paragraph, unit_index))
@@ -291,7 +441,10 @@ class SearchEngine:
         known = set(stem_df)
         for _, context_stems, _ in unit_rows:
             known.update(context_stems.split())
-        return cls(entries, units, documents, connection, stem_df, known, vocabulary, tuning)
+        meaning = _embed_library(documents, embedder, cache) if tuning.meaning else None
+        return cls(
+            entries, units, documents, connection, stem_df, known, vocabulary, tuning, meaning
+        )
 
     # -- searching --------------------------------------------------------------------------
 
@@ -338,6 +491,7 @@ class SearchEngine:
                 "There are no words to search for in that query: type a few words from the texts."
             )
         stems: dict[str, None] = {}
+        understood: list[tuple[str | None, str]] = []
         corrected = 0
         whole_known: tuple[int, int] | None = None
         for token in analysed:
@@ -349,16 +503,23 @@ class SearchEngine:
             whole_known = span if token.stem in self._known else None
             if token.stem in self._known:
                 stems[token.stem] = None
-            elif (
-                self._tuning.fuzzy
-                and corrected < MAX_CORRECTIONS
-                and not is_english_word(token.fold)
-            ):
+                understood.append((token.stem, token.fold))
+            elif is_english_word(token.fold):
+                understood.append((None, token.fold))
+            elif self._tuning.fuzzy and corrected < MAX_CORRECTIONS:
                 corrected += 1
-                for correction in self._corrections(token.fold):
+                corrections = self._corrections(token.fold)
+                for correction in corrections:
                     stems[self._vocabulary[correction][0]] = None
+                understood.extend((None, c) for c in corrections[:1])
         folded = " ".join(words(strip_markup(query)))
-        return _Query(self._informative(list(stems)), folded, len(analysed))
+        informative = self._informative(list(stems))
+        # The words the index query leaves out as too common ("or", "the") are left out of the
+        # meaning too: they would only blur it, and FTS operators typed as words are among them.
+        kept = set(informative)
+        meaning = [word for stem, word in understood if stem is None or stem in kept]
+        absent = sum(1 for stem, _ in understood if stem is None) - corrected
+        return _Query(informative, folded, len(analysed), " ".join(meaning), max(0, absent))
 
     def _informative(self, stems: list[str]) -> tuple[str, ...]:
         """Drop the commonest terms (see :attr:`Tuning.common_share`) unless nothing else is
@@ -382,6 +543,57 @@ class SearchEngine:
             rows = self._db.execute(sql, params).fetchall()
         return [(int(rowid), float(score)) for rowid, score in rows]
 
+    def _with_sentences(
+        self, similarity: Vectors, query: Vectors, mask: npt.NDArray[np.bool_] | None
+    ) -> Vectors:
+        """A passage as close as the mean of its own vector and its closest sentence's.
+
+        Only the passages closest as a whole (:data:`SENTENCE_POOL`) have their sentences
+        compared: on a large library the sentences are most of the vectors, and a passage far
+        from the query as a whole seldom holds the one sentence that answers it.
+        """
+        meaning = self._meaning
+        assert meaning is not None
+        pool = np.arange(len(similarity))
+        if len(similarity) > SENTENCE_POOL:
+            ranked = similarity if mask is None else np.where(mask, similarity, -np.inf)
+            pool = np.argpartition(-ranked, SENTENCE_POOL)[:SENTENCE_POOL]
+        pool = pool[meaning.counts[pool] > 0]
+        best = similarity.copy()
+        if len(pool):
+            lengths = meaning.counts[pool]
+            ends = np.cumsum(lengths)
+            offsets = np.arange(int(ends[-1])) - np.repeat(ends - lengths, lengths)
+            rows = np.repeat(meaning.firsts[pool], lengths) + offsets
+            closest = np.maximum.reduceat(meaning.sentences[rows] @ query, ends - lengths)
+            best[pool] = np.maximum(best[pool], closest)
+        result: npt.NDArray[Any] = (similarity + best) / 2
+        return result
+
+    def _closeness(self, text: str, slug: str | None) -> tuple[dict[int, float], dict[int, float]]:
+        """How close in meaning to ``text`` the closest passages and units are (see
+        :func:`_closeness`), each best few by index; empty without search by meaning."""
+        meaning = self._meaning
+        if meaning is None or not text or not len(meaning.passages):
+            return {}, {}
+        query = meaning.embedder.embed_one(text)
+        if not query.any():
+            return {}, {}
+        passage_mask = unit_mask = None
+        if slug is not None:
+            number = meaning.doc_index[slug]
+            passage_mask = meaning.passage_docs == number
+            unit_mask = meaning.unit_docs == number
+        similarity = meaning.passages @ query
+        if self._tuning.sentences and len(meaning.sentences):
+            similarity = self._with_sentences(similarity, query, passage_mask)
+        passages = _closeness(similarity, passage_mask, self._tuning.scale)
+        count = self._tuning.meaning_candidates
+        if not self._tuning.meaning_section_weight:
+            return _top(passages, count), {}
+        units = _closeness(meaning.units @ query, unit_mask, self._tuning.scale)
+        return _top(passages, count), _top(units, count)
+
     def search(self, query: str, document: str | None = None, limit: int = 10) -> list[SearchHit]:
         """The passages that best answer ``query``, best first; empty when nothing matches.
 
@@ -393,8 +605,118 @@ class SearchEngine:
         limit = min(limit, MAX_LIMIT)
         slug = self._document_slug(document)
         analysed = self._analyse(query)
-        if not analysed.stems:
+        tuning = self._tuning
+        meaning_passages, meaning_units = (
+            self._closeness(analysed.understood, slug) if tuning.meaning else ({}, {})
+        )
+        if not analysed.stems and not meaning_passages:
             return []
+        passage_scores: dict[int, float] = {}
+        unit_scores: dict[int, float] = {}
+        if analysed.stems and tuning.words:
+            passage_scores, unit_scores = self._word_scores(analysed, slug)
+
+        if tuning.fusion == "rrf" and (meaning_passages or meaning_units):
+            return self._fused(
+                analysed, passage_scores, unit_scores, meaning_passages, meaning_units, limit
+            )
+
+        # Closeness in meaning joins the words' scores: a passage's own, and its section's
+        # (which, like the section's match with the words, its later passages share less of).
+        meaning_part: dict[int, float] = {}
+        for index, value in meaning_passages.items():
+            meaning_part[index] = tuning.meaning_weight * value
+            passage_scores.setdefault(index, 0.0)
+        unit_meaning = {u: tuning.meaning_section_weight * v for u, v in meaning_units.items()}
+        self._represent(set(unit_scores) | set(unit_meaning), passage_scores, meaning_passages)
+        if not passage_scores:
+            return []
+
+        best_passage = max(passage_scores.values()) or 1.0
+        scored: list[tuple[float, int]] = []
+        words_part: dict[int, float] = {}
+        weights = self._term_weights(analysed) if meaning_passages and tuning.coverage else None
+        for index, score in passage_scores.items():
+            unit = self._entries[index].unit
+            words_part[index] = score / best_passage + unit_scores.get(unit, 0.0)
+            if weights is not None and words_part[index]:
+                share = self._coverage(weights, index)
+                words_part[index] *= 1.0 - tuning.coverage * (1.0 - share)
+            value = words_part[index] + meaning_part.get(index, 0.0) + unit_meaning.get(unit, 0.0)
+            scored.append((value, index))
+        scored.sort(reverse=True)
+
+        # A quotation is a sentence or two; comparing a longer query character by character with
+        # every candidate would cost more than the rest of the search together.
+        if (
+            tuning.phrase
+            and tuning.words
+            and analysed.word_count >= 3
+            and len(analysed.folded) <= MAX_PHRASE_CHARS
+        ):
+            head = scored[: max(limit, 10)]
+            lifted = []
+            for value, index in head:
+                closeness = fuzz.partial_ratio(analysed.folded, self._entries[index].folded)
+                bonus = tuning.phrase_weight * max(0.0, (closeness - 70.0) / 30.0)
+                words_part[index] += bonus
+                lifted.append((value + bonus, index))
+            scored = sorted(lifted + scored[len(head) :], reverse=True)
+
+        # A section's score belongs first to its best passage; later passages of the same section
+        # keep only part of it, so that the next results can show other sections.
+        seen: Counter[int] = Counter()
+        final: list[tuple[float, int]] = []
+        for value, index in scored:
+            unit = self._entries[index].unit
+            if seen[unit]:
+                unit_part = unit_scores.get(unit, 0.0) + unit_meaning.get(unit, 0.0)
+                value -= unit_part * (1.0 - tuning.repeat_discount ** seen[unit])
+            seen[unit] += 1
+            final.append((value, index))
+        final.sort(reverse=True)
+
+        def by_meaning(index: int) -> bool:
+            unit = self._entries[index].unit
+            meaning = meaning_part.get(index, 0.0) + unit_meaning.get(unit, 0.0)
+            return meaning > words_part[index]
+
+        return self._hits(analysed, final[:limit], by_meaning)
+
+    def _term_weights(self, analysed: _Query) -> tuple[dict[str, float], float]:
+        """Each query term's inverse document frequency, and their total with the query's
+        English words that no text contains, which count as the rarest of all."""
+        count = len(self._entries)
+        weights = {
+            stem: math.log(1.0 + count / (1 + self._stem_df.get(stem, 0)))
+            for stem in analysed.stems
+        }
+        return weights, sum(weights.values()) + analysed.absent * math.log(1.0 + count)
+
+    def _coverage(self, weights: tuple[dict[str, float], float], index: int) -> float:
+        """The share of the query's terms, weighted by rarity, found in the passage, the rest of
+        its section, or the section's heading and topics."""
+        terms = self._unit_terms(self._entries[index].unit)
+        found = sum(weight for stem, weight in weights[0].items() if stem in terms)
+        return found / weights[1] if weights[1] else 1.0
+
+    def _unit_terms(self, unit_index: int) -> frozenset[str]:
+        """Every stem of a section's passages, heading and topics; kept once asked for (only
+        the sections searches reach are ever asked for)."""
+        terms = self._terms.get(unit_index)
+        if terms is None:
+            unit = self._units[unit_index]
+            terms = frozenset(unit.context).union(
+                *(self._entries[p].surfaces for p in unit.passages)
+            )
+            self._terms[unit_index] = terms
+        return terms
+
+    def _word_scores(
+        self, analysed: _Query, slug: str | None
+    ) -> tuple[dict[int, float], dict[int, float]]:
+        """BM25 of the passages (raw) and of the units (scaled, the best at ``section_weight``,
+        plus the match with headings and topics), for the query's words."""
         tuning = self._tuning
         expression = _match_expression(analysed.stems)
         # With sections ranked, common terms already count through them, so the passage query
@@ -420,56 +742,117 @@ class SearchEngine:
                         unit_scores.get(unit_index, 0.0)
                         + tuning.context_weight * value / best_context
                     )
-            for unit_index in unit_scores:
-                # A section that matches as a whole stands for itself by its first passage when
-                # none of its passages matched on their own.
-                members = self._units[unit_index].passages
-                if members and not any(p in passage_scores for p in members):
-                    passage_scores[members[0]] = 0.0
-        if not passage_scores:
-            return []
+        return passage_scores, unit_scores
 
-        best_passage = max(passage_scores.values()) or 1.0
-        scored: list[tuple[float, int]] = []
-        for index, score in passage_scores.items():
-            value = score / best_passage + unit_scores.get(self._entries[index].unit, 0.0)
-            scored.append((value, index))
-        scored.sort(reverse=True)
+    def _represent(
+        self, units: Iterable[int], passage_scores: dict[int, float], closeness: Mapping[int, float]
+    ) -> None:
+        """A section that matches as a whole stands for itself by one passage when none of its
+        passages matched on their own: the closest in meaning, else its first."""
+        for unit_index in units:
+            members = self._units[unit_index].passages
+            if members and not any(p in passage_scores for p in members):
+                chosen = members[0]
+                if self._meaning is not None and len(members) > 1:
+                    chosen = max(members, key=lambda p: closeness.get(p, 0.0))
+                passage_scores[chosen] = 0.0
 
-        # A quotation is a sentence or two; comparing a longer query character by character with
-        # every candidate would cost more than the rest of the search together.
-        if tuning.phrase and analysed.word_count >= 3 and len(analysed.folded) <= MAX_PHRASE_CHARS:
-            head = scored[: max(limit, 10)]
-            lifted = []
-            for value, index in head:
-                closeness = fuzz.partial_ratio(analysed.folded, self._entries[index].folded)
-                bonus = max(0.0, (closeness - 70.0) / 30.0)
-                lifted.append((value + tuning.phrase_weight * bonus, index))
-            scored = sorted(lifted + scored[len(head) :], reverse=True)
+    def _fused(
+        self,
+        analysed: _Query,
+        passage_scores: dict[int, float],
+        unit_scores: dict[int, float],
+        meaning_passages: Mapping[int, float],
+        meaning_units: Mapping[int, float],
+        limit: int,
+    ) -> list[SearchHit]:
+        """Reciprocal rank fusion of the words' ranking and the meaning's (measured against
+        blending in ``bench/search.py``)."""
+        tuning = self._tuning
+        self._represent(unit_scores, passage_scores, meaning_passages)
+        best = max(passage_scores.values(), default=0.0) or 1.0
+        words_rank = sorted(
+            passage_scores,
+            key=lambda i: -(passage_scores[i] / best + unit_scores.get(self._entries[i].unit, 0.0)),
+        )
+        candidates = set(meaning_passages)
+        for unit_index in meaning_units:
+            candidates.update(self._units[unit_index].passages)
+        meaning_rank = sorted(
+            candidates,
+            key=lambda i: (
+                -(
+                    tuning.meaning_weight * meaning_passages.get(i, 0.0)
+                    + tuning.meaning_section_weight * meaning_units.get(self._entries[i].unit, 0.0)
+                )
+            ),
+        )[: tuning.meaning_candidates]
+        fused: dict[int, float] = defaultdict(float)
+        from_words: dict[int, float] = defaultdict(float)
+        for rank, index in enumerate(words_rank):
+            from_words[index] = 1.0 / (tuning.rrf_k + rank + 1)
+            fused[index] += from_words[index]
+        for rank, index in enumerate(meaning_rank):
+            fused[index] += 1.0 / (tuning.rrf_k + rank + 1)
+        final = sorted(((v, i) for i, v in fused.items()), reverse=True)[:limit]
+        return self._hits(analysed, final, lambda i: fused[i] > 2 * from_words[i])
 
-        # A section's score belongs first to its best passage; later passages of the same section
-        # keep only part of it, so that the next results can show other sections.
-        seen: Counter[int] = Counter()
-        final: list[tuple[float, int]] = []
-        for value, index in scored:
-            unit = self._entries[index].unit
-            if seen[unit]:
-                unit_part = unit_scores.get(unit, 0.0)
-                value -= unit_part * (1.0 - tuning.repeat_discount ** seen[unit])
-            seen[unit] += 1
-            final.append((value, index))
-        final.sort(reverse=True)
-
+    def _hits(
+        self,
+        analysed: _Query,
+        final: Sequence[tuple[float, int]],
+        by_meaning: Callable[[int], bool],
+    ) -> list[SearchHit]:
         stems = set(analysed.stems)
         hits = []
-        for value, index in final[:limit]:
+        for value, index in final:
             entry = self._entries[index]
             terms = sorted(
                 {surface for stem in stems for surface in entry.surfaces.get(stem, ())},
                 key=str.casefold,
             )
-            hits.append(SearchHit(entry.passage, round(value, 6), tuple(terms)))
+            hits.append(SearchHit(entry.passage, round(value, 6), tuple(terms), by_meaning(index)))
         return hits
+
+    def _centred_passages(self) -> Vectors:
+        """The passage vectors less their mean, at unit length: every passage of a political
+        text shares its subject, and only what is left tells one passage's ideas from another's."""
+        if self._centred is None:
+            assert self._meaning is not None
+            centred = self._meaning.passages - self._meaning.passages.mean(0)
+            norms = np.linalg.norm(centred, axis=1, keepdims=True)
+            self._centred = (centred / np.maximum(norms, 1e-12)).astype(np.float32)
+        return self._centred
+
+    def similar(self, ref: str, limit: int = 5) -> list[SearchHit]:
+        """The passages closest in meaning to the passage ``ref``, from every text, leaving out
+        the passage itself and its neighbours (the paragraphs before and after it, which a
+        reader reaches with Previous and Next anyway). Empty without search by meaning."""
+        meaning = self._meaning
+        position = self._positions.get(ref)
+        if position is None:
+            raise BotError(f"There is no passage {ref[:80]}.")
+        if meaning is None:
+            return []
+        entry = self._entries[position]
+        excluded = {position}
+        for neighbour in (position - 1, position + 1):
+            if 0 <= neighbour < len(self._entries):
+                other = self._entries[neighbour]
+                if (
+                    other.document == entry.document
+                    and other.passage.is_note == entry.passage.is_note
+                ):
+                    excluded.add(neighbour)
+        centred = self._centred_passages()
+        similarity = centred @ centred[position]
+        similarity[list(excluded)] = -np.inf
+        order = np.argsort(-similarity, kind="stable")[: max(1, min(limit, MAX_LIMIT))]
+        return [
+            SearchHit(self._entries[i].passage, round(float(similarity[i]), 6), (), True)
+            for i in order
+            if np.isfinite(similarity[i])
+        ]
 
     def suggest(self, query: str, limit: int = 5) -> list[str]:
         """The indexed words closest to the words of ``query``, for a search that found nothing."""

@@ -13,10 +13,14 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Final
 
+from bot.search.engine import SearchHit
 from bot.search.text import fold
 from bot.text import escape_markdown as escape
 
 ELLIPSIS: Final = "…"
+MEANING_MARK: Final = "≈ *found by meaning* · "
+"""Opens the snippet of a result found by meaning rather than by the query's words, so that a
+reader knows why a passage that shares no word with the query is there."""
 _FOOTNOTE_MARK: Final = re.compile(r"\[\^([^\]\s]*)\]")
 _SPACE: Final = re.compile(r"\s+")
 _WORD: Final = re.compile(r"[^\W_]+(?:['’\-][^\W_]+)*")
@@ -140,3 +144,10 @@ def snippet_parts(text: str, terms: Sequence[str], width: int = 300) -> list[tup
     if end < len(plain):
         parts.append((ELLIPSIS, False))
     return [part for part in parts if part[0]]
+
+
+def result_snippet(hit: SearchHit, width: int = 300) -> str:
+    """A result's snippet as every surface shows it: marked when it was found by meaning."""
+    if hit.by_meaning:
+        return MEANING_MARK + snippet(hit.passage.text, hit.terms, width=width - len(MEANING_MARK))
+    return snippet(hit.passage.text, hit.terms, width=width)

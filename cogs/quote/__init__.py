@@ -8,7 +8,7 @@ if TYPE_CHECKING:
 
 async def setup(bot: ManifestoBot) -> None:
     from cogs.quote.cog import QuoteCog
-    from cogs.quote.views import NavigateButton, ShareButton
+    from cogs.quote.views import NavigateButton, ShareButton, SimilarButton
 
-    bot.add_dynamic_items(NavigateButton, ShareButton)
+    bot.add_dynamic_items(NavigateButton, ShareButton, SimilarButton)
     await bot.add_cog(QuoteCog(bot))

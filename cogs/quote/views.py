@@ -1,4 +1,5 @@
-"""The passage message: the embed and its Previous / Next buttons, and the search's Share button."""
+"""The passage message: the embed and its Previous / Next / More like this buttons, and the
+search's Share button."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import discord
 
 from bot.library import Library
 from bot.library.model import Passage
-from bot.render import passage_embed
+from bot.render import passage_embed, similar_embed
+from bot.search import SearchEngine
 from cogs.reading.views import mark_as_read_button
 from cogs.render import to_embed
 from cogs.transformers import library_of, web_base_of
@@ -28,6 +30,7 @@ def passage_message(
     ]
     if not passage.is_note:
         buttons.append(mark_as_read_button(passage.ref))
+    buttons.append(SimilarButton(passage.ref))
     spec = passage_embed(library, passage, heading=heading, web_base=web_base)
     return to_embed(spec), button_view(*buttons)
 
@@ -91,3 +94,41 @@ class ShareButton(SafeButton, template=r"quote:share:(?P<ref>\S+)"):
         await interaction.response.send_message(
             f"Shared by {interaction.user.mention}", embed=embed, view=view
         )
+
+
+SIMILAR_COUNT = 5
+
+
+class SimilarButton(SafeButton, template=r"quote:similar:(?P<ref>\S+)"):
+    """More like this: the passages closest in meaning to this one, from every text, shown only
+    to the member who asked (each with a Share button), so the shared message stays as it is."""
+
+    def __init__(self, ref: str) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="More like this",
+                style=discord.ButtonStyle.secondary,
+                custom_id=checked_custom_id(f"quote:similar:{ref}"),
+            )
+        )
+        self.ref = ref
+
+    @classmethod
+    def from_match(cls, match: re.Match[str]) -> Self:
+        return cls(match["ref"])
+
+    async def handle(self, interaction: discord.Interaction) -> None:
+        library = library_of(interaction)
+        passage = library.get(self.ref)
+        engine: SearchEngine = interaction.client.search_engine  # type: ignore[attr-defined]
+        hits = engine.similar(passage.ref, limit=SIMILAR_COUNT)
+        buttons: list[discord.ui.Item[Any]] = []
+        for number, hit in enumerate(hits, start=1):
+            buttons.append(ShareButton(hit.passage.ref, label=f"Share {number}"))
+        embed = to_embed(similar_embed(library, passage, hits))
+        if buttons:
+            await interaction.response.send_message(
+                embed=embed, view=button_view(*buttons), ephemeral=True
+            )
+        else:
+            await interaction.response.send_message(embed=embed, ephemeral=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
 import discord
@@ -32,9 +33,12 @@ class SearchCog(commands.Cog):
         document: DocumentOption | None = None,
     ) -> None:
         slug = document.slug if document is not None else None
-        hits = self.bot.search_engine.search(query, document=slug, limit=MAX_RESULTS)
+        engine = self.bot.search_engine
+        # A long query takes several milliseconds (more on a large library or a busy machine):
+        # in a thread, it never holds up the other interactions on the event loop.
+        hits = await asyncio.to_thread(engine.search, query, slug, MAX_RESULTS)
         if not hits:
-            suggestions = self.bot.search_engine.suggest(query)
+            suggestions = await asyncio.to_thread(engine.suggest, query)
             hint = (
                 " Closest terms in the texts: "
                 + ", ".join(f"**{escape_markdown(s)}**" for s in suggestions)

@@ -15,11 +15,13 @@ import pytest
 from cogs.me.views import ForgetButton, KeepButton, confirm_view
 from cogs.prompts.views import MarkReadButton as PlanReadButton
 from cogs.prompts.views import RemoveButton
+from cogs.quote.views import NavigateButton, ShareButton, SimilarButton
 from cogs.reading.views import MarkReadButton
 from cogs.ui import SafeButton
 
-DANGER, SECONDARY, SUCCESS = (
+DANGER, PRIMARY, SECONDARY, SUCCESS = (
     discord.ButtonStyle.danger,
+    discord.ButtonStyle.primary,
     discord.ButtonStyle.secondary,
     discord.ButtonStyle.success,
 )
@@ -49,6 +51,27 @@ CASES = [
         "Mark as read",
         SUCCESS,
         {"ref": "manifesto:ch1:p2-4"},
+    ),
+    Case(
+        NavigateButton("next", "anti-ai:labor-unions:2"),
+        "quote:next:anti-ai:labor-unions:2",
+        "Next",
+        SECONDARY,
+        {"ref": "anti-ai:labor-unions:2"},
+    ),
+    Case(
+        ShareButton("technocommunist:preface:1"),
+        "quote:share:technocommunist:preface:1",
+        "Share",
+        PRIMARY,
+        {"ref": "technocommunist:preface:1"},
+    ),
+    Case(
+        SimilarButton("anti-ai:co-operatives:4"),
+        "quote:similar:anti-ai:co-operatives:4",
+        "More like this",
+        SECONDARY,
+        {"ref": "anti-ai:co-operatives:4"},
     ),
     Case(
         MarkReadButton("manifesto:ch1:p3"),

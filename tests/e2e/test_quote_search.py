@@ -23,7 +23,7 @@ async def test_quote_by_reference_with_notes_and_paging(world: World) -> None:
     assert not reply.ephemeral
     assert footer(reply.embed) == FOOTER_REF
     assert "Manifesto of the Anti-AI Movement" in reply.embed["author"]["name"]
-    assert reply.message.button_labels == ["Previous", "Next", "Mark as read"]
+    assert reply.message.button_labels == ["Previous", "Next", "Mark as read", "More like this"]
 
     # The asker turns the page in place.
     turned = await world.alice.click(reply, "Next")
@@ -35,6 +35,33 @@ async def test_quote_by_reference_with_notes_and_paging(world: World) -> None:
     assert private.response_type == 4 and private.ephemeral
     assert footer(private.embed) == "anti-ai:immediate-demands:1"
     assert footer(reply.message.embed) == "anti-ai:immediate-demands:2"
+
+
+async def test_more_like_this_shows_five_passages_close_in_meaning(world: World) -> None:
+    reply = await world.alice.run("/quote", reference="anti-ai:labor-unions:2")
+    own = footer(reply.embed)
+    assert own == "anti-ai:labor-unions:2"
+
+    # Anyone may ask, and only they see the answer; the shared message stays as it was.
+    similar = await world.bob.click(reply.message, "More like this")
+    assert similar.response_type == 4 and similar.ephemeral
+    assert similar.embed["title"] == f"More like {own}"
+    refs = [field["name"].rsplit(" · ", 1)[1] for field in similar.embed["fields"]]
+    assert len(refs) == len(set(refs)) == 5
+    # Neither the passage itself nor the paragraphs just before and after it.
+    assert not {own, "anti-ai:labor-unions:1", "anti-ai:labor-unions:3"} & set(refs)
+    assert similar.message.button_labels == [f"Share {n}" for n in range(1, 6)]
+    assert footer(reply.message.embed) == own
+
+    # A button posted before a restart still answers after it, with the same passages.
+    await world.restart_bot()
+    again = await world.alice.click(reply.message, "More like this")
+    assert again.ephemeral
+    assert [field["name"] for field in again.embed["fields"]] == [
+        field["name"] for field in similar.embed["fields"]
+    ]
+    shared = await world.alice.click(again.message, "Share 1")
+    assert not shared.ephemeral and footer(shared.embed) == refs[0]
 
 
 async def test_quote_shows_the_notes_it_cites(world: World) -> None:
@@ -91,6 +118,16 @@ async def test_search_pages_and_share(world: World) -> None:
     assert world.alice.mention in shared.content
     channel_message = shared.message
     assert channel_message in world.guild.default_channel.visible_messages()
+
+
+async def test_results_found_by_meaning_are_marked(world: World) -> None:
+    # No passage has the word "kids"; the ones about children are found by what they mean.
+    reply = await world.alice.run("/search", query="kids")
+    assert reply.ephemeral
+    values = [field["value"] for field in reply.embed["fields"]]
+    assert values and all(value.startswith("≈ *found by meaning* · ") for value in values)
+    worded = await world.alice.run("/search", query="sledgehammer")
+    assert not worded.embed["fields"][0]["value"].startswith("≈")
 
 
 async def test_search_pages_expire_after_a_restart(world: World) -> None:

@@ -27,8 +27,10 @@ def _bot(*args: str) -> subprocess.CompletedProcess[str]:
 def test_check_lists_every_text(seeds_dir: Path) -> None:
     result = _bot("--seeds", str(seeds_dir), "check")
     assert result.returncode == 0, result.stderr
-    assert "ok  anti-ai: 17 sections, 126 paragraphs, 53 notes" in result.stdout
-    assert "ok  technocommunist: 12 sections, 14 paragraphs, 0 notes" in result.stdout
+    assert "ok  anti-ai: 17 sections, 126 paragraphs, 53 notes, vectors current" in result.stdout
+    assert (
+        "ok  technocommunist: 12 sections, 14 paragraphs, 0 notes, vectors current" in result.stdout
+    )
 
 
 def test_check_fails_on_a_malformed_seed_with_file_and_line(

@@ -8,7 +8,16 @@ import sys
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
-KEYS = {"ref", "document", "document_title", "section", "paragraph", "text", "score"}
+KEYS = {
+    "ref",
+    "document",
+    "document_title",
+    "section",
+    "paragraph",
+    "text",
+    "score",
+    "by_meaning",
+}
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:

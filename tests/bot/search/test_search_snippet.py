@@ -7,7 +7,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.search import SearchEngine, snippet
+from bot.search import MEANING_MARK, SearchEngine, result_snippet, snippet
 
 LONG = " ".join(f"word{i}" for i in range(200))
 
@@ -97,3 +97,12 @@ def test_snippets_of_real_hits_bold_what_matched(engine: SearchEngine) -> None:
         rendered = snippet(hit.passage.text, hit.terms, width=200)
         assert len(rendered) <= 202
         assert any(f"**{term}**" in rendered for term in hit.terms)
+
+
+def test_results_found_by_meaning_say_so_and_the_others_do_not(engine: SearchEngine) -> None:
+    found = engine.search("kids", limit=3) + engine.search("sledgehamer computer", limit=1)
+    assert [hit.by_meaning for hit in found] == [True, True, True, False]
+    for hit in found:
+        rendered = result_snippet(hit, width=300)
+        assert rendered.startswith(MEANING_MARK) == hit.by_meaning
+        assert len(rendered) <= 302

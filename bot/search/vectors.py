@@ -1,0 +1,299 @@
+"""Search by meaning: texts as vectors of a static word-piece table, and the passages' vectors
+kept beside the seeds.
+
+A text's vector is the mean of its word pieces' rows in ``data/minilm-static.npy`` (distilled
+once from all-MiniLM-L6-v2 by :mod:`bot.search.distil`), scaled to unit length, so two texts
+that mean the same thing in different words lie close together. Embedding a query costs a
+tokenizer call and a few dozen rows read from the file; none of the table stays in memory.
+
+Passage vectors are cheap too, but the library's are still kept in ``seeds/vectors/<slug>.npz``
+keyed by a hash of the document's passages and of the table: an edited seed, or a new one, is
+embedded again when the engine is built (at start-up, or by ``python -m bot check``), and only
+that text is.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import re
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+if TYPE_CHECKING:
+    from tokenizers import Tokenizer
+
+    from bot.library.model import Document
+
+log = logging.getLogger(__name__)
+
+DATA: Final = Path(__file__).parent / "data"
+TABLE: Final = DATA / "minilm-static.npy"
+"""float16, one row per word piece of the model's vocabulary."""
+TABLE_META: Final = DATA / "minilm-static.json"
+TOKENIZER: Final = DATA / "minilm-tokenizer.json"
+VECTORS_DIR: Final = "vectors"
+FORMAT: Final = 1
+"""Bump when what a cached vector means changes (what text is embedded, how)."""
+
+SIF_COEFFICIENT: Final = 1e-4
+
+Vectors = npt.NDArray[np.float32]
+
+
+def zipf_weights(size: int) -> npt.NDArray[np.float32]:
+    """model2vec's weights for a vocabulary ordered by frequency: a word piece's probability is
+    estimated from its rank by Zipf's law, and frequent pieces (*the*, *of*) count for less."""
+    inverse_rank = 1.0 / np.arange(2, size + 2, dtype=np.float64)
+    probability = inverse_rank / inverse_rank.sum()
+    result: npt.NDArray[Any] = (SIF_COEFFICIENT / (SIF_COEFFICIENT + probability)).astype(
+        np.float32
+    )
+    return result
+
+
+def table_digest() -> str:
+    """The committed table's digest, as its build recorded it."""
+    meta = json.loads(TABLE_META.read_text(encoding="utf-8"))
+    return str(meta["table_sha256"])
+
+
+class Embedder(Protocol):
+    """What search needs of a model: texts to unit vectors, and a digest naming the model."""
+
+    digest: str
+    dimensions: int
+
+    def embed(self, texts: Sequence[str]) -> Vectors: ...
+
+    def embed_one(self, text: str) -> npt.NDArray[np.float32]: ...
+
+
+class StaticEmbedder:
+    """Texts to unit vectors with the static table; thread-safe (it only reads).
+
+    A query's few rows are read from the file as they are needed (``os.pread``), so the bot's
+    memory holds none of the table between searches; embedding many texts at once (a seed at
+    start-up) loads the whole table for that call only.
+    """
+
+    def __init__(self, table: Path = TABLE, tokenizer: Path = TOKENIZER) -> None:
+        from tokenizers import Tokenizer
+
+        with table.open("rb") as file:
+            version = np.lib.format.read_magic(file)
+            read = (
+                np.lib.format.read_array_header_1_0
+                if version == (1, 0)
+                else np.lib.format.read_array_header_2_0
+            )
+            shape, _, dtype = read(file)
+            self._offset = file.tell()
+        if dtype != np.float16 or len(shape) != 2:
+            raise ValueError(f"{table} is not a table of float16 rows")
+        self._path = table
+        self._fd = os.open(table, os.O_RDONLY)
+        self.dimensions = int(shape[1])
+        self._row_bytes = self.dimensions * 2
+        self.tokenizer: Tokenizer = Tokenizer.from_file(str(tokenizer))
+        self.tokenizer.no_padding()
+        self.tokenizer.no_truncation()
+        self.digest = table_digest() if table == TABLE else _file_digest(table)
+
+    def _rows(self, ids: Sequence[int]) -> npt.NDArray[np.float32]:
+        unique, inverse = np.unique(np.asarray(ids, dtype=np.int64), return_inverse=True)
+        data = b"".join(
+            os.pread(self._fd, self._row_bytes, self._offset + int(i) * self._row_bytes)
+            for i in unique
+        )
+        rows = np.frombuffer(data, dtype=np.float16).reshape(len(unique), self.dimensions)
+        result: npt.NDArray[Any] = rows[inverse].astype(np.float32)
+        return result
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        """One unit vector per text (zero for a text without a single word piece)."""
+        out = np.zeros((len(texts), self.dimensions), dtype=np.float32)
+        if not texts:
+            return out
+        encodings = self.tokenizer.encode_batch(list(texts), add_special_tokens=False)
+        table = np.load(self._path, allow_pickle=False) if len(texts) > 1 else None
+        for row, encoding in enumerate(encodings):
+            ids = encoding.ids
+            if not ids:
+                continue
+            rows = (
+                table[np.asarray(ids)].astype(np.float32) if table is not None else self._rows(ids)
+            )
+            out[row] = rows.mean(0)
+        del table
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        result: npt.NDArray[Any] = out / np.maximum(norms, 1e-12)
+        return result
+
+    def embed_one(self, text: str) -> npt.NDArray[np.float32]:
+        result: npt.NDArray[Any] = self.embed([text])[0]
+        return result
+
+
+def _file_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@cache
+def default_embedder() -> StaticEmbedder:
+    """The shipped table, loaded once per process."""
+    return StaticEmbedder()
+
+
+# -- the passages' vectors, cached beside the seeds -------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentVectors:
+    """A document's vectors: its passages' (in :meth:`Document.passages` order), its sections'
+    (in :meth:`Document.walk` order), and its sentences' with the passage each belongs to."""
+
+    passages: Vectors
+    sections: Vectors
+    sentences: Vectors
+    owners: npt.NDArray[np.int32]
+    embedded: bool
+    """True when they were computed now rather than read from the cache."""
+
+
+_SENTENCE_END: Final = re.compile(r"(?<=[.!?;:])\s+(?=\S)")
+MIN_SENTENCE_WORDS: Final = 3
+
+
+def sentences(text: str) -> list[str]:
+    """A passage cut into sentences (and clauses after a semicolon or colon), dropping scraps
+    of under three words: a paraphrase usually means one sentence of a long paragraph, and the
+    paragraph's mean dilutes it."""
+    return [part for part in _SENTENCE_END.split(text) if len(part.split()) >= MIN_SENTENCE_WORDS]
+
+
+def passage_texts(document: Document) -> tuple[list[str], list[str]]:
+    """What is embedded: each passage's plain text, and each section's heading."""
+    from bot.search.text import strip_markup
+
+    passages = [strip_markup(p.text) for p in document.passages()]
+    return passages, [section.title for section in document.walk()]
+
+
+def _section_vectors(document: Document, passages: Vectors, headings: Vectors) -> Vectors:
+    """Each section as its heading and its paragraphs, one vote each: a long paragraph does not
+    drown the others, and the heading, which names what the section is about, counts."""
+    out = headings.copy()
+    start = 0
+    for row, section in enumerate(document.walk()):
+        count = len(section.paragraphs)
+        out[row] += passages[start : start + count].sum(0)
+        start += count
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    result: npt.NDArray[Any] = out / np.maximum(norms, 1e-12)
+    return result
+
+
+def cache_key(document: Document, embedder: Embedder) -> str:
+    """A hash of everything a document's vectors depend on: its texts and the model."""
+    passages, headings = passage_texts(document)
+    digest = hashlib.sha256(f"{FORMAT}\0{embedder.digest}\0".encode())
+    for text in (*passages, "\0", *headings):
+        digest.update(text.encode())
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def cache_path(document: Document) -> Path | None:
+    """``vectors/<slug>.npz`` beside the document's seed, or ``None`` for a text without one."""
+    if document.source is None:
+        return None
+    return Path(document.source).parent / VECTORS_DIR / f"{document.slug}.npz"
+
+
+_ARRAYS: Final = ("passages", "sections", "sentences", "owners")
+
+
+def _read(path: Path, key: str) -> DocumentVectors | None:
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            if str(data["key"]) != key:
+                return None
+            arrays = {name: data[name] for name in _ARRAYS}
+    except (OSError, KeyError, ValueError):
+        return None
+    return DocumentVectors(
+        arrays["passages"].astype(np.float32),
+        arrays["sections"].astype(np.float32),
+        arrays["sentences"].astype(np.float32),
+        arrays["owners"].astype(np.int32),
+        embedded=False,
+    )
+
+
+def _write(path: Path, key: str, vectors: DocumentVectors) -> None:
+    """Written to a temporary file and renamed, so a killed process never leaves half a file."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".npz.tmp")
+        with os.fdopen(handle, "wb") as file:
+            np.savez(
+                file,
+                key=np.array(key),
+                passages=vectors.passages.astype(np.float16),
+                sections=vectors.sections.astype(np.float16),
+                sentences=vectors.sentences.astype(np.float16),
+                owners=vectors.owners,
+            )
+        os.chmod(temporary, 0o644)  # mkstemp's file is private; the seeds are not
+        os.replace(temporary, path)
+    except OSError as exc:
+        # A read-only checkout still searches by meaning; it only embeds again next time.
+        log.warning("could not keep the vectors of %s in %s: %s", path.stem, path.parent, exc)
+
+
+def document_vectors(
+    document: Document, embedder: Embedder | None = None, *, cache: bool = True
+) -> DocumentVectors:
+    """The document's vectors from the cache when its key matches, else embedded (and cached).
+
+    ``cache=False`` neither reads nor writes the cache (the benchmark's other models)."""
+    embedder = embedder or default_embedder()
+    key = cache_key(document, embedder)
+    path = cache_path(document) if cache else None
+    if path is not None and path.is_file():
+        found = _read(path, key)
+        if found is not None:
+            return found
+    passages, headings = passage_texts(document)
+    parts: list[str] = []
+    owners: list[int] = []
+    for number, text in enumerate(passages):
+        for part in sentences(text):
+            parts.append(part)
+            owners.append(number)
+    # Stored as float16 in the cache: round now too, so a fresh and a cached vector are equal.
+    passage_vectors = _half(embedder.embed(passages))
+    vectors = DocumentVectors(
+        passages=passage_vectors,
+        sections=_half(_section_vectors(document, passage_vectors, embedder.embed(headings))),
+        sentences=_half(embedder.embed(parts)),
+        owners=np.asarray(owners, dtype=np.int32),
+        embedded=True,
+    )
+    if path is not None:
+        _write(path, key, vectors)
+    return vectors
+
+
+def _half(vectors: Vectors) -> Vectors:
+    return vectors.astype(np.float16).astype(np.float32)

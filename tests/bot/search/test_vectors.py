@@ -1,0 +1,169 @@
+"""Search by meaning: the committed table against its source, the passage vectors' cache, and a
+text without a topic index found by a paraphrase."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot.library import load_library
+from bot.search import SearchEngine, Tuning
+from bot.search.distil import UPSTREAM_SHA256, MiniLM, model_dir, rebuild_rows
+from bot.search.vectors import (
+    TABLE,
+    TABLE_META,
+    TOKENIZER,
+    StaticEmbedder,
+    cache_path,
+    document_vectors,
+    sentences,
+)
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+
+
+@pytest.fixture(scope="module")
+def model() -> MiniLM:
+    return MiniLM()
+
+
+def test_the_model_files_are_the_upstream_ones() -> None:
+    # model_dir() refuses files whose digests differ from the upstream model's.
+    path = model_dir()
+    assert hashlib.sha256(TOKENIZER.read_bytes()).hexdigest() == UPSTREAM_SHA256["tokenizer.json"]
+    assert (path / "tokenizer.json").read_bytes() == TOKENIZER.read_bytes()
+
+
+def test_the_forward_pass_is_the_models(model: MiniLM) -> None:
+    # The pair sentence-transformers documents for this model, at its published similarity.
+    a, b = model.embed(["A man is eating food.", "A man is eating a piece of bread."])
+    assert float(a @ b) == pytest.approx(0.7553, abs=2e-3)
+
+
+def test_the_table_is_the_one_its_build_recorded() -> None:
+    table = np.load(TABLE, allow_pickle=False)
+    meta = json.loads(TABLE_META.read_text(encoding="utf-8"))
+    assert table.dtype == np.float16 and table.shape == (30522, meta["dimensions"])
+    assert hashlib.sha256(table.tobytes()).hexdigest() == meta["table_sha256"]
+    assert meta["sha256"] == UPSTREAM_SHA256
+
+
+def test_rows_rebuilt_from_the_model_match_the_committed_table(model: MiniLM) -> None:
+    # The full build takes minutes (python -m bot.search.distil --check); a spread of rows,
+    # common words, rare ones and word pieces, is rebuilt here from the model itself.
+    rng = np.random.default_rng(14)
+    ids = sorted({101, 1996, 2147, 4162, *rng.integers(999, 30522, 60).tolist()})
+    table = np.load(TABLE, mmap_mode="r", allow_pickle=False)
+    rebuilt = rebuild_rows(model, ids).astype(np.float32)
+    committed = np.asarray(table[ids], dtype=np.float32)
+    assert np.abs(rebuilt - committed).max() < 2e-3
+    assert np.abs(committed).max() > 0.05  # the comparison is not of two empty tables
+
+
+def test_embeddings_are_deterministic_and_unit_length() -> None:
+    texts = ["machines work and humans create", "join a union", "co-operatives"]
+    first = StaticEmbedder().embed(texts)
+    second = StaticEmbedder().embed(list(reversed(texts)))[::-1]
+    assert np.array_equal(first, second)
+    assert np.allclose(np.linalg.norm(first, axis=1), 1.0, atol=1e-5)
+    assert not StaticEmbedder().embed([""]).any()
+
+
+def test_sentences_keep_clauses_of_three_words_or_more() -> None:
+    text = "One. Two words here! A third; then a fourth clause: and a fifth one here."
+    assert sentences(text) == ["Two words here!", "then a fourth clause:", "and a fifth one here."]
+
+
+def _copy_seeds(tmp_path: Path) -> Path:
+    seeds = tmp_path / "seeds"
+    shutil.copytree(REPO_ROOT / "seeds", seeds)
+    return seeds
+
+
+def test_the_committed_vectors_are_current() -> None:
+    library = load_library(REPO_ROOT / "seeds")
+    for document in library.documents.values():
+        assert not document_vectors(document, cache=True).embedded, (
+            f"seeds/vectors/{document.slug}.npz is stale: run python -m bot check"
+        )
+
+
+def test_a_seed_edited_in_one_paragraph_re_embeds_that_text_only(tmp_path: Path) -> None:
+    seeds = _copy_seeds(tmp_path)
+    seed = seeds / "technocommunist.md"
+    text = seed.read_text(encoding="utf-8")
+    edited = text.replace("It must be just, rational and free.", "It must be just and free.")
+    assert edited != text
+    seed.write_text(edited, encoding="utf-8")
+
+    library = load_library(seeds)
+    untouched = cache_path(library.documents["anti-ai"])
+    assert untouched is not None
+    before = untouched.read_bytes()
+    SearchEngine.build(library)
+    assert untouched.read_bytes() == before
+
+    again = load_library(seeds)
+    assert not document_vectors(again.documents["anti-ai"]).embedded
+    # The edited text was embedded by the build and kept: the next start reads it back.
+    assert not document_vectors(again.documents["technocommunist"]).embedded
+    fresh = document_vectors(again.documents["technocommunist"], cache=False)
+    kept = document_vectors(again.documents["technocommunist"])
+    assert np.array_equal(fresh.passages, kept.passages)
+    old = document_vectors(load_library(REPO_ROOT / "seeds").documents["technocommunist"])
+    changed = [
+        i for i in range(len(old.passages)) if not np.array_equal(old.passages[i], kept.passages[i])
+    ]
+    assert len(changed) == 1  # the edited paragraph only
+
+
+def test_a_third_text_without_an_index_is_found_by_a_paraphrase(tmp_path: Path) -> None:
+    seeds = _copy_seeds(tmp_path)
+    shutil.copy(REPO_ROOT / "tests" / "fixtures" / "seeds-third" / "utopia.md", seeds)
+    assert not (seeds / "index" / "utopia.toml").exists()
+    library = load_library(seeds)
+    engine = SearchEngine.build(library)
+    assert (seeds / "vectors" / "utopia.npz").is_file()  # embedded at start-up, and kept
+
+    # "Dinner is one long table down the middle of the street, and everyone brings a dish."
+    hits = engine.search(
+        "the whole street dines together and every neighbour brings something to eat"
+    )
+    assert hits[0].passage.ref == "utopia:the-long-table:1"
+    # Sharing no word at all with it, the paragraph is still the closest in meaning.
+    alone = SearchEngine.build(library, tuning=Tuning(words=False, phrase=False))
+    supper = alone.search("a communal supper outdoors where each household contributes food")
+    assert supper[0].passage.ref == "utopia:the-long-table:1"
+    assert supper[0].terms == ()
+
+
+def test_a_read_only_seeds_directory_still_searches_by_meaning(tmp_path: Path) -> None:
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    shutil.copy(REPO_ROOT / "tests" / "fixtures" / "seeds-third" / "utopia.md", seeds)
+    (seeds / "vectors").write_text("not a directory", encoding="utf-8")
+    engine = SearchEngine.build(load_library(seeds))
+    hits = engine.search("the whole street dines together and every neighbour brings something")
+    assert hits[0].passage.ref == "utopia:the-long-table:1"
+
+
+def test_more_like_this_leaves_out_the_passage_and_its_neighbours(engine: SearchEngine) -> None:
+    hits = engine.similar("anti-ai:to-wage-war-against-ai:6")
+    refs = [hit.passage.ref for hit in hits]
+    assert len(refs) == len(set(refs)) == 5
+    assert not {f"anti-ai:to-wage-war-against-ai:{n}" for n in (5, 6, 7)} & set(refs)
+    assert [hit.score for hit in hits] == sorted((hit.score for hit in hits), reverse=True)
+    # The paragraph on Dune's Butlerian Jihad is closest to the note citing Dune.
+    assert refs[0] == "anti-ai:note:36"
+
+
+def test_more_like_this_of_an_unknown_passage_says_so(engine: SearchEngine) -> None:
+    from bot.errors import BotError
+
+    with pytest.raises(BotError, match="no passage"):
+        engine.similar("anti-ai:nowhere:1")
