@@ -62,6 +62,25 @@ class Content:
         data["questions"] = tuple(data.get("questions", ()))
         return cls(**data)
 
+    def keeps_position_of(self, old: Content) -> bool:
+        """Whether a schedule changed from ``old`` to this content carries on where it was.
+
+        A reading plan's position belongs to what is read: the text, the section it started at
+        and the size of each post. Rewording its discussion question changes none of that, so
+        the group is not sent back to the first section. A new list of questions starts again
+        from its first question.
+        """
+        if self.kind != old.kind:
+            return False
+        if self.kind == "reading":
+            return (self.document, self.start, self.unit, self.count) == (
+                old.document,
+                old.start,
+                old.unit,
+                old.count,
+            )
+        return self == old
+
     def describe(self) -> str:
         if self.kind == "question":
             return "A fixed question"

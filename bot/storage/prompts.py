@@ -260,12 +260,18 @@ async def update_schedule(
     recurrence: Recurrence | None = None,
     options: PostOptions | None = None,
 ) -> Schedule:
-    """Change a schedule; a new rule or content re-plans the next run from ``now``."""
+    """Change a schedule; a new rule re-plans the next run from ``now``.
+
+    Its content position is kept unless what is posted changes (see
+    :meth:`Content.keeps_position_of`): a channel, thread, ping, time or question edit leaves a
+    reading plan on the section it reached.
+    """
     async with db.transaction() as conn:
         current = await _fetch_schedule(conn, guild_id, schedule_id)
         rule = recurrence or current.recurrence
         opts = options or current.options
-        state = {} if content is not None and content != current.content else current.state
+        keeps = content is None or content.keeps_position_of(current.content)
+        state = current.state if keeps else {}
         next_run = current.next_run_at
         status = current.status
         if recurrence is not None:

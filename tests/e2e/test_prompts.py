@@ -263,6 +263,23 @@ async def test_add_previews_exact_post_then_posts_once_on_time_with_thread_and_p
         log[0]["source"],
     ) == (guild.id, alice.id, "anti-ai", "opening", "anti-ai:opening", "prompt")
 
+    # Rewording the plan's question, or changing its thread, ping or time, keeps its place: the
+    # next post is still the section after Opening, in the preview and in the database.
+    position = json.loads((await schedule_row(world, plan_id))["state"])
+    changes: list[dict[str, Any]] = [
+        {"question": "What changed since?"},
+        {"thread": "Talk: {title}", "archive": 1440},
+        {"no_ping": True},
+        {"repeat": "weekly", "days": "sat", "time": "19:00"},
+    ]
+    for change in changes:
+        edited = await prompt(mod, "edit", prompt=plan_id, **change)
+        assert f"Prompt #{plan_id} updated" in edited.text, (change, edited.text)
+        upcoming = next_post_section(edited.text)
+        assert "> **" in upcoming and "> **Opening**" not in upcoming, (change, upcoming)
+        assert json.loads((await schedule_row(world, plan_id))["state"]) == position, change
+    assert "**Discussion:** What changed since?" in upcoming
+
 
 # --- list, edit, pause, resume, skip-next, run-now, remove ---------------------------------------
 
