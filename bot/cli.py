@@ -16,6 +16,7 @@ from pathlib import Path
 
 from bot.config import DEFAULTS, configure_logging, load_settings
 from bot.errors import BotError, ConfigError, EmptyQuery
+from bot.plural import count_text
 
 EXIT_USAGE = 2
 
@@ -126,8 +127,9 @@ def _cmd_check(args: argparse.Namespace) -> int:
         paragraphs = sum(1 for _ in document.paragraphs())
         sections = sum(1 for _ in document.walk())
         print(
-            f"ok  {document.slug}: {sections} sections, {paragraphs} paragraphs, "
-            f"{len(document.footnotes)} notes"
+            f"ok  {document.slug}: {count_text(sections, 'section', 'sections')}, "
+            f"{count_text(paragraphs, 'paragraph', 'paragraphs')}, "
+            f"{count_text(len(document.footnotes), 'note', 'notes')}"
         )
     return 0
 
@@ -252,7 +254,8 @@ def _cmd_migrate(args: argparse.Namespace) -> int:
         print(f"{report.target} already holds this database: verified, nothing copied.")
     else:
         print(
-            f"copied {report.rows} rows from {source} to {report.target}: row counts and "
+            f"copied {count_text(report.rows, 'row', 'rows')} from {source} to {report.target}: "
+            "row counts and "
             "checksums verified. Set DATABASE_URL to the PostgreSQL URL and start the bot."
         )
     return 0

@@ -13,6 +13,7 @@ from typing import Final
 
 from bot.meetings.attendance import Summary
 from bot.meetings.model import Attendance, AuditEntry, CheckIn, Meeting, Source
+from bot.plural import count_text
 from bot.text import escape_markdown, truncate
 
 LINES_PER_PAGE: Final = 15
@@ -55,7 +56,8 @@ def meeting_message(meeting: Meeting, *, threshold_minutes: int) -> str:
     lines = [f"**Meeting {title(meeting)}** started {ts(meeting.started_at, 'R')}."]
     if meeting.voice_channel_id is not None:
         lines.append(
-            f"Being in <#{meeting.voice_channel_id}> for {threshold_minutes} minutes counts as "
+            f"Being in <#{meeting.voice_channel_id}> for "
+            f"{count_text(threshold_minutes, 'minute', 'minutes')} counts as "
             "attending (not while deafened)."
         )
     if meeting.ended_at is not None:
@@ -115,7 +117,8 @@ def member_report(
     held = [pair for pair in history if pair[0].ended_at is not None]
     came = sum(1 for _, a in held if a is not None)
     rate = f"{came / len(held):.0%}" if held else "no meetings yet"
-    header = f"**Attendance of <@{member_id}>**: {came} of {len(held)} meetings ({rate})"
+    meetings = count_text(len(held), "meeting", "meetings")
+    header = f"**Attendance of <@{member_id}>**: {came} of {meetings} ({rate})"
     lines = [
         f"{'✅' if a is not None else '▫️'} {title(m)} · {ts(m.started_at, 'D')}"
         + (" · running" if m.ended_at is None else "")
@@ -133,7 +136,8 @@ def summary_report(
     """``/attendance summary``: rates per member, then per meeting."""
     since = ts(start, "D") if start else "the first meeting"
     until = ts(end - timedelta(seconds=1), "D") if end else "now"
-    header = f"**Attendance from {since} to {until}** · {len(result.meetings)} meetings"
+    held = count_text(len(result.meetings), "meeting", "meetings")
+    header = f"**Attendance from {since} to {until}** · {held}"
     lines = ["**Members**"] if result.members else ["No attendance recorded in this range."]
     lines += [f"• <@{r.member_id}> — {r.attended}/{r.held} ({r.rate:.0%})" for r in result.members]
     if result.meetings:

@@ -15,6 +15,7 @@ from typing import Any, Final, Literal
 
 from bot.errors import BotError
 from bot.library.model import Document, Paragraph, Section
+from bot.plural import count_text
 
 ContentKind = Literal["question", "questions", "reading"]
 Escape = Callable[[str], str]
@@ -85,8 +86,12 @@ class Content:
         if self.kind == "question":
             return "A fixed question"
         if self.kind == "questions":
-            return f"A rotating list of {len(self.questions)} questions"
-        amount = "one section" if self.unit == "section" else f"{self.count} paragraphs"
+            return f"A rotating list of {count_text(len(self.questions), 'question', 'questions')}"
+        amount = (
+            "one section"
+            if self.unit == "section"
+            else count_text(self.count, "paragraph", "paragraphs")
+        )
         return f"Reading plan of `{self.document}` from `{self.start}`, {amount} per post"
 
 

@@ -15,6 +15,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.plural import count_text
 from bot.privacy import export_member
 from cogs.me.views import confirm_view
 
@@ -39,7 +40,7 @@ class MeCog(commands.GroupCog, group_name="me", group_description="Your own data
         body = json.dumps(payload, ensure_ascii=False, indent=2, default=str).encode()
         rows = sum(len(v) for v in data.values())
         await interaction.response.send_message(
-            f"Everything the bot keeps about you: {rows} rows.",
+            f"Everything the bot keeps about you: {count_text(rows, 'row', 'rows')}.",
             file=discord.File(io.BytesIO(body), filename=f"my-data-{user_id}.json"),
             ephemeral=True,
         )

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, ClassVar, Self
 
 import discord
 
+from bot.plural import count_text, ngettext
 from bot.privacy import forget_member
 from cogs.ui import AnswerButton, button_view
 
@@ -45,7 +46,8 @@ class ForgetButton(_MeAnswer, template=r"me:forget:(?P<user>\d+)"):
         total = sum(counts.values())
         detail = ", ".join(f"{name.replace('_', ' ')}: {n}" for name, n in counts.items() if n)
         await interaction.response.edit_message(
-            content=f"Done: {total} rows about you were deleted"
+            content=f"Done: {count_text(total, 'row', 'rows')} about you "
+            f"{ngettext('was', 'were', total)} deleted"
             + (f" ({detail})." if detail else ".")
             + " Anything you do from now on is recorded afresh.",
             view=None,

@@ -8,6 +8,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.plural import count_text, ngettext
 from bot.storage.guild_settings import get_settings, set_setting
 from bot.text import escape_markdown
 from bot.timezones import parse_timezone, suggest_timezones
@@ -116,8 +117,8 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="S
             interaction,
             "prompt_grace_minutes",
             minutes,
-            f"A prompt missed while the bot was offline is posted late if under {minutes} "
-            "minutes late; older ones are skipped.",
+            "A prompt missed while the bot was offline is posted late if under "
+            f"{count_text(minutes, 'minute', 'minutes')} late; older ones are skipped.",
         )
 
     @app_commands.command(
@@ -131,7 +132,8 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="S
             interaction,
             "meeting_voice_minutes",
             minutes,
-            f"{minutes} minutes in a meeting's voice channel now count as attending.",
+            f"{count_text(minutes, 'minute', 'minutes')} in a meeting's voice channel now "
+            f"{ngettext('counts', 'count', minutes)} as attending.",
         )
 
     @app_commands.command(
@@ -157,7 +159,7 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="S
             interaction,
             "streak_freezes_per_week",
             per_week,
-            f"Streaks now forgive {per_week} missed day{'s' if per_week != 1 else ''} a week.",
+            f"Streaks now forgive {count_text(per_week, 'missed day', 'missed days')} a week.",
         )
 
     @app_commands.command(

@@ -347,11 +347,15 @@ async def wait_for_voice(
 async def test_voice_presence_counts_and_survives_a_restart(world: World) -> None:
     room = world.guild.channel("Reading Room")
     carol, dave, eve = (world.guild.add_member(name) for name in ("carol", "dave", "eve"))
-    await set_setting(world, world.guild.id, "meeting_voice_minutes", "5")
+    one = await world.mod.run("/settings meeting-voice", minutes=1)
+    assert_private(one, "1 minute in a meeting's voice channel now counts as attending")
     await world.alice.join_voice(room)  # there before the meeting: counted from its start
     await world.mod.run("/meeting start", title="Voice", voice=room)
     post = await world.discord.wait_for_message(world.guild.default_channel, contains=HERE)
-    assert f"Being in {room.mention} for 5 minutes counts as attending" in post.content
+    assert f"Being in {room.mention} for 1 minute counts as attending" in post.content
+    # The meeting is judged by the setting when it ends.
+    five = await world.mod.run("/settings meeting-voice", minutes=5)
+    assert_private(five, "5 minutes in a meeting's voice channel now count as attending")
     meeting_id = int((await meetings(world))[-1]["id"])
     await world.bob.join_voice(room, self_deaf=True)  # cannot hear: never counts
     await carol.join_voice(room)

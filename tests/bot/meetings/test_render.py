@@ -49,6 +49,12 @@ def test_meeting_report_lists_people_voice_and_corrections() -> None:
     assert "a moderator added <@8>" in page
 
 
+def test_counts_agree_with_their_number() -> None:
+    assert "for 1 minute counts as attending" in meeting_message(meeting(), threshold_minutes=1)
+    ((_, attended),) = [(meeting(2, True), Attendance(2, 7, Source.VOICE, T0))]
+    assert ": 1 of 1 meeting (100%)" in member_report(7, [(meeting(2, True), attended)])[0]
+
+
 def test_pages_repeat_the_header_and_fit() -> None:
     lines = [f"line {i} " + "x" * 300 for i in range(40)]
     result = pages("HEADER", lines)
