@@ -94,8 +94,11 @@ def meeting_report(
     present = {a.member_id for a in attendance}
     pending = sorted((m, t) for m, t in voice.items() if m not in present and t > timedelta())
     if pending:
-        lines.append("**In voice, not yet counted**")
-        lines += [f"• <@{m}> — {int(t.total_seconds() // 60)} min" for m, t in pending]
+        # Voice attendance is settled when a meeting ends: whoever is not present by then was
+        # in voice too briefly (or removed by a moderator), not waiting to be counted.
+        ended = meeting.ended_at is not None
+        lines.append("**In voice, not counted**" if ended else "**In voice, not yet counted**")
+        lines += [f"• <@{m}> — {voice_duration(t)}" for m, t in pending]
     if audit:
         lines.append("**Corrections**")
         lines += [
@@ -104,6 +107,14 @@ def meeting_report(
             for a in audit
         ]
     return pages(header, lines)
+
+
+def voice_duration(stretch: timedelta) -> str:
+    """Time in voice: minutes, or seconds for a stretch under a minute (never "0 min")."""
+    seconds = int(stretch.total_seconds())
+    if seconds >= 60:
+        return f"{seconds // 60} min"
+    return f"{seconds} s" if seconds else "under 1 s"
 
 
 def _moderator(moderator_id: int | None) -> str:

@@ -396,12 +396,22 @@ async def test_voice_presence_counts_and_survives_a_restart(world: World) -> Non
     assert f"{world.alice.mention} — 6 min" in report.text
     assert world.bob.mention not in report.text
 
+    # Dave's stretch before he moved is made half a minute long (sub-second stretches store 0).
+    await world.execute(
+        "UPDATE meeting_voice_intervals SET started_at = ended_at - 30 WHERE member_id = ?",
+        (dave.id,),
+    )
     # Alice (six minutes and on) and eve (six minutes before she left) reach the five minutes;
     # dave (seconds before he moved), carol (deafened after seconds) and bob (deafened) do not.
     ended = await world.mod.run("/meeting end")
     assert_private(ended, "ended: 2 present (2 by voice)")
     assert await attendance(world, meeting_id) == {world.alice.id: "voice", eve.id: "voice"}
     assert (await open_and_closed_voice(world, meeting_id))[0] == set()
+    # Ended, everyone is counted or not; seconds show as seconds, not as "0 min".
+    final = await world.mod.run("/attendance meeting", meeting=meeting_id)
+    assert "not yet counted" not in final.text and "**In voice, not counted**" in final.text
+    assert f"{dave.mention} — 30 s" in final.text
+    assert "— 0 min" not in final.text
 
 
 async def test_scheduled_events_open_and_close_meetings(world: World) -> None:

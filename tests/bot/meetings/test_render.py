@@ -49,6 +49,19 @@ def test_meeting_report_lists_people_voice_and_corrections() -> None:
     assert "a moderator added <@8>" in page
 
 
+def test_an_ended_report_counts_everyone_and_short_stretches_show_seconds() -> None:
+    voice = {
+        9: timedelta(seconds=42),
+        10: timedelta(minutes=1, seconds=5),
+        11: timedelta(milliseconds=300),
+    }
+    running, ended = (meeting_report(meeting(ended=e), [], [], voice)[0] for e in (False, True))
+    assert "In voice, not yet counted" in running
+    assert "not yet counted" not in ended and "**In voice, not counted**" in ended
+    assert "<@9> — 42 s" in ended and "<@10> — 1 min" in ended and "0 min" not in ended
+    assert "<@11> — under 1 s" in ended
+
+
 def test_counts_agree_with_their_number() -> None:
     assert "for 1 minute counts as attending" in meeting_message(meeting(), threshold_minutes=1)
     ((_, attended),) = [(meeting(2, True), Attendance(2, 7, Source.VOICE, T0))]
