@@ -8,7 +8,7 @@ typed by people and are escaped so they cannot break the formatting.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import Final
 
 from bot.meetings.attendance import Summary
@@ -34,6 +34,18 @@ def ts(moment: datetime, style: str = "f") -> str:
 
 def title(meeting: Meeting) -> str:
     return f"#{meeting.id} {escape_markdown(truncate(meeting.title, 100))}"
+
+
+def choice_name(meeting: Meeting, zone: tzinfo) -> str:
+    """How autocomplete offers a meeting: its number, title and local date (and if running).
+
+    Autocomplete shows plain text, so the title is not escaped, only shortened to fit.
+    """
+    day = meeting.started_at.astimezone(zone).strftime("%Y-%m-%d")
+    tail = f" · {day}" + (" · running" if meeting.running else "")
+    return (
+        f"#{meeting.id} {truncate(meeting.title, 100 - len(tail) - len(str(meeting.id)) - 2)}{tail}"
+    )
 
 
 def pages(header: str, lines: Sequence[str], per_page: int = LINES_PER_PAGE) -> list[str]:

@@ -19,6 +19,7 @@ from bot.meetings.errors import (
     AttendanceUnchanged,
     MeetingAlreadyRunning,
     MeetingNotRunning,
+    NoRunningMeeting,
     UnknownMeeting,
 )
 from bot.meetings.intervals import Interval, Reconciliation, Step, is_present, reconcile, step
@@ -236,6 +237,47 @@ async def meeting_for_event_since(
         (guild_id, event_id, _ts(since)),
     )
     return None if row is None else _meeting(row)
+
+
+async def meeting_to_report(db: Database, guild_id: int, channel_id: int | None) -> Meeting:
+    """The meeting a report without an id is about: the running one, else the one ended last.
+
+    Several running: the one of this channel, else the latest started. Which meeting started
+    last says little once meetings overlap (a side meeting opened during the main one): the one
+    a moderator has just ended is the one that ended last.
+    """
+    if channel_id is not None:
+        here = await running_in_channel(db, guild_id, channel_id)
+        if here is not None:
+            return here
+    row = await db.fetchone(
+        f"SELECT {_MEETING_COLUMNS} FROM meetings WHERE guild_id = ? "
+        "ORDER BY CASE WHEN ended_at IS NULL THEN 0 ELSE 1 END, "
+        "COALESCE(ended_at, started_at) DESC, id DESC LIMIT 1",
+        (guild_id,),
+    )
+    if row is None:
+        raise NoRunningMeeting("No meeting has been held yet: start one with `/meeting start`.")
+    return _meeting(row)
+
+
+async def find_meetings(
+    db: Database, guild_id: int, typed: str = "", *, running: bool = False, limit: int = 25
+) -> list[Meeting]:
+    """Meetings whose id starts with, or whose title contains, what was typed; newest first.
+
+    For autocomplete: moderators pick a meeting by its title and date rather than its number.
+    """
+    text = typed.strip().lstrip("#")
+    pattern = "%" + text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    rows = await db.fetchall(
+        f"SELECT {_MEETING_COLUMNS} FROM meetings WHERE guild_id = ? "
+        f"{'AND ended_at IS NULL ' if running else ''}"
+        "AND (CAST(id AS TEXT) LIKE ? OR LOWER(title) LIKE ? ESCAPE '\\') "
+        "ORDER BY started_at DESC, id DESC LIMIT ?",
+        (guild_id, f"{text}%", pattern, limit),
+    )
+    return [_meeting(row) for row in rows]
 
 
 async def meetings_between(

@@ -24,6 +24,7 @@ from bot.meetings.export import write_csv
 from bot.meetings.intervals import VoiceState, counts
 from bot.meetings.model import Meeting
 from bot.meetings.render import (
+    choice_name,
     meeting_message,
     meeting_report,
     member_report,
@@ -31,6 +32,7 @@ from bot.meetings.render import (
     summary_report,
     title,
 )
+from bot.plural import count_text
 from bot.storage import meetings as store
 from bot.storage.guild_settings import get_setting
 from bot.storage.meta import get_meta, set_meta
@@ -164,6 +166,30 @@ async def close_meeting(
     return ended
 
 
+async def _meeting_choices(
+    interaction: discord.Interaction, current: str, *, running: bool
+) -> list[app_commands.Choice[int]]:
+    if interaction.guild_id is None:
+        return []
+    bot = _bot(interaction)
+    found = await store.find_meetings(bot.db, interaction.guild_id, current, running=running)
+    zone = await _timezone(bot, interaction.guild_id)
+    return [app_commands.Choice(name=choice_name(m, zone), value=m.id) for m in found]
+
+
+async def meeting_autocomplete(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[int]]:
+    """Any meeting of the server, by number, title or date."""
+    return await _meeting_choices(interaction, current, running=False)
+
+
+async def running_meeting_autocomplete(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[int]]:
+    return await _meeting_choices(interaction, current, running=True)
+
+
 async def _meeting_here(interaction: discord.Interaction, guild_id: int) -> Meeting:
     """The meeting this command is about: the one in this channel, else the only one running."""
     db = _bot(interaction).db
@@ -236,6 +262,7 @@ class MeetingCog(
 
     @app_commands.command(name="end", description="End a meeting and record voice attendance.")
     @app_commands.describe(meeting="Meeting id (default: the one running in this channel)")
+    @app_commands.autocomplete(meeting=running_meeting_autocomplete)
     async def end(self, interaction: discord.Interaction, meeting: int | None = None) -> None:
         guild_id = _guild_id(interaction)
         target = (
@@ -497,14 +524,13 @@ class AttendanceCog(
         super().__init__()
 
     @app_commands.command(name="meeting", description="Who attended a meeting, and corrections.")
-    @app_commands.describe(meeting="Meeting id (default: the latest)")
+    @app_commands.describe(meeting="Meeting id (default: the one running, else the last ended)")
+    @app_commands.autocomplete(meeting=meeting_autocomplete)
     async def meeting(self, interaction: discord.Interaction, meeting: int | None = None) -> None:
         guild_id = _guild_id(interaction)
         if meeting is None:
-            held = await store.meetings_between(self.bot.db, guild_id, None, None)
-            if not held:
-                raise NoRunningMeeting("No meeting has been held yet: start one with /meeting.")
-            meeting = held[-1].id
+            found = await store.meeting_to_report(self.bot.db, guild_id, interaction.channel_id)
+            meeting = found.id
         await store.get_meeting(self.bot.db, guild_id, meeting)  # unknown ids answer clearly
         await _send_report(interaction, f"m{meeting}")
 
@@ -556,13 +582,14 @@ class AttendanceCog(
             raw.seek(0)
             stamp = datetime.now(UTC).strftime("%Y%m%d")
             await interaction.followup.send(
-                f"{rows} attendance rows.",
+                f"{count_text(rows, 'attendance row', 'attendance rows')}.",
                 file=discord.File(raw, filename=f"attendance-{guild_id}-{stamp}.csv"),
                 ephemeral=True,
             )
 
     @app_commands.command(name="add", description="Record a member as present at a meeting.")
     @app_commands.describe(member="Who attended", meeting="Meeting id")
+    @app_commands.autocomplete(meeting=meeting_autocomplete)
     async def add(
         self, interaction: discord.Interaction, member: discord.User, meeting: int
     ) -> None:
@@ -570,6 +597,7 @@ class AttendanceCog(
 
     @app_commands.command(name="remove", description="Remove a member's attendance of a meeting.")
     @app_commands.describe(member="Who did not attend", meeting="Meeting id")
+    @app_commands.autocomplete(meeting=meeting_autocomplete)
     async def remove(
         self, interaction: discord.Interaction, member: discord.User, meeting: int
     ) -> None:

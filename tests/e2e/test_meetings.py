@@ -13,7 +13,7 @@ import csv
 import io
 import json
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -195,14 +195,14 @@ async def test_reports_corrections_exports_and_bad_input(world: World) -> None:
     assert world.bob.mention + " —" not in report.text
 
     member = await world.mod.run("/attendance member", member=world.bob)
-    assert_private(member, "0 of 1 meetings")
+    assert_private(member, "0 of 1 meeting (0%)")
     member = await world.mod.run("/attendance member", member=world.alice)
-    assert_private(member, "1 of 1 meetings (100%)")
+    assert_private(member, "1 of 1 meeting (100%)")
     world.guild.remove_member(carol)  # a member who left keeps their history
     member = await world.mod.run("/attendance member", member=carol.user)
-    assert_private(member, f"Attendance of {carol.mention}", "1 of 1 meetings (100%)")
+    assert_private(member, f"Attendance of {carol.mention}", "1 of 1 meeting (100%)")
     summary = await world.mod.run("/attendance summary")
-    assert_private(summary, "1 meetings", f"{world.alice.mention} — 1/1 (100%)")
+    assert_private(summary, "· 1 meeting\n", f"{world.alice.mention} — 1/1 (100%)")
     assert f"{carol.mention} — 1/1 (100%)" in summary.text
     assert "Chapter one" in summary.text and "2/2 (100%)" in summary.text
 
@@ -219,6 +219,27 @@ async def test_reports_corrections_exports_and_bad_input(world: World) -> None:
     empty = await world.mod.run("/attendance export", **long_ago)
     assert "0 attendance rows" in empty.content
     assert len(empty.attachments[0].data.decode().splitlines()) == 1  # the header only
+
+    # Without an id, a report is about the running meeting, else the one that ended last (not
+    # the one started last); autocomplete offers meetings by title and date.
+    side = world.guild.add_text_channel("side-room")
+    await world.mod.run("/meeting start", title="Side talk", text=side)
+    side_id = int((await meetings(world))[-1]["id"])
+    later_id, _ = await start_meeting(world, "Chapter two")
+    await world.mod.run("/meeting end", meeting=later_id)
+    running = await world.mod.run("/attendance meeting")
+    assert_private(running, f"#{side_id} Side talk", "running now")
+    await asyncio.sleep(1.1)  # times are stored to the second: end it a second later
+    await world.mod.run("/meeting end", meeting=side_id)
+    last = await world.mod.run("/attendance meeting")
+    assert_private(last, f"#{side_id} Side talk", "ended")
+    offered = await world.mod.autocomplete("/attendance meeting", "meeting", "side")
+    [row] = await world.query("SELECT started_at FROM meetings WHERE id = ?", (side_id,))
+    day = datetime.fromtimestamp(row["started_at"], UTC).strftime("%Y-%m-%d")
+    assert offered == [{"name": f"#{side_id} Side talk · {day}", "value": side_id}]
+    everything = await world.mod.autocomplete("/attendance add", "meeting", "")
+    assert [c["value"] for c in everything] == [later_id, side_id, meeting_id]
+    assert await world.mod.autocomplete("/meeting end", "meeting", "") == []
 
 
 async def test_a_member_exports_and_forgets_their_data(world: World) -> None:
