@@ -253,7 +253,8 @@ class PromptCog(
             names = ", ".join(n.replace("_", " ").title() for n in missing)
             raise ScheduleError(
                 f"I cannot post in {resolved.mention}: I am missing {names} there. "
-                "Fix the channel's permissions or pick another channel."
+                "Fix the channel's permissions or pick another channel (`/prompt edit` moves a "
+                "prompt)."
             )
         return resolved.id
 
@@ -576,6 +577,19 @@ class PromptCog(
     async def run_now(self, interaction: discord.Interaction, prompt: int) -> None:
         assert interaction.guild_id is not None
         schedule = await store.get_schedule(self.bot.db, interaction.guild_id, prompt)
+        # Checked before answering: a post that cannot go out is said now, not later by DM.
+        guild = interaction.guild
+        channel = guild.get_channel(schedule.channel_id) if guild is not None else None
+        if channel is None:
+            raise ScheduleError(
+                f"Prompt #{prompt} posts in a channel that no longer exists or that I cannot "
+                f"see: choose another with `/prompt edit prompt:{prompt} channel:`, then run it."
+            )
+        self._check_channel(
+            interaction,
+            channel,  # type: ignore[arg-type]
+            schedule.options.thread_name is not None,
+        )
         try:
             await self.scheduler.run_now(schedule)
         except PlanFinished:

@@ -692,6 +692,10 @@ async def test_lost_permission_or_deleted_channel_pauses_and_tells_moderators_on
     # Send Messages taken away: the post is refused, the schedule pauses, the log channel hears.
     muted = await add_question(world, "Can I still post?")
     guild.set_overwrite(general, guild.bot_role, deny=int(Permission.SEND_MESSAGES))
+    # run-now says at once what is wrong, and posts nothing.
+    refused = await prompt(mod, "run-now", prompt=muted)
+    assert refused.ephemeral and "I am missing Send Messages" in refused.text, refused.text
+    assert prompt_posts(discord, general) == [] and await run_rows(world, muted) == []
     await make_due(world, muted, time.time() + 1)
     notice = await discord.wait_for_message(modlog, contains=f"Prompt #{muted} is paused")
     assert f"I cannot post in <#{general.id}>" in notice.content
@@ -712,6 +716,11 @@ async def test_lost_permission_or_deleted_channel_pauses_and_tells_moderators_on
     await settle(0.2)
     gone = await add_question(world, "Where did it go?", channel=reading)
     delete_channel(discord, guild, reading)
+    refused = await prompt(mod, "run-now", prompt=gone)
+    assert refused.ephemeral and "no longer exists" in refused.text, refused.text
+    assert f"`/prompt edit prompt:{gone} channel:`" in refused.text
+    assert (await schedule_row(world, gone))["status"] == "active"
+    assert await run_rows(world, gone) == []
     await make_due(world, gone, time.time() + 1)
 
     def dm_notices() -> list[Message]:
