@@ -93,6 +93,9 @@ class PostRequest:
 class PostResult:
     message_id: int
     thread_id: int | None = None
+    posted_at: datetime | None = None
+    """When Discord says the message went out, if that may differ from now: a resumed run's
+    post found in the channel (or returned for its nonce) was sent before the restart."""
 
 
 class Poster(Protocol):
@@ -396,7 +399,7 @@ class Scheduler:
             run.id,
             message_id=result.message_id,
             thread_id=result.thread_id,
-            now=self.clock(),
+            now=result.posted_at or self.clock(),
         )
 
     async def _pause_quietly(self, schedule: Schedule, reason: str, now: datetime) -> None:

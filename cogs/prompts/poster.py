@@ -104,7 +104,9 @@ class DiscordPoster:
                 else:
                     # The post is out; a missing thread is worth a log line, not a second post.
                     log.warning("prompt run %s: could not open a thread: %s", run.id, exc)
-        return PostResult(message.id, thread_id)
+        # A resumed run's message may be one sent before a crash (found in the channel, or
+        # returned for its nonce): its own timestamp says when the group saw it.
+        return PostResult(message.id, thread_id, message.created_at if request.resumed else None)
 
     async def _earlier_post(
         self, channel: discord.PartialMessageable, run: Run

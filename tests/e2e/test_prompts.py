@@ -603,6 +603,7 @@ async def test_crash_after_discord_accepted_the_post_never_posts_twice(world: Wo
     assert [m.id for m in bot_posts(general)] == [run["message_id"]]
     sent = [r for r in prompt_posts(discord, general) if r.json["nonce"] == run["nonce"]]
     assert len(sent) == 2 and sent[0].response["id"] == sent[1].response["id"]
+    assert run["posted_at"] == int(bot_posts(general)[0].created_at)
     guild.set_overwrite(general, guild.bot_role)
 
     # Restarted after Discord has forgotten the nonce (minutes later) but within the grace
@@ -618,6 +619,10 @@ async def test_crash_after_discord_accepted_the_post_never_posts_twice(world: Wo
     assert run["message_id"] == accepted.id
     assert accepted.thread is not None and accepted.thread.name == "Talk: Found in the channel?"
     assert run["thread_id"] == accepted.thread.id
+    # "Last posted" is when the message went out, not when the restart found it.
+    assert run["posted_at"] == int(accepted.created_at)
+    listed = await prompt(world.mod, "list")
+    assert f"last posted <t:{int(accepted.created_at)}:R>" in listed.text, listed.text
     assert len([r for r in prompt_posts(discord, general) if r.json["nonce"] == run["nonce"]]) == 1
     assert "was already posted as message" in world.bot.log_text()
     await settle(1.0)
