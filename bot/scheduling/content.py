@@ -16,6 +16,7 @@ from typing import Any, Final, Literal
 from bot.errors import BotError
 from bot.library.model import Document, Paragraph, Section
 from bot.plural import count_text
+from bot.text import visible_text
 
 ContentKind = Literal["question", "questions", "reading"]
 Escape = Callable[[str], str]
@@ -99,16 +100,24 @@ def split_questions(text: str) -> tuple[str, ...]:
     """One question per non-empty line (a modal's paragraph field), bullets and numbers removed."""
     items = []
     for line in text.splitlines():
-        cleaned = re.sub(r"^\s*(?:[-*•]|\d+[.)])\s*", "", line).strip()
+        cleaned = visible_text(re.sub(r"^\s*(?:[-*•]|\d+[.)])\s*", "", visible_text(line)))
         if cleaned:
             items.append(cleaned)
     return tuple(items)
 
 
+INVISIBLE_QUESTION: Final = (
+    "The question shows nothing: it is only spaces or invisible characters. "
+    "Write the question to post."
+)
+
+
 def question_content(text: str) -> Content:
-    question = text.strip()
-    if not question:
+    question = visible_text(text)
+    if not text.strip():
         raise ContentError("The question is empty: write the question to post.")
+    if not question:
+        raise ContentError(INVISIBLE_QUESTION)
     if len(question) > QUESTION_LIMIT:
         raise ContentError(f"The question is too long: keep it under {QUESTION_LIMIT} characters.")
     return Content(kind="question", questions=(question,))
@@ -150,7 +159,9 @@ def reading_content(
         raise ContentError("Post either one section or a number of paragraphs at a time.")
     if unit == "paragraphs" and not 1 <= count <= MAX_PARAGRAPHS:
         raise ContentError(f"Post between 1 and {MAX_PARAGRAPHS} paragraphs at a time.")
-    extra = (question or "").strip()
+    extra = visible_text(question or "")
+    if (question or "").strip() and not extra:
+        raise ContentError(INVISIBLE_QUESTION)
     if len(extra) > QUESTION_LIMIT:
         raise ContentError(f"The question is too long: keep it under {QUESTION_LIMIT} characters.")
     return Content(
@@ -161,6 +172,19 @@ def reading_content(
         unit="section" if unit == "section" else "paragraphs",
         count=1 if unit == "section" else count,
     )
+
+
+def thread_name(text: str | None) -> str | None:
+    """A thread name as typed: None for none, refused if it would show as an empty name."""
+    if text is None or not text.strip():
+        return None
+    name = visible_text(text)
+    if not name:
+        raise ContentError(
+            "The thread name shows nothing: it is only spaces or invisible characters. "
+            "Write a name, or leave `thread` out."
+        )
+    return name
 
 
 def _readable_sections(document: Document) -> list[Section]:

@@ -18,7 +18,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
-from bot.meetings.attendance import date_range
+from bot.meetings.attendance import date_range, meeting_title
 from bot.meetings.errors import BadMeetingSetup, MeetingError, NoRunningMeeting
 from bot.meetings.export import write_csv
 from bot.meetings.intervals import VoiceState, counts
@@ -244,7 +244,7 @@ class MeetingCog(
                     "there, or pick another channel with `text:`."
                 )
         tz = await _timezone(self.bot, guild.id)
-        name = title or f"Meeting of {discord.utils.utcnow().astimezone(tz):%Y-%m-%d}"
+        name = meeting_title(title, f"Meeting of {discord.utils.utcnow().astimezone(tz):%Y-%m-%d}")
         meeting = await open_meeting(
             self.bot,
             guild,

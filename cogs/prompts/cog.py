@@ -31,6 +31,7 @@ from bot.scheduling.content import (
     reading_content,
     render,
 )
+from bot.scheduling.content import thread_name as content_thread_name
 from bot.scheduling.recurrence import ScheduleError
 from bot.scheduling.scheduler import Scheduler
 from bot.scheduling.timing import NO_TIMING, Timing, changed_recurrence
@@ -347,12 +348,13 @@ class PromptCog(
     ) -> None:
         assert interaction.guild_id is not None
         guild_id = interaction.guild_id
-        channel_id = self._check_channel(interaction, channel, thread is not None)
+        thread_name = content_thread_name(thread)
+        channel_id = self._check_channel(interaction, channel, thread_name is not None)
         zone = await self._timezone(guild_id, timezone)
         rule = timing.recurrence(repeat, zone, now=_now())
         options = PostOptions(
-            thread_name=thread.strip() if thread and thread.strip() else None,
-            thread_archive_minutes=archive if thread else None,
+            thread_name=thread_name,
+            thread_archive_minutes=archive if thread_name else None,
             ping_role_id=ping.id if ping is not None else None,
         )
 
@@ -461,7 +463,9 @@ class PromptCog(
         thread_name = (
             old.thread_name
             if thread is None
-            else (None if thread.strip().lower() in ("", "none", "off") else thread.strip())
+            else (
+                None if thread.strip().lower() in ("none", "off") else content_thread_name(thread)
+            )
         )
         options = PostOptions(
             thread_name=thread_name,

@@ -153,6 +153,8 @@ async def test_reports_corrections_exports_and_bad_input(world: World) -> None:
     before = (await meetings(world), await attendance(world, meeting_id))
     for command, options, says in (
         ("/meeting start", {"text": closed}, f"I cannot post in {closed.mention}"),
+        ("/meeting start", {"title": "   "}, "The title shows nothing"),
+        ("/meeting start", {"title": "\u200b\u200d"}, "The title shows nothing"),
         ("/attendance meeting", {"meeting": 999}, "There is no meeting #999"),
         ("/meeting end", {"meeting": 999}, "There is no meeting #999"),
         ("/meeting end", {"meeting": meeting_id}, "has already ended"),

@@ -496,6 +496,10 @@ async def test_bad_input_gets_a_clear_ephemeral_answer_and_stores_nothing(world:
         ({"content": "reading", "question": None}, "needs a text"),
         ({"channel": hidden}, "I am missing View Channel"),
         ({"channel": mute}, "Send Messages"),
+        # Text people will read must show something: no zero-width or blank-only text.
+        ({"question": "\u200b \u2060"}, "The question shows nothing"),
+        ({"content": "questions", "question": "\u200b|\u3164"}, "question list is empty"),
+        ({"thread": "\u200b"}, "The thread name shows nothing"),
     ]
     for change, expected in cases:
         options = {k: v for k, v in {**base, **change}.items() if v is not None}

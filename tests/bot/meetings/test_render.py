@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.meetings.attendance import summarise
+import pytest
+
+from bot.meetings.attendance import meeting_title, summarise
+from bot.meetings.errors import BadMeetingSetup
 from bot.meetings.model import Attendance, AuditEntry, CheckIn, Meeting, Source
 from bot.meetings.render import (
     PAGE_LIMIT,
@@ -88,3 +91,11 @@ def test_summary_report() -> None:
     (page,) = summary_report(result, meetings, None, None)
     assert "<@7> — 2/2 (100%)" in page and "<@8> — 1/2 (50%)" in page
     assert "— 1/2 (50%)" in page  # meeting 1: one of the two active members
+
+
+def test_meeting_titles_must_show_something() -> None:
+    assert meeting_title(None, "Meeting of 2026-05-04") == "Meeting of 2026-05-04"
+    assert meeting_title("  Week 2\u200b ", "x") == "Week 2"
+    for blank in ("   ", "\u200b", "\u3164\u3164"):
+        with pytest.raises(BadMeetingSetup, match="shows nothing"):
+            meeting_title(blank, "x")
