@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import discord
 from discord import app_commands
 
+from bot.actions import Actor
 from bot.permissions import is_moderator as member_is_moderator
 
 T = TypeVar("T")
@@ -36,6 +37,18 @@ async def is_moderator(interaction: discord.Interaction) -> bool:
         interaction.guild_id,
         manages_server=interaction.permissions.manage_guild,
         role_ids=[role.id for role in member.roles],
+    )
+
+
+async def actor_of(interaction: discord.Interaction) -> Actor:
+    """Who is acting, for :mod:`bot.actions`: the moderator rule is asked again there."""
+    if interaction.guild_id is None:
+        raise app_commands.NoPrivateMessage()
+    return Actor(
+        interaction.user.id,
+        interaction.guild_id,
+        await is_moderator(interaction),
+        interaction.user.display_name,
     )
 
 

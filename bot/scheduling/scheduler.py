@@ -42,6 +42,7 @@ from bot.scheduling.content import (
 )
 from bot.sharding import Shards
 from bot.storage import prompts as store
+from bot.storage.audit import Audit
 from bot.storage.database import Database
 from bot.storage.guild_settings import get_setting
 from bot.storage.prompts import Run, Schedule
@@ -317,7 +318,7 @@ class Scheduler:
             schedule.content, schedule.state, schedule.options, self.documents, self.escape
         )
 
-    async def run_now(self, schedule: Schedule) -> Run:
+    async def run_now(self, schedule: Schedule, audit: Audit | None = None) -> Run:
         """Post the schedule's next content immediately, leaving its timetable as it is."""
         rendered = self.render(schedule)
         run = await store.claim_manual_run(
@@ -327,6 +328,7 @@ class Scheduler:
             state=rendered.state,
             now=self.clock(),
             owner=self.instance,
+            audit=audit,
         )
         self._mine.add(run.id)
         self._spawn(run, resumed=False)

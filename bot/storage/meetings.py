@@ -25,6 +25,7 @@ from bot.meetings.errors import (
 from bot.meetings.intervals import Interval, Reconciliation, Step, is_present, reconcile, step
 from bot.meetings.model import Attendance, AuditEntry, CheckIn, ExportRow, Meeting, Source
 from bot.privacy import MEMBER_DATA, MemberData
+from bot.storage.audit import Audit
 from bot.storage.database import Connection, Database, Row
 
 _MEETING_COLUMNS = (
@@ -92,6 +93,7 @@ async def start_meeting(
     voice_channel_id: int | None,
     started_by_id: int | None,
     event_id: int | None = None,
+    audit: Audit | None = None,
 ) -> Meeting:
     """Open a meeting; refuse if one is already running in either channel."""
     async with db.transaction() as conn:
@@ -115,7 +117,23 @@ async def start_meeting(
         )
         row = await cursor.fetchone()
         assert row is not None
-        return await _meeting_in(conn, guild_id, int(row["id"]))
+        started = await _meeting_in(conn, guild_id, int(row["id"]))
+        if audit is not None:
+            await audit.about(f"meeting:{started.id}").write(
+                conn, guild_id, before=None, after=_meeting_state(started), at=at
+            )
+        return started
+
+
+def _meeting_state(meeting: Meeting) -> dict[str, Any]:
+    """A meeting as the audit log records it."""
+    return {
+        "title": meeting.title,
+        "text_channel_id": meeting.text_channel_id,
+        "voice_channel_id": meeting.voice_channel_id,
+        "started_at": meeting.started_at.isoformat(),
+        "ended_at": None if meeting.ended_at is None else meeting.ended_at.isoformat(),
+    }
 
 
 async def set_meeting_message(
@@ -137,7 +155,13 @@ class EndedMeeting:
 
 
 async def end_meeting(
-    db: Database, guild_id: int, meeting_id: int, *, at: datetime, voice_threshold: timedelta
+    db: Database,
+    guild_id: int,
+    meeting_id: int,
+    *,
+    at: datetime,
+    voice_threshold: timedelta,
+    audit: Audit | None = None,
 ) -> EndedMeeting:
     """Close the meeting, its open voice stretches, and record voice attendance, atomically.
 
@@ -180,7 +204,13 @@ async def end_meeting(
             if cursor.rowcount == 1:
                 added.append(member)
         await conn.execute("UPDATE meetings SET ended_at = ? WHERE id = ?", (end, meeting_id))
-        return EndedMeeting(await _meeting_in(conn, guild_id, meeting_id), added)
+        final = await _meeting_in(conn, guild_id, meeting_id)
+        if audit is not None:
+            after = {**_meeting_state(final), "present_by_voice": added}
+            await audit.about(f"meeting:{meeting_id}").write(
+                conn, guild_id, before=_meeting_state(meeting), after=after, at=at
+            )
+        return EndedMeeting(final, added)
 
 
 async def get_meeting(db: Database, guild_id: int, meeting_id: int) -> Meeting:
@@ -422,8 +452,12 @@ async def correct_attendance(
     present: bool,
     moderator_id: int,
     at: datetime,
+    audit: Audit | None = None,
 ) -> None:
-    """A moderator adds or removes a member's attendance; change and audit row commit as one.
+    """A moderator adds or removes a member's attendance; change and audit rows commit as one.
+
+    The meeting's own corrections table (shown with its report) and the server's audit log
+    (``audit``) both record it.
 
     A correction that would change nothing is refused, so the audit table only holds real changes.
     """
@@ -453,6 +487,14 @@ async def correct_attendance(
             "(meeting_id, member_id, moderator_id, action, at) VALUES (?, ?, ?, ?, ?)",
             (meeting.id, member_id, moderator_id, "add" if present else "remove", _ts(at)),
         )
+        if audit is not None:
+            await audit.about(f"meeting:{meeting.id}").write(
+                conn,
+                guild_id,
+                before={"member_id": member_id, "present": not present},
+                after={"member_id": member_id, "present": present},
+                at=at,
+            )
 
 
 def _attendance(row: Row) -> Attendance:

@@ -18,8 +18,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
-from bot.meetings.attendance import date_range, meeting_title
-from bot.meetings.errors import BadMeetingSetup, MeetingError, NoRunningMeeting
+from bot.actions import Actor
+from bot.actions import meetings as actions
+from bot.meetings.attendance import date_range
+from bot.meetings.errors import MeetingError, NoRunningMeeting
 from bot.meetings.export import write_csv
 from bot.meetings.intervals import VoiceState, counts
 from bot.meetings.model import Meeting
@@ -36,7 +38,7 @@ from bot.plural import count_text
 from bot.storage import meetings as store
 from bot.storage.guild_settings import get_setting
 from bot.storage.meta import get_meta, set_meta
-from cogs.checks import moderator_only
+from cogs.checks import actor_of, moderator_only
 from cogs.meetings.views import ReportPageButton, check_in_reply, here_view
 from cogs.ui import button_view
 
@@ -66,8 +68,7 @@ def _bot(interaction: discord.Interaction) -> ManifestoBot:
 
 
 async def _threshold(bot: ManifestoBot, guild_id: int) -> timedelta:
-    minutes = await get_setting(bot.db, guild_id, "meeting_voice_minutes")
-    return timedelta(minutes=int(minutes))
+    return await actions.voice_threshold(bot.db, guild_id)
 
 
 async def _timezone(bot: ManifestoBot, guild_id: int) -> ZoneInfo:
@@ -99,30 +100,42 @@ async def open_meeting(
     bot: ManifestoBot,
     guild: discord.Guild,
     *,
-    title_text: str,
+    title_text: str | None,
+    default_title: str = "",
     text_channel: discord.abc.Messageable | None,
     text_channel_id: int | None,
     voice_channel_id: int | None,
-    started_by_id: int | None,
+    actor: Actor | None = None,
+    started_by_id: int | None = None,
     event_id: int | None = None,
 ) -> Meeting:
-    """Store the meeting, credit whoever is already in voice, and post the check-in message."""
-    if guild.afk_channel is not None and voice_channel_id == guild.afk_channel.id:
-        raise BadMeetingSetup(
-            "The AFK channel cannot be the meeting room: time there never counts. "
-            "Pick the voice channel you meet in."
-        )
+    """Start the meeting (a moderator's action, or a Scheduled Event's), credit whoever is
+    already in voice, and post the check-in message."""
     now = discord.utils.utcnow()
-    meeting = await store.start_meeting(
-        bot.db,
-        guild_id=guild.id,
-        title=title_text,
-        at=now,
-        text_channel_id=text_channel_id,
-        voice_channel_id=voice_channel_id,
-        started_by_id=started_by_id,
-        event_id=event_id,
-    )
+    afk = guild.afk_channel.id if guild.afk_channel is not None else None
+    if actor is not None:
+        meeting = await actions.start_meeting(
+            bot.db,
+            actor,
+            title=title_text,
+            default_title=default_title,
+            text_channel_id=text_channel_id,
+            voice_channel_id=voice_channel_id,
+            afk_channel_id=afk,
+            now=now,
+        )
+    else:
+        actions.check_rooms(voice_channel_id, afk)
+        meeting = await store.start_meeting(
+            bot.db,
+            guild_id=guild.id,
+            title=title_text or default_title,
+            at=now,
+            text_channel_id=text_channel_id,
+            voice_channel_id=voice_channel_id,
+            started_by_id=started_by_id,
+            event_id=event_id,
+        )
     if voice_channel_id is not None:
         await store.reconcile_voice(
             bot.db, meeting.id, _counting_now(bot, meeting), last_seen=None, now=now
@@ -141,16 +154,16 @@ async def open_meeting(
 
 
 async def close_meeting(
-    bot: ManifestoBot, meeting: Meeting, *, at: datetime | None = None
+    bot: ManifestoBot,
+    meeting: Meeting,
+    *,
+    at: datetime | None = None,
+    actor: Actor | None = None,
 ) -> store.EndedMeeting:
     """End the meeting (voice attendance is settled in the same transaction), then disable the
     message's button. The edit is cosmetic: a click on a stale button is told the meeting ended."""
-    ended = await store.end_meeting(
-        bot.db,
-        meeting.guild_id,
-        meeting.id,
-        at=at or discord.utils.utcnow(),
-        voice_threshold=await _threshold(bot, meeting.guild_id),
+    ended = await actions.end_meeting(
+        bot.db, actor, meeting.guild_id, meeting.id, now=at or discord.utils.utcnow()
     )
     final = ended.meeting
     if final.message_channel_id is not None and final.message_id is not None:
@@ -244,15 +257,15 @@ class MeetingCog(
                     "there, or pick another channel with `text:`."
                 )
         tz = await _timezone(self.bot, guild.id)
-        name = meeting_title(title, f"Meeting of {discord.utils.utcnow().astimezone(tz):%Y-%m-%d}")
         meeting = await open_meeting(
             self.bot,
             guild,
-            title_text=name,
+            title_text=title,
+            default_title=f"Meeting of {discord.utils.utcnow().astimezone(tz):%Y-%m-%d}",
             text_channel=resolved,
             text_channel_id=resolved.id,
             voice_channel_id=voice.id if voice else None,
-            started_by_id=interaction.user.id,
+            actor=await actor_of(interaction),
         )
         await interaction.response.send_message(
             f"Meeting {title_formatted(meeting)} started in <#{resolved.id}>. "
@@ -270,7 +283,7 @@ class MeetingCog(
             if meeting is not None
             else await _meeting_here(interaction, guild_id)
         )
-        ended = await close_meeting(self.bot, target)
+        ended = await close_meeting(self.bot, target, actor=await actor_of(interaction))
         present = await store.count_attendance(self.bot.db, target.id)
         await interaction.response.send_message(
             f"Meeting {title_formatted(ended.meeting)} ended: {present} present "
@@ -606,15 +619,13 @@ class AttendanceCog(
     async def _correct(
         self, interaction: discord.Interaction, member: discord.User, meeting: int, *, present: bool
     ) -> None:
-        guild_id = _guild_id(interaction)
-        await store.correct_attendance(
+        await actions.correct_attendance(
             self.bot.db,
-            guild_id,
+            await actor_of(interaction),
             meeting,
             member.id,
             present=present,
-            moderator_id=interaction.user.id,
-            at=discord.utils.utcnow(),
+            now=discord.utils.utcnow(),
         )
         done = "Added" if present else "Removed"
         await interaction.response.send_message(

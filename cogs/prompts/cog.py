@@ -12,6 +12,7 @@ import functools
 import inspect
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final, TypeVar, cast
 
@@ -19,6 +20,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.actions import prompts as actions
+from bot.actions.prompts import ChannelCheck
 from bot.errors import BotError
 from bot.scheduling import present
 from bot.scheduling.content import (
@@ -26,20 +29,15 @@ from bot.scheduling.content import (
     PlanFinished,
     PostOptions,
     PostPayload,
-    question_content,
-    questions_content,
-    reading_content,
     render,
 )
-from bot.scheduling.content import thread_name as content_thread_name
 from bot.scheduling.recurrence import ScheduleError
 from bot.scheduling.scheduler import Scheduler
-from bot.scheduling.timing import NO_TIMING, Timing, changed_recurrence
+from bot.scheduling.timing import NO_TIMING, Timing
 from bot.storage import prompts as store
-from bot.storage.guild_settings import get_setting
 from bot.text import escape_markdown
 from bot.timezones import suggest_timezones
-from cogs.checks import moderator_only
+from cogs.checks import actor_of, moderator_only
 from cogs.errors import answer_error
 from cogs.prompts.poster import ARCHIVE_MINUTES, DiscordPoster
 from cogs.prompts.views import ListPageButton, RemoveButton
@@ -232,37 +230,41 @@ class PromptCog(
 
     # --- Helpers --------------------------------------------------------------------------------
 
-    def _check_channel(
-        self,
-        interaction: discord.Interaction,
-        channel: discord.TextChannel,
-        threads: bool,
-    ) -> int:
-        guild = interaction.guild
-        resolved = guild.get_channel(channel.id) if guild is not None else None
-        me = guild.me if guild is not None else None
-        if resolved is None or me is None:
-            raise ScheduleError(
-                f"I cannot see {channel.mention}: give me View Channel there, or pick another."
-            )
-        if not isinstance(resolved, discord.TextChannel):
-            raise ScheduleError(f"{resolved.mention} is not a text channel: pick a text channel.")
-        perms = resolved.permissions_for(me)
-        needed = list(NEEDED) + (["create_public_threads"] if threads else [])
-        missing = [name for name in needed if not getattr(perms, name)]
-        if missing:
-            names = ", ".join(n.replace("_", " ").title() for n in missing)
-            raise ScheduleError(
-                f"I cannot post in {resolved.mention}: I am missing {names} there. "
-                "Fix the channel's permissions or pick another channel (`/prompt edit` moves a "
-                "prompt)."
-            )
-        return resolved.id
+    def _channel_check(
+        self, interaction: discord.Interaction, prompt: int | None = None
+    ) -> ChannelCheck:
+        """Whether the bot can post in a channel, as Discord's cache says, for bot.actions."""
+        move = (
+            f"`/prompt edit prompt:{prompt} channel:` moves it"
+            if prompt is not None
+            else "`/prompt edit` moves a prompt"
+        )
 
-    async def _timezone(self, guild_id: int, given: str | None) -> str:
-        if given and given.strip():
-            return given
-        return str(await get_setting(self.bot.db, guild_id, "timezone"))
+        async def check(channel_id: int, threads: bool) -> int:
+            guild = interaction.guild
+            resolved = guild.get_channel(channel_id) if guild is not None else None
+            me = guild.me if guild is not None else None
+            if resolved is None or me is None:
+                raise ScheduleError(
+                    f"<#{channel_id}> no longer exists or I cannot see it: pick another "
+                    f"channel ({move})."
+                )
+            if not isinstance(resolved, discord.TextChannel):
+                raise ScheduleError(
+                    f"{resolved.mention} is not a text channel: pick a text channel."
+                )
+            perms = resolved.permissions_for(me)
+            needed = list(NEEDED) + (["create_public_threads"] if threads else [])
+            missing = [name for name in needed if not getattr(perms, name)]
+            if missing:
+                names = ", ".join(n.replace("_", " ").title() for n in missing)
+                raise ScheduleError(
+                    f"I cannot post in {resolved.mention}: I am missing {names} there. "
+                    f"Fix the channel's permissions or pick another channel ({move})."
+                )
+            return resolved.id
+
+        return check
 
     def _render(
         self, content: Content, state: dict[str, Any], options: PostOptions
@@ -346,27 +348,34 @@ class PromptCog(
         archive: int = 1440,
         ping: discord.Role | None = None,
     ) -> None:
-        assert interaction.guild_id is not None
-        guild_id = interaction.guild_id
-        thread_name = content_thread_name(thread)
-        channel_id = self._check_channel(interaction, channel, thread_name is not None)
-        zone = await self._timezone(guild_id, timezone)
-        rule = timing.recurrence(repeat, zone, now=_now())
-        options = PostOptions(
-            thread_name=thread_name,
-            thread_archive_minutes=archive if thread_name else None,
+        actor = await actor_of(interaction)
+        form = actions.PromptForm(
+            channel_id=channel.id,
+            content=content,
+            repeat=repeat,
+            timing=timing,
+            timezone=timezone,
+            text=question,
+            document=document.slug if document is not None else None,
+            start=start,
+            unit=unit,
+            paragraphs=paragraphs,
+            thread=thread,
+            archive=archive,
             ping_role_id=ping.id if ping is not None else None,
         )
+        check = self._channel_check(interaction)
+        # Said before the text is asked for: a bad time or channel is not typed around.
+        await actions.check_placement(self.bot.db, actor, form, check_channel=check, now=_now())
 
         async def finish(target: discord.Interaction, text: str | None) -> None:
-            built = self._content(content, text, document, start, unit, paragraphs)
-            payload = self._render(built, {}, options)
-            if payload is None:
-                raise ScheduleError("That reading plan has nothing to post.")
-            schedule = await store.create_schedule(
+            schedule = await actions.create_prompt(
                 self.bot.db,
-                store.NewSchedule(guild_id, channel_id, target.user.id, built, rule, options),
-                _now(),
+                actor,
+                replace(form, text=text),
+                documents=self.bot.library.document,
+                check_channel=check,
+                now=_now(),
             )
             self.scheduler.wake()
             await target.response.send_message(
@@ -384,28 +393,6 @@ class PromptCog(
             )
             return
         await finish(interaction, question)
-
-    def _content(
-        self,
-        kind: str,
-        text: str | None,
-        document: Any,
-        start: str | None,
-        unit: str,
-        paragraphs: int,
-    ) -> Content:
-        if kind == "question":
-            return question_content(text or "")
-        if kind == "questions":
-            raw = text or ""
-            if "\n" not in raw:
-                raw = raw.replace("|", "\n")
-            return questions_content(raw)
-        if kind == "reading":
-            if document is None:
-                raise ScheduleError("A reading plan needs a text: choose one in `document`.")
-            return reading_content(document, start or "", unit, paragraphs, text)
-        raise ScheduleError("Choose what to post: a question, a list of questions, or a plan.")
 
     @app_commands.command(name="preview", description="Show a prompt's next post and next runs")
     @app_commands.autocomplete(prompt=schedule_autocomplete)
@@ -456,65 +443,35 @@ class PromptCog(
         ping: discord.Role | None = None,
         no_ping: bool = False,
     ) -> None:
-        assert interaction.guild_id is not None
-        guild_id = interaction.guild_id
-        current = await store.get_schedule(self.bot.db, guild_id, prompt)
-        old = current.options
-        thread_name = (
-            old.thread_name
-            if thread is None
-            else (
-                None if thread.strip().lower() in ("none", "off") else content_thread_name(thread)
-            )
-        )
-        options = PostOptions(
-            thread_name=thread_name,
-            thread_archive_minutes=(archive or old.thread_archive_minutes or 1440)
-            if thread_name
-            else None,
-            ping_role_id=None if no_ping else (ping.id if ping else old.ping_role_id),
-        )
-        channel_id = None
-        if channel is not None or (thread_name and not old.thread_name):
-            target = channel or (
-                interaction.guild and interaction.guild.get_channel(current.channel_id)
-            )
-            if target is None:
-                raise ScheduleError("I cannot see that prompt's channel any more: pick another.")
-            channel_id = self._check_channel(interaction, target, thread_name is not None)  # type: ignore[arg-type]
-        rule = changed_recurrence(
-            repeat, timezone, timing, current_zone=current.recurrence.timezone, now=_now()
+        actor = await actor_of(interaction)
+        changes = actions.PromptChanges(
+            channel_id=channel.id if channel is not None else None,
+            repeat=repeat,
+            timing=timing,
+            timezone=timezone,
+            text=question,
+            thread=thread,
+            archive=archive,
+            ping_role_id=ping.id if ping is not None else None,
+            no_ping=no_ping,
         )
 
         async def finish(target: discord.Interaction, text: str | None) -> None:
-            content = None
-            if text is not None:
-                kind = current.content
-                if kind.kind == "reading":
-                    content = reading_content(
-                        self.bot.library.document(kind.document or ""),
-                        kind.start or "",
-                        kind.unit,
-                        kind.count,
-                        text,
-                    )
-                else:
-                    content = self._content(kind.kind, text, None, None, "section", 1)
-            updated = await store.update_schedule(
+            updated = await actions.edit_prompt(
                 self.bot.db,
-                guild_id,
+                actor,
                 prompt,
-                _now(),
-                channel_id=channel_id,
-                content=content,
-                recurrence=rule,
-                options=options,
+                replace(changes, text=text),
+                documents=self.bot.library.document,
+                check_channel=self._channel_check(interaction, prompt),
+                now=_now(),
             )
             self.scheduler.wake()
             await target.response.send_message(
                 self._preview(f"Prompt #{prompt} updated", updated), ephemeral=True
             )
 
+        current = await store.get_schedule(self.bot.db, actor.guild_id, prompt)
         if edit_questions and current.content.kind == "questions":
             await interaction.response.send_modal(
                 TextModal(
@@ -531,14 +488,7 @@ class PromptCog(
     @app_commands.autocomplete(prompt=schedule_autocomplete)
     @moderator_only()
     async def pause(self, interaction: discord.Interaction, prompt: int) -> None:
-        assert interaction.guild_id is not None
-        await store.pause_schedule(
-            self.bot.db,
-            interaction.guild_id,
-            prompt,
-            f"paused by {interaction.user.display_name}",
-            _now(),
-        )
+        await actions.pause_prompt(self.bot.db, await actor_of(interaction), prompt, now=_now())
         self.scheduler.wake()
         await interaction.response.send_message(
             f"Prompt #{prompt} is paused. `/prompt resume {prompt}` starts it again.",
@@ -549,8 +499,8 @@ class PromptCog(
     @app_commands.autocomplete(prompt=schedule_autocomplete)
     @moderator_only()
     async def resume(self, interaction: discord.Interaction, prompt: int) -> None:
-        assert interaction.guild_id is not None
-        schedule = await store.resume_schedule(self.bot.db, interaction.guild_id, prompt, _now())
+        actor = await actor_of(interaction)
+        schedule = await actions.resume_prompt(self.bot.db, actor, prompt, now=_now())
         self.scheduler.wake()
         assert schedule.next_run_at is not None
         await interaction.response.send_message(
@@ -562,8 +512,8 @@ class PromptCog(
     @app_commands.autocomplete(prompt=schedule_autocomplete)
     @moderator_only()
     async def skip_next(self, interaction: discord.Interaction, prompt: int) -> None:
-        assert interaction.guild_id is not None
-        skipped, schedule = await store.skip_next(self.bot.db, interaction.guild_id, prompt, _now())
+        actor = await actor_of(interaction)
+        skipped, schedule = await actions.skip_next_run(self.bot.db, actor, prompt, now=_now())
         self.scheduler.wake()
         after = (
             f"the next is {present.stamp(schedule.next_run_at)}"
@@ -579,25 +529,14 @@ class PromptCog(
     @app_commands.autocomplete(prompt=schedule_autocomplete)
     @moderator_only()
     async def run_now(self, interaction: discord.Interaction, prompt: int) -> None:
-        assert interaction.guild_id is not None
-        schedule = await store.get_schedule(self.bot.db, interaction.guild_id, prompt)
-        # Checked before answering: a post that cannot go out is said now, not later by DM.
-        guild = interaction.guild
-        channel = guild.get_channel(schedule.channel_id) if guild is not None else None
-        if channel is None:
-            raise ScheduleError(
-                f"Prompt #{prompt} posts in a channel that no longer exists or that I cannot "
-                f"see: choose another with `/prompt edit prompt:{prompt} channel:`, then run it."
-            )
-        self._check_channel(
-            interaction,
-            channel,  # type: ignore[arg-type]
-            schedule.options.thread_name is not None,
+        # The channel is checked before answering: a post that cannot go out is said now.
+        schedule = await actions.run_prompt_now(
+            self.bot.db,
+            await actor_of(interaction),
+            prompt,
+            check_channel=self._channel_check(interaction, prompt),
+            runner=self.scheduler.run_now,
         )
-        try:
-            await self.scheduler.run_now(schedule)
-        except PlanFinished:
-            raise ScheduleError(f"Prompt #{prompt}'s reading plan is finished.") from None
         await interaction.response.send_message(
             f"Posting prompt #{prompt} in <#{schedule.channel_id}> now; its timetable is "
             "unchanged.",

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.actions.settings import change_setting
 from bot.plural import count_text, ngettext
-from bot.storage.guild_settings import get_settings, set_setting
+from bot.storage.guild_settings import get_settings
 from bot.text import escape_markdown
-from bot.timezones import parse_timezone, suggest_timezones
-from cogs.checks import moderator_only
+from bot.timezones import suggest_timezones
+from cogs.checks import actor_of, moderator_only
 from cogs.transformers import choice
 
 if TYPE_CHECKING:
@@ -58,10 +60,9 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="S
     @app_commands.describe(zone="An IANA time zone such as Europe/Berlin (autocompleted)")
     @app_commands.autocomplete(zone=timezone_autocomplete)
     async def timezone(self, interaction: discord.Interaction, zone: str) -> None:
-        tz = parse_timezone(zone)
-        await set_setting(self.bot.db, _guild_id(interaction), "timezone", tz.key)
+        key = await self._change(interaction, "timezone", zone)
         await interaction.response.send_message(
-            f"Server time zone set to **{tz.key}**.", ephemeral=True
+            f"Server time zone set to **{key}**.", ephemeral=True
         )
 
     @app_commands.command(
@@ -71,9 +72,7 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="S
     async def moderator_role(
         self, interaction: discord.Interaction, role: discord.Role | None = None
     ) -> None:
-        await set_setting(
-            self.bot.db, _guild_id(interaction), "moderator_role_id", role.id if role else None
-        )
+        await self._change(interaction, "moderator_role_id", role.id if role else None)
         text = (
             f"Members with {role.mention} may now use moderator commands."
             if role
@@ -90,9 +89,7 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="S
     async def log_channel(
         self, interaction: discord.Interaction, channel: discord.TextChannel | None = None
     ) -> None:
-        await set_setting(
-            self.bot.db, _guild_id(interaction), "log_channel_id", channel.id if channel else None
-        )
+        await self._change(interaction, "log_channel_id", channel.id if channel else None)
         text = (
             f"Moderator notices will go to {channel.mention}."
             if channel
@@ -103,8 +100,12 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="S
     async def _store(
         self, interaction: discord.Interaction, key: str, value: object, said: str
     ) -> None:
-        await set_setting(self.bot.db, _guild_id(interaction), key, value)
+        await self._change(interaction, key, value)
         await interaction.response.send_message(said, ephemeral=True)
+
+    async def _change(self, interaction: discord.Interaction, key: str, value: object) -> Any:
+        actor = await actor_of(interaction)
+        return await change_setting(self.bot.db, actor, key, value, now=datetime.now(UTC))
 
     @app_commands.command(
         name="prompt-grace", description="How late a missed prompt may still post."

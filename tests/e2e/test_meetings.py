@@ -188,6 +188,16 @@ async def test_reports_corrections_exports_and_bad_input(world: World) -> None:
         (carol.id, world.mod.id, "add"),
         (world.bob.id, world.mod.id, "remove"),
     ]
+    logged = await world.query(
+        "SELECT action, actor_id, member_id FROM audit_log WHERE target = ? ORDER BY id",
+        (f"meeting:{meeting_id}",),
+    )
+    assert [tuple(row) for row in logged] == [
+        ("meeting.start", world.mod.id, None),
+        ("meeting.end", world.mod.id, None),
+        ("attendance.add", world.mod.id, carol.id),
+        ("attendance.remove", world.mod.id, world.bob.id),
+    ]
     report = await world.mod.run("/attendance meeting", meeting=meeting_id)
     assert_private(report, "Chapter one", "2 present", "Corrections")
     assert f"{world.alice.mention} — checked in" in report.text

@@ -405,6 +405,26 @@ async def test_list_pages_and_every_management_command(world: World) -> None:
     await settle(0.5)
     assert len(bot_posts(general)) == 1
 
+    # Every change is in the audit log, by whom, with before and after.
+    logged = await world.query(
+        "SELECT action, actor_id, before, after FROM audit_log WHERE target = ? ORDER BY id",
+        (f"prompt:{target}",),
+    )
+    assert [(r["action"], r["actor_id"]) for r in logged] == [
+        (action, mod.id)
+        for action in (
+            "prompt.create",
+            "prompt.edit",
+            "prompt.pause",
+            "prompt.resume",
+            "prompt.skip",
+            "prompt.run",
+            "prompt.remove",
+        )
+    ]
+    assert json.loads(logged[1]["after"])["content"]["questions"] == ["Why read?", "Why meet?"]
+    assert logged[-1]["after"] is None
+
 
 def sent_mentions(discord: Emulator, message: Message) -> Any:
     for record in discord.calls(POST_ROUTE):
