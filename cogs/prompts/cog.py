@@ -35,6 +35,7 @@ from bot.scheduling.recurrence import ScheduleError
 from bot.scheduling.scheduler import Scheduler
 from bot.scheduling.timing import NO_TIMING, Timing
 from bot.storage import prompts as store
+from bot.storage.changes import ChangeWatcher
 from bot.text import escape_markdown
 from bot.timezones import suggest_timezones
 from cogs.checks import actor_of, moderator_only
@@ -216,16 +217,20 @@ class PromptCog(
             shards=bot.settings.shards,
             instance=bot.health.instance,
         )
+        # Changes written by another process (the web app) wake the scheduler too.
+        self.changes = ChangeWatcher(bot.db, self.scheduler.wake)
         super().__init__()
 
     async def cog_load(self) -> None:
         self.scheduler.start()
+        await self.changes.start()
         # Runs another process claimed are free once it stops: look for them then.
         self.bot.health.peer_gone.append(self.scheduler.wake)
 
     async def cog_unload(self) -> None:
         if self.scheduler.wake in self.bot.health.peer_gone:
             self.bot.health.peer_gone.remove(self.scheduler.wake)
+        await self.changes.stop()
         await self.scheduler.stop()
 
     # --- Helpers --------------------------------------------------------------------------------
