@@ -189,3 +189,17 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="S
         await self._store(
             interaction, "streak_cadence", cadence, f"Streaks are now counted {cadence}."
         )
+
+    @app_commands.command(
+        name="audit-retention", description="How long the audit log keeps moderators' changes."
+    )
+    @app_commands.describe(days="Days each change is kept (default 365)")
+    async def audit_retention(
+        self, interaction: discord.Interaction, days: app_commands.Range[int, 1, 3650]
+    ) -> None:
+        await self._store(
+            interaction,
+            "audit_retention_days",
+            days,
+            f"The audit log now keeps each change for {count_text(days, 'day', 'days')}.",
+        )

@@ -389,6 +389,16 @@ async def test_voice_presence_counts_and_survives_a_restart(world: World) -> Non
     # The meeting is judged by the setting when it ends.
     five = await world.mod.run("/settings meeting-voice", minutes=5)
     assert_private(five, "5 minutes in a meeting's voice channel now count as attending")
+    kept = await world.mod.run("/settings audit-retention", days=1)
+    assert_private(kept, "keeps each change for 1 day")
+    changed = await world.query(
+        "SELECT actor_id, before, after FROM audit_log WHERE action = 'setting.change' ORDER BY id"
+    )
+    assert [(r["actor_id"], json.loads(r["before"]), json.loads(r["after"])) for r in changed] == [
+        (world.mod.id, {"meeting_voice_minutes": 10}, {"meeting_voice_minutes": 1}),
+        (world.mod.id, {"meeting_voice_minutes": 1}, {"meeting_voice_minutes": 5}),
+        (world.mod.id, {"audit_retention_days": 365}, {"audit_retention_days": 1}),
+    ]
     meeting_id = int((await meetings(world))[-1]["id"])
     await world.bob.join_voice(room, self_deaf=True)  # cannot hear: never counts
     await carol.join_voice(room)
