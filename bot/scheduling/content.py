@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, Final, Literal
 
@@ -185,6 +185,27 @@ def thread_name(text: str | None) -> str | None:
             "Write a name, or leave `thread` out."
         )
     return name
+
+
+def plan_starts(
+    documents: Iterable[Document], document: str | None, typed: str, limit: int = 25
+) -> list[tuple[str, str]]:
+    """``(title, slug)`` of sections a reading plan may start at, for autocomplete.
+
+    Those of ``document`` (a slug or a title; every text when None) whose slug or title contains
+    what was typed.
+    """
+    text = typed.strip().lower()
+    found = []
+    for doc in documents:
+        if document and document not in (doc.slug, doc.title):
+            continue
+        for section in doc.walk():
+            if section.paragraphs and (
+                not text or text in section.slug or text in section.title.lower()
+            ):
+                found.append((section.title, section.slug))
+    return found[:limit]
 
 
 def _readable_sections(document: Document) -> list[Section]:

@@ -269,6 +269,23 @@ async def meeting_for_event_since(
     return None if row is None else _meeting(row)
 
 
+async def meeting_here(db: Database, guild_id: int, channel_id: int | None) -> Meeting:
+    """The running meeting a command typed in ``channel_id`` is about: the one of that channel,
+    else the only one running; several running is refused with what to do instead."""
+    if channel_id is not None:
+        here = await running_in_channel(db, guild_id, channel_id)
+        if here is not None:
+            return here
+    running = await running_meetings(db, guild_id)
+    if len(running) == 1:
+        return running[0]
+    if not running:
+        raise NoRunningMeeting()
+    raise NoRunningMeeting(
+        "Several meetings are running: use this in the meeting's channel, or give its id."
+    )
+
+
 async def meeting_to_report(db: Database, guild_id: int, channel_id: int | None) -> Meeting:
     """The meeting a report without an id is about: the running one, else the one ended last.
 

@@ -21,19 +21,17 @@ from discord.ext import commands, tasks
 from bot.actions import Actor
 from bot.actions import meetings as actions
 from bot.meetings.attendance import date_range
-from bot.meetings.errors import MeetingError, NoRunningMeeting
+from bot.meetings.errors import MeetingError
 from bot.meetings.export import write_csv
 from bot.meetings.intervals import VoiceState, counts
 from bot.meetings.model import Meeting
 from bot.meetings.render import (
     choice_name,
     meeting_message,
-    meeting_report,
-    member_report,
     page_footer,
-    summary_report,
     title,
 )
+from bot.meetings.reports import report_pages, summary_key
 from bot.plural import count_text
 from bot.storage import meetings as store
 from bot.storage.guild_settings import get_setting
@@ -205,19 +203,7 @@ async def running_meeting_autocomplete(
 
 async def _meeting_here(interaction: discord.Interaction, guild_id: int) -> Meeting:
     """The meeting this command is about: the one in this channel, else the only one running."""
-    db = _bot(interaction).db
-    if interaction.channel_id is not None:
-        here = await store.running_in_channel(db, guild_id, interaction.channel_id)
-        if here is not None:
-            return here
-    running = await store.running_meetings(db, guild_id)
-    if len(running) == 1:
-        return running[0]
-    if not running:
-        raise NoRunningMeeting()
-    raise NoRunningMeeting(
-        "Several meetings are running: use this in the meeting's channel, or give its id."
-    )
+    return await store.meeting_here(_bot(interaction).db, guild_id, interaction.channel_id)
 
 
 @moderator_only()
@@ -484,27 +470,11 @@ class PresenceCog(commands.Cog):
 
 
 async def build_report(interaction: discord.Interaction, key: str) -> list[str]:
-    """The pages of a report named by a key: ``m<id>``, ``u<id>`` or ``s<from>.<to>``."""
+    """The pages of a report named by a key (see :mod:`bot.meetings.reports`)."""
     bot = _bot(interaction)
     guild_id = _guild_id(interaction)
-    kind, rest = key[0], key[1:]
-    if kind == "m":
-        meeting = await store.get_meeting(bot.db, guild_id, int(rest))
-        voice = await store.voice_time(bot.db, meeting.id, now=discord.utils.utcnow())
-        return meeting_report(
-            meeting,
-            await store.attendance_of(bot.db, meeting.id),
-            await store.audit_of(bot.db, meeting.id),
-            voice,
-        )
-    if kind == "u":
-        member_id = int(rest)
-        return member_report(member_id, await store.member_history(bot.db, guild_id, member_id))
-    lo_text, hi_text = (None if part == "-" else part for part in rest.split("."))
-    start, end = date_range(lo_text, hi_text, await _timezone(bot, guild_id))
-    held = await store.meetings_between(bot.db, guild_id, start, end)
-    result = await store.summary(bot.db, guild_id, start, end)
-    return summary_report(result, {m.id: m for m in held}, start, end)
+    zone = await _timezone(bot, guild_id)
+    return await report_pages(bot.db, guild_id, key, zone=zone, now=discord.utils.utcnow())
 
 
 def report_message(key: str, texts: list[str], page: int) -> tuple[str, discord.ui.View]:
@@ -521,11 +491,6 @@ def report_message(key: str, texts: list[str], page: int) -> tuple[str, discord.
 async def _send_report(interaction: discord.Interaction, key: str) -> None:
     content, view = report_message(key, await build_report(interaction, key), 0)
     await interaction.response.send_message(content, view=view, ephemeral=True)
-
-
-def _range_key(start: str | None, end: str | None) -> str:
-    # Validated by date_range before use; kept as typed (YYYY-MM-DD) so the button can rebuild it.
-    return f"s{(start or '-').strip()}.{(end or '-').strip()}"
 
 
 @moderator_only()
@@ -566,7 +531,7 @@ class AttendanceCog(
     ) -> None:
         guild_id = _guild_id(interaction)
         date_range(start, end, await _timezone(self.bot, guild_id))  # refuse bad input first
-        await _send_report(interaction, _range_key(start, end))
+        await _send_report(interaction, summary_key(start, end))
 
     @app_commands.command(name="export", description="Attendance as a CSV file.")
     @app_commands.describe(start="First day, YYYY-MM-DD", end="Last day, YYYY-MM-DD")

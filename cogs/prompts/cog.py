@@ -24,13 +24,7 @@ from bot.actions import prompts as actions
 from bot.actions.prompts import ChannelCheck
 from bot.errors import BotError
 from bot.scheduling import present
-from bot.scheduling.content import (
-    Content,
-    PlanFinished,
-    PostOptions,
-    PostPayload,
-    render,
-)
+from bot.scheduling.content import plan_starts
 from bot.scheduling.recurrence import ScheduleError
 from bot.scheduling.scheduler import Scheduler
 from bot.scheduling.timing import NO_TIMING, Timing
@@ -144,18 +138,8 @@ async def section_autocomplete(
 ) -> list[app_commands.Choice[str]]:
     library = interaction.client.library  # type: ignore[attr-defined]
     slug = getattr(interaction.namespace, "document", None)
-    documents = list(library.documents.values())
-    text = current.strip().lower()
-    found = []
-    for document in documents:
-        if slug and slug not in (document.slug, document.title):
-            continue
-        for section in document.walk():
-            if section.paragraphs and (
-                not text or text in section.slug or text in section.title.lower()
-            ):
-                found.append(choice(section.title, section.slug))
-    return found[:25]
+    found = plan_starts(library.documents.values(), slug, current)
+    return [choice(title, section) for title, section in found]
 
 
 async def schedule_autocomplete(
@@ -271,49 +255,25 @@ class PromptCog(
 
         return check
 
-    def _render(
-        self, content: Content, state: dict[str, Any], options: PostOptions
-    ) -> PostPayload | None:
-        try:
-            return render(
-                content, state, options, self.bot.library.document, escape_markdown
-            ).payload
-        except PlanFinished:
-            return None
-
     def _preview(self, title: str, schedule: store.Schedule) -> str:
-        runs = schedule.recurrence.upcoming(_now(), present.PREVIEW_RUNS)
-        return present.preview(
-            title=title,
-            channel_id=schedule.channel_id,
-            content=schedule.content,
-            recurrence=schedule.recurrence,
-            options=schedule.options,
-            payload=self._render(schedule.content, schedule.state, schedule.options),
-            runs=runs,
-            status=schedule.status,
-            paused_reason=schedule.paused_reason,
+        return present.schedule_preview(
+            title, schedule, self.bot.library.document, escape_markdown, _now()
         )
 
     async def list_message(
         self, interaction: discord.Interaction, page: int
     ) -> tuple[str, discord.ui.View]:
         assert interaction.guild_id is not None
-        total = await store.count_schedules(self.bot.db, interaction.guild_id)
-        pages = max(1, -(-total // present.PAGE_SIZE))
-        page = min(max(page, 0), pages - 1)
-        schedules = await store.list_schedules(
-            self.bot.db,
-            interaction.guild_id,
-            offset=page * present.PAGE_SIZE,
-            limit=present.PAGE_SIZE,
-        )
-        last = await store.last_runs(self.bot.db, [s.id for s in schedules])
+        shown = await present.list_of(self.bot.db, interaction.guild_id, page)
         view = button_view(
-            ListPageButton(max(page - 1, 0), "prev", disabled=page == 0),
-            ListPageButton(min(page + 1, pages - 1), "next", disabled=page >= pages - 1),
+            ListPageButton(max(shown.page - 1, 0), "prev", disabled=shown.page == 0),
+            ListPageButton(
+                min(shown.page + 1, shown.pages - 1),
+                "next",
+                disabled=shown.page >= shown.pages - 1,
+            ),
         )
-        return present.list_page(schedules, last, page, pages), view
+        return shown.text, view
 
     # --- Commands -------------------------------------------------------------------------------
 
