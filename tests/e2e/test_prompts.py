@@ -19,7 +19,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.actions import Actor
+from bot.actions import prompts as actions
+from bot.library.model import Document
 from bot.scheduling.content import PostPayload
+from bot.storage import Database
 from bot.storage.database import Row
 from tests.e2e.conftest import World
 from tests.e2e.waiting import until
@@ -424,6 +428,36 @@ async def test_list_pages_and_every_management_command(world: World) -> None:
     ]
     assert json.loads(logged[1]["after"])["content"]["questions"] == ["Why read?", "Why meet?"]
     assert logged[-1]["after"] is None
+
+    # Another process (the web app) runs a prompt now through the same action: it claims the
+    # run in the database, and the bot, woken by the change signal, posts it, once, at once.
+    other = ids[1]
+    web = await Database.open(world.database_url or world.database, migrations=[])
+    try:
+        moderator = Actor(mod.id, guild.id, moderator=True, name="mod")
+
+        async def can_post(channel_id: int, threads: bool) -> int:
+            return channel_id
+
+        def no_documents(slug: str) -> Document:
+            raise AssertionError(slug)
+
+        asked_at = time.monotonic()
+        await actions.run_prompt_now(
+            web,
+            moderator,
+            other,
+            check_channel=can_post,
+            runner=actions.queue_run(web, no_documents, now=datetime.now(UTC)),
+        )
+    finally:
+        await web.close()
+    from_web = await discord.wait_for_message(general, contains="Q1a?", timeout=5)
+    assert time.monotonic() - asked_at < 5
+    await settle(1.0)
+    assert [m.id for m in bot_posts(general) if "Q1a?" in m.content] == [from_web.id]
+    [run] = await run_rows(world, other)
+    assert (run["status"], run["message_id"], run["manual"]) == ("posted", from_web.id, 1)
 
 
 def sent_mentions(discord: Emulator, message: Message) -> Any:
