@@ -7,7 +7,6 @@ sees acknowledged is on disk.
 
 from __future__ import annotations
 
-import io
 import logging
 import tempfile
 from datetime import UTC, datetime, timedelta
@@ -22,7 +21,7 @@ from bot.actions import Actor
 from bot.actions import meetings as actions
 from bot.meetings.attendance import date_range
 from bot.meetings.errors import MeetingError
-from bot.meetings.export import write_csv
+from bot.meetings.export import export_file
 from bot.meetings.intervals import VoiceState, counts
 from bot.meetings.model import Meeting
 from bot.meetings.render import (
@@ -545,13 +544,8 @@ class AttendanceCog(
         guild_id = _guild_id(interaction)
         lo, hi = date_range(start, end, await _timezone(self.bot, guild_id))
         await interaction.response.defer(ephemeral=True, thinking=True)
-        # On disk, not in memory: a large server's history streams through a temporary file.
         with tempfile.TemporaryFile() as raw:
-            text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
-            rows = await write_csv(store.iter_export(self.bot.db, guild_id, lo, hi), text)
-            text.flush()
-            size = raw.tell()
-            text.detach()
+            rows, size = await export_file(self.bot.db, guild_id, lo, hi, raw)
             if size > interaction.filesize_limit:
                 raise MeetingError(
                     f"The export is {size // 1_000_000} MB, over Discord's upload limit: "
