@@ -16,6 +16,7 @@ from pathlib import Path
 
 from bot.config import DEFAULTS, configure_logging, load_settings
 from bot.errors import BotError, ConfigError, EmptyQuery
+from bot.plural import count_text
 
 EXIT_USAGE = 2
 
@@ -138,8 +139,9 @@ def _cmd_check(args: argparse.Namespace) -> int:
         # A new or edited text is embedded for search by meaning now, not at the bot's start.
         vectors = "vectors embedded" if document_vectors(document).embedded else "vectors current"
         print(
-            f"ok  {document.slug}: {sections} sections, {paragraphs} paragraphs, "
-            f"{len(document.footnotes)} notes, {vectors}"
+            f"ok  {document.slug}: {count_text(sections, 'section', 'sections')}, "
+            f"{count_text(paragraphs, 'paragraph', 'paragraphs')}, "
+            f"{count_text(len(document.footnotes), 'note', 'notes')}, {vectors}"
         )
     return 0
 
@@ -264,7 +266,8 @@ def _cmd_migrate(args: argparse.Namespace) -> int:
         print(f"{report.target} already holds this database: verified, nothing copied.")
     else:
         print(
-            f"copied {report.rows} rows from {source} to {report.target}: row counts and "
+            f"copied {count_text(report.rows, 'row', 'rows')} from {source} to {report.target}: "
+            "row counts and "
             "checksums verified. Set DATABASE_URL to the PostgreSQL URL and start the bot."
         )
     return 0

@@ -324,6 +324,8 @@ GUILD_DEFAULTS: Final[Mapping[str, object]] = {
     # Discord Scheduled Events starting and completing open and close meetings.
     "meeting_voice_minutes": 10,
     "meeting_from_events": False,
+    # Audit log: days an entry of a moderator's change is kept.
+    "audit_retention_days": 365,
 }
 """Per-server settings and their defaults, declared in one place (stored values override them).
 

@@ -17,15 +17,19 @@ import secrets
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Final
 
 from bot.ratelimit import share_fraction
 from bot.sharding import Shards
-from bot.storage import processes
+from bot.storage import audit, processes
 from bot.storage import prompts as prompt_store
 from bot.storage.database import Database
 from bot.storage.processes import STALE_BEATS, Beat, ProcessRow
+
+PRUNE_EVERY: Final = timedelta(hours=1)
+"""How often the heartbeat deletes audit entries past their server's retention (any process may:
+deleting what is already gone changes nothing)."""
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +86,7 @@ class ProcessHealth:
         """Called when another process stops or goes stale: its claimed runs are free now, and
         a scheduler asleep until tomorrow must look (the cogs add their ``wake``)."""
         self._peers: set[str] = set()
+        self._pruned_at: datetime | None = None
         self.beats = 0
         self._task: asyncio.Task[None] | None = None
 
@@ -169,6 +174,11 @@ class ProcessHealth:
             await processes.beat(self.db, self.instance, _ms(self.clock()), report)
         self.beats += 1
         await self._reshare(_ms(now))
+        if self._pruned_at is None or now - self._pruned_at >= PRUNE_EVERY:
+            self._pruned_at = now
+            pruned = await audit.prune(self.db, now)
+            if pruned:
+                log.info("pruned %d audit log entries past their servers' retention", pruned)
 
     async def run(self) -> None:
         while True:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from bot.plural import count_text, ngettext
 from bot.storage.database import Connection, Database
 
 ExportFn = Callable[[Database, int], Awaitable[list[dict[str, Any]]]]
@@ -67,7 +68,8 @@ def forget_summary(counts: dict[str, int]) -> str:
     total = sum(counts.values())
     detail = ", ".join(f"{name.replace('_', ' ')}: {n}" for name, n in counts.items() if n)
     return (
-        f"Done: {total} rows about you were deleted"
+        f"Done: {count_text(total, 'row', 'rows')} about you "
+        f"{ngettext('was', 'were', total)} deleted"
         + (f" ({detail})." if detail else ".")
         + " Anything you do from now on is recorded afresh."
     )

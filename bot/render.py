@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Final
 from urllib.parse import quote
 
 from bot.library.model import Footnote, Paragraph, Passage
+from bot.plural import count_text
 from bot.text import escape_markdown, render_footnote_marks, truncate
 
 if TYPE_CHECKING:
@@ -162,7 +163,7 @@ def search_page_embed(
         EmbedSpec(
             title=f"Results for “{escape_markdown(truncate(query, 200))}”",
             description="" if hits else "No passage matches.",
-            footer=f"Page {page + 1}/{pages} · {len(hits)} result{'s' if len(hits) != 1 else ''}",
+            footer=f"Page {page + 1}/{pages} · {count_text(len(hits), 'result', 'results')}",
             colour=SEARCH_COLOUR,
             fields=tuple(fields),
         )

@@ -7,6 +7,7 @@ tested without Discord; the rules follow Discord's Markdown.
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Final
 
 _INLINE_SPECIAL: Final = re.compile(r"([\\*_~`|\[\]<])")
@@ -18,6 +19,34 @@ _MENTION_LIKE: Final = re.compile(r"@(everyone|here)")
 # dozens of pieces).
 _MIGHT_NEED_ESCAPE: Final = re.compile(r"[\\*_~`|\[\]<@]|^\s*(?:[>#-]|\d+\.)", re.MULTILINE)
 ELLIPSIS: Final = "…"
+
+_INVISIBLE_CATEGORIES: Final = frozenset(
+    {"Cc", "Cf", "Cs", "Co", "Cn", "Zs", "Zl", "Zp", "Mn", "Me"}
+)
+"""Controls, format characters (zero-width space and joiners, bidi marks), unassigned code
+points, spaces and separators, and combining marks, which show nothing on their own."""
+_BLANK_GLYPHS: Final = frozenset("\u115f\u1160\u3164\uffa0\u2800\u180e\u17b4\u17b5")
+"""Letters and symbols that are drawn as nothing (Hangul fillers, the blank Braille pattern, ...),
+a known way to post an empty-looking name."""
+
+
+def is_visible(char: str) -> bool:
+    """Whether a character on its own leaves a mark on the screen."""
+    return char not in _BLANK_GLYPHS and unicodedata.category(char) not in _INVISIBLE_CATEGORIES
+
+
+def visible_text(text: str) -> str:
+    """``text`` without the invisible characters around it; empty if nothing in it shows.
+
+    Text that people will read (a question, a meeting title) must say something: only spaces
+    or zero-width characters would post an empty-looking message. Invisible characters inside
+    the text (a joiner in an emoji) stay.
+    """
+    start = next((i for i, c in enumerate(text) if is_visible(c)), None)
+    if start is None:
+        return ""
+    end = next(i for i in range(len(text) - 1, -1, -1) if is_visible(text[i]))
+    return text[start : end + 1]
 
 
 def _escape_line_start(match: re.Match[str]) -> str:

@@ -13,7 +13,8 @@ from typing import Any, TypeVar
 import discord
 from discord import app_commands
 
-from bot.storage.guild_settings import get_setting
+from bot.actions import Actor
+from bot.permissions import is_moderator as member_is_moderator
 
 T = TypeVar("T")
 
@@ -23,17 +24,32 @@ NOT_A_MODERATOR = (
 
 
 async def is_moderator(interaction: discord.Interaction) -> bool:
-    """Manage Server, or the configured moderator role; never in direct messages."""
+    """The moderator rule of :func:`bot.permissions.is_moderator`; never in direct messages."""
     member = interaction.user
     if interaction.guild_id is None or not isinstance(member, discord.Member):
         return False
-    if interaction.permissions.manage_guild:
-        return True
     db = getattr(interaction.client, "db", None)
     if db is None:
-        return False
-    role_id = await get_setting(db, interaction.guild_id, "moderator_role_id")
-    return role_id is not None and any(role.id == role_id for role in member.roles)
+        return bool(interaction.permissions.manage_guild)
+    # Discord computes the interaction's permissions with Administrator and ownership included.
+    return await member_is_moderator(
+        db,
+        interaction.guild_id,
+        manages_server=interaction.permissions.manage_guild,
+        role_ids=[role.id for role in member.roles],
+    )
+
+
+async def actor_of(interaction: discord.Interaction) -> Actor:
+    """Who is acting, for :mod:`bot.actions`: the moderator rule is asked again there."""
+    if interaction.guild_id is None:
+        raise app_commands.NoPrivateMessage()
+    return Actor(
+        interaction.user.id,
+        interaction.guild_id,
+        await is_moderator(interaction),
+        interaction.user.display_name,
+    )
 
 
 def moderator_only() -> Callable[[T], T]:

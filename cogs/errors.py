@@ -13,6 +13,7 @@ import discord
 from discord import app_commands
 
 from bot.errors import BotError
+from bot.plural import count_text
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +38,8 @@ def user_message(error: BaseException) -> str | None:
     if isinstance(error, app_commands.NoPrivateMessage):
         return "This command works in a server, not in direct messages."
     if isinstance(error, app_commands.CommandOnCooldown):
-        return f"Slow down: try again in {error.retry_after:.0f} seconds."
+        seconds = max(1, round(error.retry_after))
+        return f"Slow down: try again in {count_text(seconds, 'second', 'seconds')}."
     if isinstance(error, app_commands.CheckFailure):
         return str(error) or "You cannot use this command here."
     return None

@@ -12,7 +12,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.meetings.errors import BadDateRange
+from bot.meetings.errors import BadDateRange, BadMeetingSetup
+from bot.text import visible_text
+
+TITLE_LIMIT = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,3 +100,22 @@ def date_range(
         else None
     )
     return lo_utc, hi_utc
+
+
+def meeting_title(text: str | None, default: str) -> str:
+    """The title a meeting is shown with: as typed (trimmed), or ``default`` when none is given.
+
+    A title of only spaces or invisible characters would show an empty-looking meeting on every
+    report, so it is refused rather than stored.
+    """
+    if text is None:
+        return default
+    title = visible_text(text)
+    if not title:
+        raise BadMeetingSetup(
+            "The title shows nothing: it is only spaces or invisible characters. "
+            "Write a title, or leave it out to name the meeting by its date."
+        )
+    if len(title) > TITLE_LIMIT:
+        raise BadMeetingSetup(f"The title is too long: keep it under {TITLE_LIMIT} characters.")
+    return title

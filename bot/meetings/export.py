@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import AsyncGenerator, AsyncIterable
 from datetime import datetime
 from typing import IO
 
 from bot.meetings.model import ExportRow
+from bot.storage import meetings as store
+from bot.storage.database import Database
 
 HEADER = (
     "meeting_id",
@@ -74,3 +77,19 @@ async def write_csv(rows: AsyncIterable[ExportRow], out: IO[str]) -> int:
         out.write(text)
         count += 1
     return count
+
+
+async def export_file(
+    db: Database, guild_id: int, start: datetime | None, end: datetime | None, raw: IO[bytes]
+) -> tuple[int, int]:
+    """Write a server's attendance CSV (UTF-8) into ``raw``; returns (rows, bytes).
+
+    On disk, not in memory: a large server's history streams through the file the surface gives
+    (a temporary file for a Discord upload, a response for the web).
+    """
+    text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+    rows = await write_csv(store.iter_export(db, guild_id, start, end), text)
+    text.flush()
+    size = raw.tell()
+    text.detach()
+    return rows, size

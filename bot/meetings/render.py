@@ -8,11 +8,12 @@ typed by people and are escaped so they cannot break the formatting.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import Final
 
 from bot.meetings.attendance import Summary
 from bot.meetings.model import Attendance, AuditEntry, CheckIn, Meeting, Source
+from bot.plural import count_text
 from bot.text import escape_markdown, truncate
 
 LINES_PER_PAGE: Final = 15
@@ -35,6 +36,18 @@ def title(meeting: Meeting) -> str:
     return f"#{meeting.id} {escape_markdown(truncate(meeting.title, 100))}"
 
 
+def choice_name(meeting: Meeting, zone: tzinfo) -> str:
+    """How autocomplete offers a meeting: its number, title and local date (and if running).
+
+    Autocomplete shows plain text, so the title is not escaped, only shortened to fit.
+    """
+    day = meeting.started_at.astimezone(zone).strftime("%Y-%m-%d")
+    tail = f" · {day}" + (" · running" if meeting.running else "")
+    return (
+        f"#{meeting.id} {truncate(meeting.title, 100 - len(tail) - len(str(meeting.id)) - 2)}{tail}"
+    )
+
+
 def pages(header: str, lines: Sequence[str], per_page: int = LINES_PER_PAGE) -> list[str]:
     """Split lines into pages that each repeat the header and fit in one message."""
     if not lines:
@@ -55,7 +68,8 @@ def meeting_message(meeting: Meeting, *, threshold_minutes: int) -> str:
     lines = [f"**Meeting {title(meeting)}** started {ts(meeting.started_at, 'R')}."]
     if meeting.voice_channel_id is not None:
         lines.append(
-            f"Being in <#{meeting.voice_channel_id}> for {threshold_minutes} minutes counts as "
+            f"Being in <#{meeting.voice_channel_id}> for "
+            f"{count_text(threshold_minutes, 'minute', 'minutes')} counts as "
             "attending (not while deafened)."
         )
     if meeting.ended_at is not None:
@@ -92,8 +106,11 @@ def meeting_report(
     present = {a.member_id for a in attendance}
     pending = sorted((m, t) for m, t in voice.items() if m not in present and t > timedelta())
     if pending:
-        lines.append("**In voice, not yet counted**")
-        lines += [f"• <@{m}> — {int(t.total_seconds() // 60)} min" for m, t in pending]
+        # Voice attendance is settled when a meeting ends: whoever is not present by then was
+        # in voice too briefly (or removed by a moderator), not waiting to be counted.
+        ended = meeting.ended_at is not None
+        lines.append("**In voice, not counted**" if ended else "**In voice, not yet counted**")
+        lines += [f"• <@{m}> — {voice_duration(t)}" for m, t in pending]
     if audit:
         lines.append("**Corrections**")
         lines += [
@@ -102,6 +119,14 @@ def meeting_report(
             for a in audit
         ]
     return pages(header, lines)
+
+
+def voice_duration(stretch: timedelta) -> str:
+    """Time in voice: minutes, or seconds for a stretch under a minute (never "0 min")."""
+    seconds = int(stretch.total_seconds())
+    if seconds >= 60:
+        return f"{seconds // 60} min"
+    return f"{seconds} s" if seconds else "under 1 s"
 
 
 def _moderator(moderator_id: int | None) -> str:
@@ -115,7 +140,8 @@ def member_report(
     held = [pair for pair in history if pair[0].ended_at is not None]
     came = sum(1 for _, a in held if a is not None)
     rate = f"{came / len(held):.0%}" if held else "no meetings yet"
-    header = f"**Attendance of <@{member_id}>**: {came} of {len(held)} meetings ({rate})"
+    meetings = count_text(len(held), "meeting", "meetings")
+    header = f"**Attendance of <@{member_id}>**: {came} of {meetings} ({rate})"
     lines = [
         f"{'✅' if a is not None else '▫️'} {title(m)} · {ts(m.started_at, 'D')}"
         + (" · running" if m.ended_at is None else "")
@@ -133,7 +159,8 @@ def summary_report(
     """``/attendance summary``: rates per member, then per meeting."""
     since = ts(start, "D") if start else "the first meeting"
     until = ts(end - timedelta(seconds=1), "D") if end else "now"
-    header = f"**Attendance from {since} to {until}** · {len(result.meetings)} meetings"
+    held = count_text(len(result.meetings), "meeting", "meetings")
+    header = f"**Attendance from {since} to {until}** · {held}"
     lines = ["**Members**"] if result.members else ["No attendance recorded in this range."]
     lines += [f"• <@{r.member_id}> — {r.attended}/{r.held} ({r.rate:.0%})" for r in result.members]
     if result.meetings:

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, Final, Literal
 
 from bot.errors import BotError
 from bot.library.model import Document, Paragraph, Section
+from bot.plural import count_text
+from bot.text import visible_text
 
 ContentKind = Literal["question", "questions", "reading"]
 Escape = Callable[[str], str]
@@ -62,12 +64,35 @@ class Content:
         data["questions"] = tuple(data.get("questions", ()))
         return cls(**data)
 
+    def keeps_position_of(self, old: Content) -> bool:
+        """Whether a schedule changed from ``old`` to this content carries on where it was.
+
+        A reading plan's position belongs to what is read: the text, the section it started at
+        and the size of each post. Rewording its discussion question changes none of that, so
+        the group is not sent back to the first section. A new list of questions starts again
+        from its first question.
+        """
+        if self.kind != old.kind:
+            return False
+        if self.kind == "reading":
+            return (self.document, self.start, self.unit, self.count) == (
+                old.document,
+                old.start,
+                old.unit,
+                old.count,
+            )
+        return self == old
+
     def describe(self) -> str:
         if self.kind == "question":
             return "A fixed question"
         if self.kind == "questions":
-            return f"A rotating list of {len(self.questions)} questions"
-        amount = "one section" if self.unit == "section" else f"{self.count} paragraphs"
+            return f"A rotating list of {count_text(len(self.questions), 'question', 'questions')}"
+        amount = (
+            "one section"
+            if self.unit == "section"
+            else count_text(self.count, "paragraph", "paragraphs")
+        )
         return f"Reading plan of `{self.document}` from `{self.start}`, {amount} per post"
 
 
@@ -75,16 +100,24 @@ def split_questions(text: str) -> tuple[str, ...]:
     """One question per non-empty line (a modal's paragraph field), bullets and numbers removed."""
     items = []
     for line in text.splitlines():
-        cleaned = re.sub(r"^\s*(?:[-*•]|\d+[.)])\s*", "", line).strip()
+        cleaned = visible_text(re.sub(r"^\s*(?:[-*•]|\d+[.)])\s*", "", visible_text(line)))
         if cleaned:
             items.append(cleaned)
     return tuple(items)
 
 
+INVISIBLE_QUESTION: Final = (
+    "The question shows nothing: it is only spaces or invisible characters. "
+    "Write the question to post."
+)
+
+
 def question_content(text: str) -> Content:
-    question = text.strip()
-    if not question:
+    question = visible_text(text)
+    if not text.strip():
         raise ContentError("The question is empty: write the question to post.")
+    if not question:
+        raise ContentError(INVISIBLE_QUESTION)
     if len(question) > QUESTION_LIMIT:
         raise ContentError(f"The question is too long: keep it under {QUESTION_LIMIT} characters.")
     return Content(kind="question", questions=(question,))
@@ -126,7 +159,9 @@ def reading_content(
         raise ContentError("Post either one section or a number of paragraphs at a time.")
     if unit == "paragraphs" and not 1 <= count <= MAX_PARAGRAPHS:
         raise ContentError(f"Post between 1 and {MAX_PARAGRAPHS} paragraphs at a time.")
-    extra = (question or "").strip()
+    extra = visible_text(question or "")
+    if (question or "").strip() and not extra:
+        raise ContentError(INVISIBLE_QUESTION)
     if len(extra) > QUESTION_LIMIT:
         raise ContentError(f"The question is too long: keep it under {QUESTION_LIMIT} characters.")
     return Content(
@@ -137,6 +172,40 @@ def reading_content(
         unit="section" if unit == "section" else "paragraphs",
         count=1 if unit == "section" else count,
     )
+
+
+def thread_name(text: str | None) -> str | None:
+    """A thread name as typed: None for none, refused if it would show as an empty name."""
+    if text is None or not text.strip():
+        return None
+    name = visible_text(text)
+    if not name:
+        raise ContentError(
+            "The thread name shows nothing: it is only spaces or invisible characters. "
+            "Write a name, or leave `thread` out."
+        )
+    return name
+
+
+def plan_starts(
+    documents: Iterable[Document], document: str | None, typed: str, limit: int = 25
+) -> list[tuple[str, str]]:
+    """``(title, slug)`` of sections a reading plan may start at, for autocomplete.
+
+    Those of ``document`` (a slug or a title; every text when None) whose slug or title contains
+    what was typed.
+    """
+    text = typed.strip().lower()
+    found = []
+    for doc in documents:
+        if document and document not in (doc.slug, doc.title):
+            continue
+        for section in doc.walk():
+            if section.paragraphs and (
+                not text or text in section.slug or text in section.title.lower()
+            ):
+                found.append((section.title, section.slug))
+    return found[:limit]
 
 
 def _readable_sections(document: Document) -> list[Section]:

@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
-from bot.scheduling.content import Content, PostOptions, PostPayload
+from bot.scheduling.content import (
+    Content,
+    DocumentLookup,
+    Escape,
+    PlanFinished,
+    PostOptions,
+    PostPayload,
+    render,
+)
 from bot.scheduling.recurrence import Recurrence
+from bot.storage import prompts as store
+from bot.storage.database import Database
 from bot.storage.prompts import Run, Schedule
 
 PREVIEW_RUNS: Final = 5
@@ -96,3 +107,46 @@ def list_page(schedules: Sequence[Schedule], last: Mapping[int, Run], page: int,
         )
     text = "\n".join(lines)
     return text if len(text) <= 2000 else text[:1999] + "…"
+
+
+def next_post(schedule: Schedule, documents: DocumentLookup, escape: Escape) -> PostPayload | None:
+    """What the schedule would post next; None once its reading plan is finished."""
+    try:
+        return render(schedule.content, schedule.state, schedule.options, documents, escape).payload
+    except PlanFinished:
+        return None
+
+
+def schedule_preview(
+    title: str, schedule: Schedule, documents: DocumentLookup, escape: Escape, now: datetime
+) -> str:
+    """:func:`preview` of a stored schedule: its next post and its next runs from ``now``."""
+    return preview(
+        title=title,
+        channel_id=schedule.channel_id,
+        content=schedule.content,
+        recurrence=schedule.recurrence,
+        options=schedule.options,
+        payload=next_post(schedule, documents, escape),
+        runs=schedule.recurrence.upcoming(now, PREVIEW_RUNS),
+        status=schedule.status,
+        paused_reason=schedule.paused_reason,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ListPage:
+    text: str
+    page: int
+    """Zero-based, clamped to the pages there are."""
+    pages: int
+
+
+async def list_of(db: Database, guild_id: int, page: int) -> ListPage:
+    """One page of a server's prompts with their last runs, as ``/prompt list`` shows it."""
+    total = await store.count_schedules(db, guild_id)
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(page, 0), pages - 1)
+    schedules = await store.list_schedules(db, guild_id, offset=page * PAGE_SIZE, limit=PAGE_SIZE)
+    last = await store.last_runs(db, [s.id for s in schedules])
+    return ListPage(list_page(schedules, last, page, pages), page, pages)

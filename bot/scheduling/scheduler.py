@@ -42,6 +42,7 @@ from bot.scheduling.content import (
 )
 from bot.sharding import Shards
 from bot.storage import prompts as store
+from bot.storage.audit import Audit
 from bot.storage.database import Database
 from bot.storage.guild_settings import get_setting
 from bot.storage.prompts import Run, Schedule
@@ -93,6 +94,9 @@ class PostRequest:
 class PostResult:
     message_id: int
     thread_id: int | None = None
+    posted_at: datetime | None = None
+    """When Discord says the message went out, if that may differ from now: a resumed run's
+    post found in the channel (or returned for its nonce) was sent before the restart."""
 
 
 class Poster(Protocol):
@@ -314,7 +318,7 @@ class Scheduler:
             schedule.content, schedule.state, schedule.options, self.documents, self.escape
         )
 
-    async def run_now(self, schedule: Schedule) -> Run:
+    async def run_now(self, schedule: Schedule, audit: Audit | None = None) -> Run:
         """Post the schedule's next content immediately, leaving its timetable as it is."""
         rendered = self.render(schedule)
         run = await store.claim_manual_run(
@@ -324,6 +328,7 @@ class Scheduler:
             state=rendered.state,
             now=self.clock(),
             owner=self.instance,
+            audit=audit,
         )
         self._mine.add(run.id)
         self._spawn(run, resumed=False)
@@ -396,7 +401,7 @@ class Scheduler:
             run.id,
             message_id=result.message_id,
             thread_id=result.thread_id,
-            now=self.clock(),
+            now=result.posted_at or self.clock(),
         )
 
     async def _pause_quietly(self, schedule: Schedule, reason: str, now: datetime) -> None:

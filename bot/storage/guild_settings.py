@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from bot.config import GUILD_DEFAULTS
 from bot.errors import BotError
+from bot.storage.audit import Audit
 from bot.storage.database import Database
 
 
@@ -35,10 +37,31 @@ async def get_setting(db: Database, guild_id: int, key: str) -> Any:
     return GUILD_DEFAULTS[key] if row is None else json.loads(row["value"])
 
 
-async def set_setting(db: Database, guild_id: int, key: str, value: Any) -> None:
+async def set_setting(
+    db: Database,
+    guild_id: int,
+    key: str,
+    value: Any,
+    *,
+    audit: Audit | None = None,
+    now: datetime | None = None,
+) -> None:
     """Store a value; storing the default removes the row so later default changes apply."""
     _check_key(key)
     async with db.transaction() as conn:
+        if audit is not None:
+            async with conn.execute(
+                "SELECT value FROM guild_settings WHERE guild_id = ? AND key = ?", (guild_id, key)
+            ) as cursor:
+                row = await cursor.fetchone()
+            before = GUILD_DEFAULTS[key] if row is None else json.loads(row["value"])
+            await audit.about(f"setting:{key}").write(
+                conn,
+                guild_id,
+                before={key: before},
+                after={key: value},
+                at=now or datetime.now(UTC),
+            )
         if value == GUILD_DEFAULTS[key]:
             await conn.execute(
                 "DELETE FROM guild_settings WHERE guild_id = ? AND key = ?", (guild_id, key)

@@ -19,11 +19,13 @@ from bot.meetings.errors import (
     AttendanceUnchanged,
     MeetingAlreadyRunning,
     MeetingNotRunning,
+    NoRunningMeeting,
     UnknownMeeting,
 )
 from bot.meetings.intervals import Interval, Reconciliation, Step, is_present, reconcile, step
 from bot.meetings.model import Attendance, AuditEntry, CheckIn, ExportRow, Meeting, Source
 from bot.privacy import MEMBER_DATA, MemberData
+from bot.storage.audit import Audit
 from bot.storage.database import Connection, Database, Row
 
 _MEETING_COLUMNS = (
@@ -91,6 +93,7 @@ async def start_meeting(
     voice_channel_id: int | None,
     started_by_id: int | None,
     event_id: int | None = None,
+    audit: Audit | None = None,
 ) -> Meeting:
     """Open a meeting; refuse if one is already running in either channel."""
     async with db.transaction() as conn:
@@ -114,7 +117,23 @@ async def start_meeting(
         )
         row = await cursor.fetchone()
         assert row is not None
-        return await _meeting_in(conn, guild_id, int(row["id"]))
+        started = await _meeting_in(conn, guild_id, int(row["id"]))
+        if audit is not None:
+            await audit.about(f"meeting:{started.id}").write(
+                conn, guild_id, before=None, after=_meeting_state(started), at=at
+            )
+        return started
+
+
+def _meeting_state(meeting: Meeting) -> dict[str, Any]:
+    """A meeting as the audit log records it."""
+    return {
+        "title": meeting.title,
+        "text_channel_id": meeting.text_channel_id,
+        "voice_channel_id": meeting.voice_channel_id,
+        "started_at": meeting.started_at.isoformat(),
+        "ended_at": None if meeting.ended_at is None else meeting.ended_at.isoformat(),
+    }
 
 
 async def set_meeting_message(
@@ -136,7 +155,13 @@ class EndedMeeting:
 
 
 async def end_meeting(
-    db: Database, guild_id: int, meeting_id: int, *, at: datetime, voice_threshold: timedelta
+    db: Database,
+    guild_id: int,
+    meeting_id: int,
+    *,
+    at: datetime,
+    voice_threshold: timedelta,
+    audit: Audit | None = None,
 ) -> EndedMeeting:
     """Close the meeting, its open voice stretches, and record voice attendance, atomically.
 
@@ -179,7 +204,13 @@ async def end_meeting(
             if cursor.rowcount == 1:
                 added.append(member)
         await conn.execute("UPDATE meetings SET ended_at = ? WHERE id = ?", (end, meeting_id))
-        return EndedMeeting(await _meeting_in(conn, guild_id, meeting_id), added)
+        final = await _meeting_in(conn, guild_id, meeting_id)
+        if audit is not None:
+            after = {**_meeting_state(final), "present_by_voice": added}
+            await audit.about(f"meeting:{meeting_id}").write(
+                conn, guild_id, before=_meeting_state(meeting), after=after, at=at
+            )
+        return EndedMeeting(final, added)
 
 
 async def get_meeting(db: Database, guild_id: int, meeting_id: int) -> Meeting:
@@ -236,6 +267,64 @@ async def meeting_for_event_since(
         (guild_id, event_id, _ts(since)),
     )
     return None if row is None else _meeting(row)
+
+
+async def meeting_here(db: Database, guild_id: int, channel_id: int | None) -> Meeting:
+    """The running meeting a command typed in ``channel_id`` is about: the one of that channel,
+    else the only one running; several running is refused with what to do instead."""
+    if channel_id is not None:
+        here = await running_in_channel(db, guild_id, channel_id)
+        if here is not None:
+            return here
+    running = await running_meetings(db, guild_id)
+    if len(running) == 1:
+        return running[0]
+    if not running:
+        raise NoRunningMeeting()
+    raise NoRunningMeeting(
+        "Several meetings are running: use this in the meeting's channel, or give its id."
+    )
+
+
+async def meeting_to_report(db: Database, guild_id: int, channel_id: int | None) -> Meeting:
+    """The meeting a report without an id is about: the running one, else the one ended last.
+
+    Several running: the one of this channel, else the latest started. Which meeting started
+    last says little once meetings overlap (a side meeting opened during the main one): the one
+    a moderator has just ended is the one that ended last.
+    """
+    if channel_id is not None:
+        here = await running_in_channel(db, guild_id, channel_id)
+        if here is not None:
+            return here
+    row = await db.fetchone(
+        f"SELECT {_MEETING_COLUMNS} FROM meetings WHERE guild_id = ? "
+        "ORDER BY CASE WHEN ended_at IS NULL THEN 0 ELSE 1 END, "
+        "COALESCE(ended_at, started_at) DESC, id DESC LIMIT 1",
+        (guild_id,),
+    )
+    if row is None:
+        raise NoRunningMeeting("No meeting has been held yet: start one with `/meeting start`.")
+    return _meeting(row)
+
+
+async def find_meetings(
+    db: Database, guild_id: int, typed: str = "", *, running: bool = False, limit: int = 25
+) -> list[Meeting]:
+    """Meetings whose id starts with, or whose title contains, what was typed; newest first.
+
+    For autocomplete: moderators pick a meeting by its title and date rather than its number.
+    """
+    text = typed.strip().lstrip("#")
+    pattern = "%" + text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    rows = await db.fetchall(
+        f"SELECT {_MEETING_COLUMNS} FROM meetings WHERE guild_id = ? "
+        f"{'AND ended_at IS NULL ' if running else ''}"
+        "AND (CAST(id AS TEXT) LIKE ? OR LOWER(title) LIKE ? ESCAPE '\\') "
+        "ORDER BY started_at DESC, id DESC LIMIT ?",
+        (guild_id, f"{text}%", pattern, limit),
+    )
+    return [_meeting(row) for row in rows]
 
 
 async def meetings_between(
@@ -380,8 +469,12 @@ async def correct_attendance(
     present: bool,
     moderator_id: int,
     at: datetime,
+    audit: Audit | None = None,
 ) -> None:
-    """A moderator adds or removes a member's attendance; change and audit row commit as one.
+    """A moderator adds or removes a member's attendance; change and audit rows commit as one.
+
+    The meeting's own corrections table (shown with its report) and the server's audit log
+    (``audit``) both record it.
 
     A correction that would change nothing is refused, so the audit table only holds real changes.
     """
@@ -411,6 +504,14 @@ async def correct_attendance(
             "(meeting_id, member_id, moderator_id, action, at) VALUES (?, ?, ?, ?, ?)",
             (meeting.id, member_id, moderator_id, "add" if present else "remove", _ts(at)),
         )
+        if audit is not None:
+            await audit.about(f"meeting:{meeting.id}").write(
+                conn,
+                guild_id,
+                before={"member_id": member_id, "present": not present},
+                after={"member_id": member_id, "present": present},
+                at=at,
+            )
 
 
 def _attendance(row: Row) -> Attendance:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import date, datetime
 from decimal import Decimal
@@ -238,3 +238,30 @@ class PostgresDatabase(Database):
             "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename"
         )
         return [str(row[0]) for row in rows]
+
+    async def listen(
+        self, channel: str, callback: Callable[[], None]
+    ) -> Callable[[], Awaitable[None]]:
+        """LISTEN on ``channel`` with a connection of the pool kept for it; returns the stopper.
+
+        Notifications from any process (``NOTIFY`` at its commit) call ``callback`` in this
+        event loop. The connection is released when the returned coroutine function is awaited.
+        """
+        conn = await self._pool.acquire()
+
+        def notified(*_: object) -> None:
+            callback()
+
+        try:
+            await conn.add_listener(channel, notified)
+        except BaseException:
+            await self._pool.release(conn)
+            raise
+
+        async def stop() -> None:
+            try:
+                await conn.remove_listener(channel, notified)
+            finally:
+                await self._pool.release(conn)
+
+        return stop

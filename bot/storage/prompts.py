@@ -25,6 +25,8 @@ from bot.privacy import MEMBER_DATA, MemberData
 from bot.scheduling.content import Content, PostOptions, PostPayload
 from bot.scheduling.recurrence import Recurrence
 from bot.sharding import Shards
+from bot.storage.audit import Audit
+from bot.storage.changes import changed
 from bot.storage.database import Connection, Database, Row
 from bot.storage.processes import STALE_BEATS, live_condition
 
@@ -168,6 +170,38 @@ def _run(row: Row) -> Run:
     )
 
 
+def snapshot(schedule: Schedule | None) -> dict[str, Any] | None:
+    """A schedule as the audit log records it before and after a change."""
+    if schedule is None:
+        return None
+    return {
+        "channel_id": schedule.channel_id,
+        "content": json.loads(schedule.content.to_json()),
+        "rule": json.loads(schedule.recurrence.to_json()),
+        "thread_name": schedule.options.thread_name,
+        "thread_archive_minutes": schedule.options.thread_archive_minutes,
+        "ping_role_id": schedule.options.ping_role_id,
+        "status": schedule.status,
+        "paused_reason": schedule.paused_reason,
+        "next_run_at": None if schedule.next_run_at is None else _iso(schedule.next_run_at),
+    }
+
+
+async def _audited(
+    conn: Connection,
+    audit: Audit | None,
+    before: Schedule | None,
+    after: Schedule | None,
+    now: datetime,
+) -> None:
+    """A moderator's change: recorded in the audit log and signalled to every scheduler."""
+    await changed(conn)
+    if audit is not None:
+        guild_id = (after or before).guild_id  # type: ignore[union-attr]
+        target = audit if audit.target else audit.about(f"prompt:{(after or before).id}")  # type: ignore[union-attr]
+        await target.write(conn, guild_id, before=snapshot(before), after=snapshot(after), at=now)
+
+
 async def _fetch_schedule(conn: Connection, guild_id: int, schedule_id: int) -> Schedule:
     async with conn.execute(
         f"SELECT {_SCHEDULE_COLUMNS} FROM prompt_schedules WHERE id = ? AND guild_id = ?",
@@ -182,7 +216,9 @@ async def _fetch_schedule(conn: Connection, guild_id: int, schedule_id: int) -> 
 # --- Schedules --------------------------------------------------------------------------------
 
 
-async def create_schedule(db: Database, new: NewSchedule, now: datetime) -> Schedule:
+async def create_schedule(
+    db: Database, new: NewSchedule, now: datetime, *, audit: Audit | None = None
+) -> Schedule:
     """Store a schedule, due at its first firing after ``now``."""
     first = new.recurrence.next_after(now)
     async with db.transaction() as conn:
@@ -208,7 +244,9 @@ async def create_schedule(db: Database, new: NewSchedule, now: datetime) -> Sche
         )
         row = await cursor.fetchone()
         assert row is not None
-        return await _fetch_schedule(conn, new.guild_id, int(row["id"]))
+        created = await _fetch_schedule(conn, new.guild_id, int(row["id"]))
+        await _audited(conn, audit, None, created, now)
+        return created
 
 
 async def get_schedule(db: Database, guild_id: int, schedule_id: int) -> Schedule:
@@ -259,13 +297,20 @@ async def update_schedule(
     content: Content | None = None,
     recurrence: Recurrence | None = None,
     options: PostOptions | None = None,
+    audit: Audit | None = None,
 ) -> Schedule:
-    """Change a schedule; a new rule or content re-plans the next run from ``now``."""
+    """Change a schedule; a new rule re-plans the next run from ``now``.
+
+    Its content position is kept unless what is posted changes (see
+    :meth:`Content.keeps_position_of`): a channel, thread, ping, time or question edit leaves a
+    reading plan on the section it reached.
+    """
     async with db.transaction() as conn:
         current = await _fetch_schedule(conn, guild_id, schedule_id)
         rule = recurrence or current.recurrence
         opts = options or current.options
-        state = {} if content is not None and content != current.content else current.state
+        keeps = content is None or content.keeps_position_of(current.content)
+        state = current.state if keeps else {}
         next_run = current.next_run_at
         status = current.status
         if recurrence is not None:
@@ -290,11 +335,19 @@ async def update_schedule(
                 schedule_id,
             ),
         )
-        return await _fetch_schedule(conn, guild_id, schedule_id)
+        updated = await _fetch_schedule(conn, guild_id, schedule_id)
+        await _audited(conn, audit, current, updated, now)
+        return updated
 
 
 async def pause_schedule(
-    db: Database, guild_id: int, schedule_id: int, reason: str, now: datetime
+    db: Database,
+    guild_id: int,
+    schedule_id: int,
+    reason: str,
+    now: datetime,
+    *,
+    audit: Audit | None = None,
 ) -> Schedule:
     async with db.transaction() as conn:
         current = await _fetch_schedule(conn, guild_id, schedule_id)
@@ -305,10 +358,14 @@ async def pause_schedule(
             "WHERE id = ?",
             (reason, _iso(now), schedule_id),
         )
-        return await _fetch_schedule(conn, guild_id, schedule_id)
+        paused = await _fetch_schedule(conn, guild_id, schedule_id)
+        await _audited(conn, audit, current, paused, now)
+        return paused
 
 
-async def resume_schedule(db: Database, guild_id: int, schedule_id: int, now: datetime) -> Schedule:
+async def resume_schedule(
+    db: Database, guild_id: int, schedule_id: int, now: datetime, *, audit: Audit | None = None
+) -> Schedule:
     """Run again from the next firing after ``now``: runs missed while paused are not posted."""
     async with db.transaction() as conn:
         current = await _fetch_schedule(conn, guild_id, schedule_id)
@@ -324,11 +381,13 @@ async def resume_schedule(db: Database, guild_id: int, schedule_id: int, now: da
             "next_run_at = ?, updated_at = ? WHERE id = ?",
             (_ts(next_run), _iso(now), schedule_id),
         )
-        return await _fetch_schedule(conn, guild_id, schedule_id)
+        resumed = await _fetch_schedule(conn, guild_id, schedule_id)
+        await _audited(conn, audit, current, resumed, now)
+        return resumed
 
 
 async def skip_next(
-    db: Database, guild_id: int, schedule_id: int, now: datetime
+    db: Database, guild_id: int, schedule_id: int, now: datetime, *, audit: Audit | None = None
 ) -> tuple[datetime, Schedule]:
     """Skip the next firing (recorded as a skipped run so nothing can claim it later)."""
     async with db.transaction() as conn:
@@ -355,14 +414,24 @@ async def skip_next(
                 schedule_id,
             ),
         )
-        return skipped, await _fetch_schedule(conn, guild_id, schedule_id)
+        after = await _fetch_schedule(conn, guild_id, schedule_id)
+        await _audited(conn, audit, current, after, now)
+        return skipped, after
 
 
-async def remove_schedule(db: Database, guild_id: int, schedule_id: int) -> None:
+async def remove_schedule(
+    db: Database,
+    guild_id: int,
+    schedule_id: int,
+    *,
+    audit: Audit | None = None,
+    now: datetime | None = None,
+) -> None:
     async with db.transaction() as conn:
-        await _fetch_schedule(conn, guild_id, schedule_id)
+        current = await _fetch_schedule(conn, guild_id, schedule_id)
         await conn.execute("DELETE FROM prompt_runs WHERE schedule_id = ?", (schedule_id,))
         await conn.execute("DELETE FROM prompt_schedules WHERE id = ?", (schedule_id,))
+        await _audited(conn, audit, current, None, now or datetime.now(UTC))
 
 
 # --- The scheduler's side ---------------------------------------------------------------------
@@ -582,8 +651,13 @@ async def claim_manual_run(
     state: dict[str, Any],
     now: datetime,
     owner: str | None = None,
+    audit: Audit | None = None,
 ) -> Run:
-    """A run-now firing: posts the next content without moving the regular timetable."""
+    """A run-now firing: posts the next content without moving the regular timetable.
+
+    Without an ``owner`` (claimed by a process that does not post, the web app), the run is
+    left for a bot process's scheduler, which the change signal wakes.
+    """
     async with db.transaction() as conn:
         await conn.execute(
             "UPDATE prompt_schedules SET state = ?, updated_at = ? WHERE id = ?",
@@ -597,6 +671,7 @@ async def claim_manual_run(
             raise ScheduleStateError(
                 f"Prompt #{schedule.id} was just run: wait a second and try again."
             )
+        await _audited(conn, audit, schedule, schedule, now)
         return await _fetch_run(conn, run_id)
 
 

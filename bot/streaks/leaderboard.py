@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Final, Literal
 
+from bot.plural import count_text
+
 Kind = Literal["streak", "sections", "attendance"]
 Period = Literal["week", "month", "all"]
 KINDS: Final[dict[Kind, str]] = {
@@ -85,5 +87,14 @@ def format_value(kind: Kind, value: float, unit: str = "day") -> str:
         return f"{value:.0%}"
     count = int(value)
     if kind == "streak":
-        return f"{count} {unit}{'' if count == 1 else 's'}"
-    return f"{count} section{'' if count == 1 else 's'}"
+        return streak_count(count, unit)
+    return count_text(count, "section", "sections")
+
+
+UNIT_WORDS: Final = {"day": ("day", "days"), "week": ("week", "weeks")}
+"""A streak's unit (its cadence) in both numbers."""
+
+
+def streak_count(value: int, unit: str) -> str:
+    """``1 day``, ``2 days``, ``0 weeks``: a streak in its unit."""
+    return count_text(value, *UNIT_WORDS[unit])

@@ -11,9 +11,10 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Final
 
+from bot.plural import count_text, ngettext
 from bot.render import EmbedField, EmbedSpec, fit
 from bot.streaks.heatmap import HeatmapGrid
-from bot.streaks.leaderboard import KINDS, PERIODS, Board, format_value, page_count
+from bot.streaks.leaderboard import KINDS, PERIODS, Board, format_value, page_count, streak_count
 from bot.streaks.progress import Progress, progress_bar
 from bot.streaks.rules import Streak
 from bot.text import escape_markdown
@@ -35,7 +36,7 @@ REMINDER_OFF_NOTICE: Final = (
 
 def count_of(value: int, unit: str) -> str:
     """``1 day``, ``2 days``, ``0 weeks``."""
-    return f"{value} {unit}{'' if value == 1 else 's'}"
+    return streak_count(value, unit)
 
 
 # --- recording reading ----------------------------------------------------------------------------
@@ -58,7 +59,8 @@ def progress_embed(items: Sequence[Progress]) -> EmbedSpec:
     """Sections read out of all, one block per text, each with its bar."""
     blocks = [
         f"**{escape_markdown(item.title)}**\n"
-        f"`{progress_bar(item.read, item.total)}` {item.read}/{item.total} sections "
+        f"`{progress_bar(item.read, item.total)}` {item.read}/{item.total} "
+        f"{ngettext('section', 'sections', item.total)} "
         f"({item.fraction:.0%})"
         for item in items
     ]
@@ -83,8 +85,9 @@ def streak_embed(
     return fit(
         EmbedSpec(
             title=f"{escape_markdown(name)}'s reading streak",
-            footer=f"Last {len(grid.cells)} weeks in {zone}: "
-            f"{count_of(grid.active_days, 'day')}, {count_of(grid.total, 'reading')}",
+            footer=f"Last {count_text(len(grid.cells), 'week', 'weeks')} in {zone}: "
+            f"{count_text(grid.active_days, 'day', 'days')}, "
+            f"{count_text(grid.total, 'reading', 'readings')}",
             colour=STREAK_COLOUR,
             fields=(
                 EmbedField("Current", count_of(streak.current, streak.unit), inline=True),

@@ -15,6 +15,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.plural import count_text
 from bot.privacy import FORGET_WARNING, export_document, export_filename
 from cogs.me.views import confirm_view
 
@@ -33,7 +34,7 @@ class MeCog(commands.GroupCog, group_name="me", group_description="Your own data
         body = await export_document(self.bot.db, user_id, datetime.now(UTC))
         rows = sum(len(v) for v in json.loads(body)["data"].values())
         await interaction.response.send_message(
-            f"Everything the bot keeps about you: {rows} rows.",
+            f"Everything the bot keeps about you: {count_text(rows, 'row', 'rows')}.",
             file=discord.File(io.BytesIO(body), filename=export_filename(user_id)),
             ephemeral=True,
         )

@@ -7,7 +7,6 @@ sees acknowledged is on disk.
 
 from __future__ import annotations
 
-import io
 import logging
 import tempfile
 from datetime import UTC, datetime, timedelta
@@ -18,23 +17,25 @@ import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
+from bot.actions import Actor
+from bot.actions import meetings as actions
 from bot.meetings.attendance import date_range
-from bot.meetings.errors import BadMeetingSetup, MeetingError, NoRunningMeeting
-from bot.meetings.export import write_csv
+from bot.meetings.errors import MeetingError
+from bot.meetings.export import export_file
 from bot.meetings.intervals import VoiceState, counts
 from bot.meetings.model import Meeting
 from bot.meetings.render import (
+    choice_name,
     meeting_message,
-    meeting_report,
-    member_report,
     page_footer,
-    summary_report,
     title,
 )
+from bot.meetings.reports import report_pages, summary_key
+from bot.plural import count_text
 from bot.storage import meetings as store
 from bot.storage.guild_settings import get_setting
 from bot.storage.meta import get_meta, set_meta
-from cogs.checks import moderator_only
+from cogs.checks import actor_of, moderator_only
 from cogs.meetings.views import ReportPageButton, check_in_reply, here_view
 from cogs.ui import button_view
 
@@ -64,8 +65,7 @@ def _bot(interaction: discord.Interaction) -> ManifestoBot:
 
 
 async def _threshold(bot: ManifestoBot, guild_id: int) -> timedelta:
-    minutes = await get_setting(bot.db, guild_id, "meeting_voice_minutes")
-    return timedelta(minutes=int(minutes))
+    return await actions.voice_threshold(bot.db, guild_id)
 
 
 async def _timezone(bot: ManifestoBot, guild_id: int) -> ZoneInfo:
@@ -97,30 +97,42 @@ async def open_meeting(
     bot: ManifestoBot,
     guild: discord.Guild,
     *,
-    title_text: str,
+    title_text: str | None,
+    default_title: str = "",
     text_channel: discord.abc.Messageable | None,
     text_channel_id: int | None,
     voice_channel_id: int | None,
-    started_by_id: int | None,
+    actor: Actor | None = None,
+    started_by_id: int | None = None,
     event_id: int | None = None,
 ) -> Meeting:
-    """Store the meeting, credit whoever is already in voice, and post the check-in message."""
-    if guild.afk_channel is not None and voice_channel_id == guild.afk_channel.id:
-        raise BadMeetingSetup(
-            "The AFK channel cannot be the meeting room: time there never counts. "
-            "Pick the voice channel you meet in."
-        )
+    """Start the meeting (a moderator's action, or a Scheduled Event's), credit whoever is
+    already in voice, and post the check-in message."""
     now = discord.utils.utcnow()
-    meeting = await store.start_meeting(
-        bot.db,
-        guild_id=guild.id,
-        title=title_text,
-        at=now,
-        text_channel_id=text_channel_id,
-        voice_channel_id=voice_channel_id,
-        started_by_id=started_by_id,
-        event_id=event_id,
-    )
+    afk = guild.afk_channel.id if guild.afk_channel is not None else None
+    if actor is not None:
+        meeting = await actions.start_meeting(
+            bot.db,
+            actor,
+            title=title_text,
+            default_title=default_title,
+            text_channel_id=text_channel_id,
+            voice_channel_id=voice_channel_id,
+            afk_channel_id=afk,
+            now=now,
+        )
+    else:
+        actions.check_rooms(voice_channel_id, afk)
+        meeting = await store.start_meeting(
+            bot.db,
+            guild_id=guild.id,
+            title=title_text or default_title,
+            at=now,
+            text_channel_id=text_channel_id,
+            voice_channel_id=voice_channel_id,
+            started_by_id=started_by_id,
+            event_id=event_id,
+        )
     if voice_channel_id is not None:
         await store.reconcile_voice(
             bot.db, meeting.id, _counting_now(bot, meeting), last_seen=None, now=now
@@ -139,16 +151,16 @@ async def open_meeting(
 
 
 async def close_meeting(
-    bot: ManifestoBot, meeting: Meeting, *, at: datetime | None = None
+    bot: ManifestoBot,
+    meeting: Meeting,
+    *,
+    at: datetime | None = None,
+    actor: Actor | None = None,
 ) -> store.EndedMeeting:
     """End the meeting (voice attendance is settled in the same transaction), then disable the
     message's button. The edit is cosmetic: a click on a stale button is told the meeting ended."""
-    ended = await store.end_meeting(
-        bot.db,
-        meeting.guild_id,
-        meeting.id,
-        at=at or discord.utils.utcnow(),
-        voice_threshold=await _threshold(bot, meeting.guild_id),
+    ended = await actions.end_meeting(
+        bot.db, actor, meeting.guild_id, meeting.id, now=at or discord.utils.utcnow()
     )
     final = ended.meeting
     if final.message_channel_id is not None and final.message_id is not None:
@@ -164,21 +176,33 @@ async def close_meeting(
     return ended
 
 
+async def _meeting_choices(
+    interaction: discord.Interaction, current: str, *, running: bool
+) -> list[app_commands.Choice[int]]:
+    if interaction.guild_id is None:
+        return []
+    bot = _bot(interaction)
+    found = await store.find_meetings(bot.db, interaction.guild_id, current, running=running)
+    zone = await _timezone(bot, interaction.guild_id)
+    return [app_commands.Choice(name=choice_name(m, zone), value=m.id) for m in found]
+
+
+async def meeting_autocomplete(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[int]]:
+    """Any meeting of the server, by number, title or date."""
+    return await _meeting_choices(interaction, current, running=False)
+
+
+async def running_meeting_autocomplete(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[int]]:
+    return await _meeting_choices(interaction, current, running=True)
+
+
 async def _meeting_here(interaction: discord.Interaction, guild_id: int) -> Meeting:
     """The meeting this command is about: the one in this channel, else the only one running."""
-    db = _bot(interaction).db
-    if interaction.channel_id is not None:
-        here = await store.running_in_channel(db, guild_id, interaction.channel_id)
-        if here is not None:
-            return here
-    running = await store.running_meetings(db, guild_id)
-    if len(running) == 1:
-        return running[0]
-    if not running:
-        raise NoRunningMeeting()
-    raise NoRunningMeeting(
-        "Several meetings are running: use this in the meeting's channel, or give its id."
-    )
+    return await store.meeting_here(_bot(interaction).db, guild_id, interaction.channel_id)
 
 
 @moderator_only()
@@ -218,15 +242,15 @@ class MeetingCog(
                     "there, or pick another channel with `text:`."
                 )
         tz = await _timezone(self.bot, guild.id)
-        name = title or f"Meeting of {discord.utils.utcnow().astimezone(tz):%Y-%m-%d}"
         meeting = await open_meeting(
             self.bot,
             guild,
-            title_text=name,
+            title_text=title,
+            default_title=f"Meeting of {discord.utils.utcnow().astimezone(tz):%Y-%m-%d}",
             text_channel=resolved,
             text_channel_id=resolved.id,
             voice_channel_id=voice.id if voice else None,
-            started_by_id=interaction.user.id,
+            actor=await actor_of(interaction),
         )
         await interaction.response.send_message(
             f"Meeting {title_formatted(meeting)} started in <#{resolved.id}>. "
@@ -236,6 +260,7 @@ class MeetingCog(
 
     @app_commands.command(name="end", description="End a meeting and record voice attendance.")
     @app_commands.describe(meeting="Meeting id (default: the one running in this channel)")
+    @app_commands.autocomplete(meeting=running_meeting_autocomplete)
     async def end(self, interaction: discord.Interaction, meeting: int | None = None) -> None:
         guild_id = _guild_id(interaction)
         target = (
@@ -243,7 +268,7 @@ class MeetingCog(
             if meeting is not None
             else await _meeting_here(interaction, guild_id)
         )
-        ended = await close_meeting(self.bot, target)
+        ended = await close_meeting(self.bot, target, actor=await actor_of(interaction))
         present = await store.count_attendance(self.bot.db, target.id)
         await interaction.response.send_message(
             f"Meeting {title_formatted(ended.meeting)} ended: {present} present "
@@ -444,27 +469,11 @@ class PresenceCog(commands.Cog):
 
 
 async def build_report(interaction: discord.Interaction, key: str) -> list[str]:
-    """The pages of a report named by a key: ``m<id>``, ``u<id>`` or ``s<from>.<to>``."""
+    """The pages of a report named by a key (see :mod:`bot.meetings.reports`)."""
     bot = _bot(interaction)
     guild_id = _guild_id(interaction)
-    kind, rest = key[0], key[1:]
-    if kind == "m":
-        meeting = await store.get_meeting(bot.db, guild_id, int(rest))
-        voice = await store.voice_time(bot.db, meeting.id, now=discord.utils.utcnow())
-        return meeting_report(
-            meeting,
-            await store.attendance_of(bot.db, meeting.id),
-            await store.audit_of(bot.db, meeting.id),
-            voice,
-        )
-    if kind == "u":
-        member_id = int(rest)
-        return member_report(member_id, await store.member_history(bot.db, guild_id, member_id))
-    lo_text, hi_text = (None if part == "-" else part for part in rest.split("."))
-    start, end = date_range(lo_text, hi_text, await _timezone(bot, guild_id))
-    held = await store.meetings_between(bot.db, guild_id, start, end)
-    result = await store.summary(bot.db, guild_id, start, end)
-    return summary_report(result, {m.id: m for m in held}, start, end)
+    zone = await _timezone(bot, guild_id)
+    return await report_pages(bot.db, guild_id, key, zone=zone, now=discord.utils.utcnow())
 
 
 def report_message(key: str, texts: list[str], page: int) -> tuple[str, discord.ui.View]:
@@ -483,11 +492,6 @@ async def _send_report(interaction: discord.Interaction, key: str) -> None:
     await interaction.response.send_message(content, view=view, ephemeral=True)
 
 
-def _range_key(start: str | None, end: str | None) -> str:
-    # Validated by date_range before use; kept as typed (YYYY-MM-DD) so the button can rebuild it.
-    return f"s{(start or '-').strip()}.{(end or '-').strip()}"
-
-
 @moderator_only()
 class AttendanceCog(
     commands.GroupCog, group_name="attendance", group_description="Meeting attendance"
@@ -497,14 +501,13 @@ class AttendanceCog(
         super().__init__()
 
     @app_commands.command(name="meeting", description="Who attended a meeting, and corrections.")
-    @app_commands.describe(meeting="Meeting id (default: the latest)")
+    @app_commands.describe(meeting="Meeting id (default: the one running, else the last ended)")
+    @app_commands.autocomplete(meeting=meeting_autocomplete)
     async def meeting(self, interaction: discord.Interaction, meeting: int | None = None) -> None:
         guild_id = _guild_id(interaction)
         if meeting is None:
-            held = await store.meetings_between(self.bot.db, guild_id, None, None)
-            if not held:
-                raise NoRunningMeeting("No meeting has been held yet: start one with /meeting.")
-            meeting = held[-1].id
+            found = await store.meeting_to_report(self.bot.db, guild_id, interaction.channel_id)
+            meeting = found.id
         await store.get_meeting(self.bot.db, guild_id, meeting)  # unknown ids answer clearly
         await _send_report(interaction, f"m{meeting}")
 
@@ -527,7 +530,7 @@ class AttendanceCog(
     ) -> None:
         guild_id = _guild_id(interaction)
         date_range(start, end, await _timezone(self.bot, guild_id))  # refuse bad input first
-        await _send_report(interaction, _range_key(start, end))
+        await _send_report(interaction, summary_key(start, end))
 
     @app_commands.command(name="export", description="Attendance as a CSV file.")
     @app_commands.describe(start="First day, YYYY-MM-DD", end="Last day, YYYY-MM-DD")
@@ -541,13 +544,8 @@ class AttendanceCog(
         guild_id = _guild_id(interaction)
         lo, hi = date_range(start, end, await _timezone(self.bot, guild_id))
         await interaction.response.defer(ephemeral=True, thinking=True)
-        # On disk, not in memory: a large server's history streams through a temporary file.
         with tempfile.TemporaryFile() as raw:
-            text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
-            rows = await write_csv(store.iter_export(self.bot.db, guild_id, lo, hi), text)
-            text.flush()
-            size = raw.tell()
-            text.detach()
+            rows, size = await export_file(self.bot.db, guild_id, lo, hi, raw)
             if size > interaction.filesize_limit:
                 raise MeetingError(
                     f"The export is {size // 1_000_000} MB, over Discord's upload limit: "
@@ -556,13 +554,14 @@ class AttendanceCog(
             raw.seek(0)
             stamp = datetime.now(UTC).strftime("%Y%m%d")
             await interaction.followup.send(
-                f"{rows} attendance rows.",
+                f"{count_text(rows, 'attendance row', 'attendance rows')}.",
                 file=discord.File(raw, filename=f"attendance-{guild_id}-{stamp}.csv"),
                 ephemeral=True,
             )
 
     @app_commands.command(name="add", description="Record a member as present at a meeting.")
     @app_commands.describe(member="Who attended", meeting="Meeting id")
+    @app_commands.autocomplete(meeting=meeting_autocomplete)
     async def add(
         self, interaction: discord.Interaction, member: discord.User, meeting: int
     ) -> None:
@@ -570,6 +569,7 @@ class AttendanceCog(
 
     @app_commands.command(name="remove", description="Remove a member's attendance of a meeting.")
     @app_commands.describe(member="Who did not attend", meeting="Meeting id")
+    @app_commands.autocomplete(meeting=meeting_autocomplete)
     async def remove(
         self, interaction: discord.Interaction, member: discord.User, meeting: int
     ) -> None:
@@ -578,15 +578,13 @@ class AttendanceCog(
     async def _correct(
         self, interaction: discord.Interaction, member: discord.User, meeting: int, *, present: bool
     ) -> None:
-        guild_id = _guild_id(interaction)
-        await store.correct_attendance(
+        await actions.correct_attendance(
             self.bot.db,
-            guild_id,
+            await actor_of(interaction),
             meeting,
             member.id,
             present=present,
-            moderator_id=interaction.user.id,
-            at=discord.utils.utcnow(),
+            now=discord.utils.utcnow(),
         )
         done = "Added" if present else "Removed"
         await interaction.response.send_message(

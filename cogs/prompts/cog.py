@@ -12,6 +12,7 @@ import functools
 import inspect
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final, TypeVar, cast
 
@@ -19,26 +20,19 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.actions import prompts as actions
+from bot.actions.prompts import ChannelCheck
 from bot.errors import BotError
 from bot.scheduling import present
-from bot.scheduling.content import (
-    Content,
-    PlanFinished,
-    PostOptions,
-    PostPayload,
-    question_content,
-    questions_content,
-    reading_content,
-    render,
-)
+from bot.scheduling.content import plan_starts
 from bot.scheduling.recurrence import ScheduleError
 from bot.scheduling.scheduler import Scheduler
-from bot.scheduling.timing import NO_TIMING, Timing, changed_recurrence
+from bot.scheduling.timing import NO_TIMING, Timing
 from bot.storage import prompts as store
-from bot.storage.guild_settings import get_setting
+from bot.storage.changes import ChangeWatcher
 from bot.text import escape_markdown
 from bot.timezones import suggest_timezones
-from cogs.checks import moderator_only
+from cogs.checks import actor_of, moderator_only
 from cogs.errors import answer_error
 from cogs.prompts.poster import ARCHIVE_MINUTES, DiscordPoster
 from cogs.prompts.views import ListPageButton, RemoveButton
@@ -144,18 +138,8 @@ async def section_autocomplete(
 ) -> list[app_commands.Choice[str]]:
     library = interaction.client.library  # type: ignore[attr-defined]
     slug = getattr(interaction.namespace, "document", None)
-    documents = list(library.documents.values())
-    text = current.strip().lower()
-    found = []
-    for document in documents:
-        if slug and slug not in (document.slug, document.title):
-            continue
-        for section in document.walk():
-            if section.paragraphs and (
-                not text or text in section.slug or text in section.title.lower()
-            ):
-                found.append(choice(section.title, section.slug))
-    return found[:25]
+    found = plan_starts(library.documents.values(), slug, current)
+    return [choice(title, section) for title, section in found]
 
 
 async def schedule_autocomplete(
@@ -217,94 +201,79 @@ class PromptCog(
             shards=bot.settings.shards,
             instance=bot.health.instance,
         )
+        # Changes written by another process (the web app) wake the scheduler too.
+        self.changes = ChangeWatcher(bot.db, self.scheduler.wake)
         super().__init__()
 
     async def cog_load(self) -> None:
         self.scheduler.start()
+        await self.changes.start()
         # Runs another process claimed are free once it stops: look for them then.
         self.bot.health.peer_gone.append(self.scheduler.wake)
 
     async def cog_unload(self) -> None:
         if self.scheduler.wake in self.bot.health.peer_gone:
             self.bot.health.peer_gone.remove(self.scheduler.wake)
+        await self.changes.stop()
         await self.scheduler.stop()
 
     # --- Helpers --------------------------------------------------------------------------------
 
-    def _check_channel(
-        self,
-        interaction: discord.Interaction,
-        channel: discord.TextChannel,
-        threads: bool,
-    ) -> int:
-        guild = interaction.guild
-        resolved = guild.get_channel(channel.id) if guild is not None else None
-        me = guild.me if guild is not None else None
-        if resolved is None or me is None:
-            raise ScheduleError(
-                f"I cannot see {channel.mention}: give me View Channel there, or pick another."
-            )
-        if not isinstance(resolved, discord.TextChannel):
-            raise ScheduleError(f"{resolved.mention} is not a text channel: pick a text channel.")
-        perms = resolved.permissions_for(me)
-        needed = list(NEEDED) + (["create_public_threads"] if threads else [])
-        missing = [name for name in needed if not getattr(perms, name)]
-        if missing:
-            names = ", ".join(n.replace("_", " ").title() for n in missing)
-            raise ScheduleError(
-                f"I cannot post in {resolved.mention}: I am missing {names} there. "
-                "Fix the channel's permissions or pick another channel."
-            )
-        return resolved.id
+    def _channel_check(
+        self, interaction: discord.Interaction, prompt: int | None = None
+    ) -> ChannelCheck:
+        """Whether the bot can post in a channel, as Discord's cache says, for bot.actions."""
+        move = (
+            f"`/prompt edit prompt:{prompt} channel:` moves it"
+            if prompt is not None
+            else "`/prompt edit` moves a prompt"
+        )
 
-    async def _timezone(self, guild_id: int, given: str | None) -> str:
-        if given and given.strip():
-            return given
-        return str(await get_setting(self.bot.db, guild_id, "timezone"))
+        async def check(channel_id: int, threads: bool) -> int:
+            guild = interaction.guild
+            resolved = guild.get_channel(channel_id) if guild is not None else None
+            me = guild.me if guild is not None else None
+            if resolved is None or me is None:
+                raise ScheduleError(
+                    f"<#{channel_id}> no longer exists or I cannot see it: pick another "
+                    f"channel ({move})."
+                )
+            if not isinstance(resolved, discord.TextChannel):
+                raise ScheduleError(
+                    f"{resolved.mention} is not a text channel: pick a text channel."
+                )
+            perms = resolved.permissions_for(me)
+            needed = list(NEEDED) + (["create_public_threads"] if threads else [])
+            missing = [name for name in needed if not getattr(perms, name)]
+            if missing:
+                names = ", ".join(n.replace("_", " ").title() for n in missing)
+                raise ScheduleError(
+                    f"I cannot post in {resolved.mention}: I am missing {names} there. "
+                    f"Fix the channel's permissions or pick another channel ({move})."
+                )
+            return resolved.id
 
-    def _render(
-        self, content: Content, state: dict[str, Any], options: PostOptions
-    ) -> PostPayload | None:
-        try:
-            return render(
-                content, state, options, self.bot.library.document, escape_markdown
-            ).payload
-        except PlanFinished:
-            return None
+        return check
 
     def _preview(self, title: str, schedule: store.Schedule) -> str:
-        runs = schedule.recurrence.upcoming(_now(), present.PREVIEW_RUNS)
-        return present.preview(
-            title=title,
-            channel_id=schedule.channel_id,
-            content=schedule.content,
-            recurrence=schedule.recurrence,
-            options=schedule.options,
-            payload=self._render(schedule.content, schedule.state, schedule.options),
-            runs=runs,
-            status=schedule.status,
-            paused_reason=schedule.paused_reason,
+        return present.schedule_preview(
+            title, schedule, self.bot.library.document, escape_markdown, _now()
         )
 
     async def list_message(
         self, interaction: discord.Interaction, page: int
     ) -> tuple[str, discord.ui.View]:
         assert interaction.guild_id is not None
-        total = await store.count_schedules(self.bot.db, interaction.guild_id)
-        pages = max(1, -(-total // present.PAGE_SIZE))
-        page = min(max(page, 0), pages - 1)
-        schedules = await store.list_schedules(
-            self.bot.db,
-            interaction.guild_id,
-            offset=page * present.PAGE_SIZE,
-            limit=present.PAGE_SIZE,
-        )
-        last = await store.last_runs(self.bot.db, [s.id for s in schedules])
+        shown = await present.list_of(self.bot.db, interaction.guild_id, page)
         view = button_view(
-            ListPageButton(max(page - 1, 0), "prev", disabled=page == 0),
-            ListPageButton(min(page + 1, pages - 1), "next", disabled=page >= pages - 1),
+            ListPageButton(max(shown.page - 1, 0), "prev", disabled=shown.page == 0),
+            ListPageButton(
+                min(shown.page + 1, shown.pages - 1),
+                "next",
+                disabled=shown.page >= shown.pages - 1,
+            ),
         )
-        return present.list_page(schedules, last, page, pages), view
+        return shown.text, view
 
     # --- Commands -------------------------------------------------------------------------------
 
@@ -344,26 +313,34 @@ class PromptCog(
         archive: int = 1440,
         ping: discord.Role | None = None,
     ) -> None:
-        assert interaction.guild_id is not None
-        guild_id = interaction.guild_id
-        channel_id = self._check_channel(interaction, channel, thread is not None)
-        zone = await self._timezone(guild_id, timezone)
-        rule = timing.recurrence(repeat, zone, now=_now())
-        options = PostOptions(
-            thread_name=thread.strip() if thread and thread.strip() else None,
-            thread_archive_minutes=archive if thread else None,
+        actor = await actor_of(interaction)
+        form = actions.PromptForm(
+            channel_id=channel.id,
+            content=content,
+            repeat=repeat,
+            timing=timing,
+            timezone=timezone,
+            text=question,
+            document=document.slug if document is not None else None,
+            start=start,
+            unit=unit,
+            paragraphs=paragraphs,
+            thread=thread,
+            archive=archive,
             ping_role_id=ping.id if ping is not None else None,
         )
+        check = self._channel_check(interaction)
+        # Said before the text is asked for: a bad time or channel is not typed around.
+        await actions.check_placement(self.bot.db, actor, form, check_channel=check, now=_now())
 
         async def finish(target: discord.Interaction, text: str | None) -> None:
-            built = self._content(content, text, document, start, unit, paragraphs)
-            payload = self._render(built, {}, options)
-            if payload is None:
-                raise ScheduleError("That reading plan has nothing to post.")
-            schedule = await store.create_schedule(
+            schedule = await actions.create_prompt(
                 self.bot.db,
-                store.NewSchedule(guild_id, channel_id, target.user.id, built, rule, options),
-                _now(),
+                actor,
+                replace(form, text=text),
+                documents=self.bot.library.document,
+                check_channel=check,
+                now=_now(),
             )
             self.scheduler.wake()
             await target.response.send_message(
@@ -381,28 +358,6 @@ class PromptCog(
             )
             return
         await finish(interaction, question)
-
-    def _content(
-        self,
-        kind: str,
-        text: str | None,
-        document: Any,
-        start: str | None,
-        unit: str,
-        paragraphs: int,
-    ) -> Content:
-        if kind == "question":
-            return question_content(text or "")
-        if kind == "questions":
-            raw = text or ""
-            if "\n" not in raw:
-                raw = raw.replace("|", "\n")
-            return questions_content(raw)
-        if kind == "reading":
-            if document is None:
-                raise ScheduleError("A reading plan needs a text: choose one in `document`.")
-            return reading_content(document, start or "", unit, paragraphs, text)
-        raise ScheduleError("Choose what to post: a question, a list of questions, or a plan.")
 
     @app_commands.command(name="preview", description="Show a prompt's next post and next runs")
     @app_commands.autocomplete(prompt=schedule_autocomplete)
@@ -453,63 +408,35 @@ class PromptCog(
         ping: discord.Role | None = None,
         no_ping: bool = False,
     ) -> None:
-        assert interaction.guild_id is not None
-        guild_id = interaction.guild_id
-        current = await store.get_schedule(self.bot.db, guild_id, prompt)
-        old = current.options
-        thread_name = (
-            old.thread_name
-            if thread is None
-            else (None if thread.strip().lower() in ("", "none", "off") else thread.strip())
-        )
-        options = PostOptions(
-            thread_name=thread_name,
-            thread_archive_minutes=(archive or old.thread_archive_minutes or 1440)
-            if thread_name
-            else None,
-            ping_role_id=None if no_ping else (ping.id if ping else old.ping_role_id),
-        )
-        channel_id = None
-        if channel is not None or (thread_name and not old.thread_name):
-            target = channel or (
-                interaction.guild and interaction.guild.get_channel(current.channel_id)
-            )
-            if target is None:
-                raise ScheduleError("I cannot see that prompt's channel any more: pick another.")
-            channel_id = self._check_channel(interaction, target, thread_name is not None)  # type: ignore[arg-type]
-        rule = changed_recurrence(
-            repeat, timezone, timing, current_zone=current.recurrence.timezone, now=_now()
+        actor = await actor_of(interaction)
+        changes = actions.PromptChanges(
+            channel_id=channel.id if channel is not None else None,
+            repeat=repeat,
+            timing=timing,
+            timezone=timezone,
+            text=question,
+            thread=thread,
+            archive=archive,
+            ping_role_id=ping.id if ping is not None else None,
+            no_ping=no_ping,
         )
 
         async def finish(target: discord.Interaction, text: str | None) -> None:
-            content = None
-            if text is not None:
-                kind = current.content
-                if kind.kind == "reading":
-                    content = reading_content(
-                        self.bot.library.document(kind.document or ""),
-                        kind.start or "",
-                        kind.unit,
-                        kind.count,
-                        text,
-                    )
-                else:
-                    content = self._content(kind.kind, text, None, None, "section", 1)
-            updated = await store.update_schedule(
+            updated = await actions.edit_prompt(
                 self.bot.db,
-                guild_id,
+                actor,
                 prompt,
-                _now(),
-                channel_id=channel_id,
-                content=content,
-                recurrence=rule,
-                options=options,
+                replace(changes, text=text),
+                documents=self.bot.library.document,
+                check_channel=self._channel_check(interaction, prompt),
+                now=_now(),
             )
             self.scheduler.wake()
             await target.response.send_message(
                 self._preview(f"Prompt #{prompt} updated", updated), ephemeral=True
             )
 
+        current = await store.get_schedule(self.bot.db, actor.guild_id, prompt)
         if edit_questions and current.content.kind == "questions":
             await interaction.response.send_modal(
                 TextModal(
@@ -526,14 +453,7 @@ class PromptCog(
     @app_commands.autocomplete(prompt=schedule_autocomplete)
     @moderator_only()
     async def pause(self, interaction: discord.Interaction, prompt: int) -> None:
-        assert interaction.guild_id is not None
-        await store.pause_schedule(
-            self.bot.db,
-            interaction.guild_id,
-            prompt,
-            f"paused by {interaction.user.display_name}",
-            _now(),
-        )
+        await actions.pause_prompt(self.bot.db, await actor_of(interaction), prompt, now=_now())
         self.scheduler.wake()
         await interaction.response.send_message(
             f"Prompt #{prompt} is paused. `/prompt resume {prompt}` starts it again.",
@@ -544,8 +464,8 @@ class PromptCog(
     @app_commands.autocomplete(prompt=schedule_autocomplete)
     @moderator_only()
     async def resume(self, interaction: discord.Interaction, prompt: int) -> None:
-        assert interaction.guild_id is not None
-        schedule = await store.resume_schedule(self.bot.db, interaction.guild_id, prompt, _now())
+        actor = await actor_of(interaction)
+        schedule = await actions.resume_prompt(self.bot.db, actor, prompt, now=_now())
         self.scheduler.wake()
         assert schedule.next_run_at is not None
         await interaction.response.send_message(
@@ -557,8 +477,8 @@ class PromptCog(
     @app_commands.autocomplete(prompt=schedule_autocomplete)
     @moderator_only()
     async def skip_next(self, interaction: discord.Interaction, prompt: int) -> None:
-        assert interaction.guild_id is not None
-        skipped, schedule = await store.skip_next(self.bot.db, interaction.guild_id, prompt, _now())
+        actor = await actor_of(interaction)
+        skipped, schedule = await actions.skip_next_run(self.bot.db, actor, prompt, now=_now())
         self.scheduler.wake()
         after = (
             f"the next is {present.stamp(schedule.next_run_at)}"
@@ -574,12 +494,14 @@ class PromptCog(
     @app_commands.autocomplete(prompt=schedule_autocomplete)
     @moderator_only()
     async def run_now(self, interaction: discord.Interaction, prompt: int) -> None:
-        assert interaction.guild_id is not None
-        schedule = await store.get_schedule(self.bot.db, interaction.guild_id, prompt)
-        try:
-            await self.scheduler.run_now(schedule)
-        except PlanFinished:
-            raise ScheduleError(f"Prompt #{prompt}'s reading plan is finished.") from None
+        # The channel is checked before answering: a post that cannot go out is said now.
+        schedule = await actions.run_prompt_now(
+            self.bot.db,
+            await actor_of(interaction),
+            prompt,
+            check_channel=self._channel_check(interaction, prompt),
+            runner=self.scheduler.run_now,
+        )
         await interaction.response.send_message(
             f"Posting prompt #{prompt} in <#{schedule.channel_id}> now; its timetable is "
             "unchanged.",

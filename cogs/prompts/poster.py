@@ -92,11 +92,7 @@ class DiscordPoster:
         thread_id = None
         if payload.thread_name:
             try:
-                thread = await message.create_thread(
-                    name=payload.thread_name,
-                    auto_archive_duration=payload.thread_archive_minutes or 1440,  # type: ignore[arg-type]
-                )
-                thread_id = thread.id
+                thread_id = await self._open_thread(message, payload)
             except discord.HTTPException as exc:
                 if exc.code == THREAD_EXISTS:
                     # Opened before a crash: a thread started from a message has its id.
@@ -104,7 +100,26 @@ class DiscordPoster:
                 else:
                     # The post is out; a missing thread is worth a log line, not a second post.
                     log.warning("prompt run %s: could not open a thread: %s", run.id, exc)
-        return PostResult(message.id, thread_id)
+        # A resumed run's message may be one sent before a crash (found in the channel, or
+        # returned for its nonce): its own timestamp says when the group saw it.
+        return PostResult(message.id, thread_id, message.created_at if request.resumed else None)
+
+    async def _open_thread(self, message: discord.Message, payload: PostPayload) -> int:
+        """Start the post's thread. Right after start-up the server may not be cached yet (a
+        resumed run posts from ids alone), and discord.py's ``Message.create_thread`` needs it:
+        the same request is then made with the ids."""
+        minutes = payload.thread_archive_minutes or 1440
+        name = payload.thread_name or ""
+        if message.guild is not None:
+            thread = await message.create_thread(name=name, auto_archive_duration=minutes)  # type: ignore[arg-type]
+            return thread.id
+        data = await self.bot.http.start_thread_with_message(
+            message.channel.id,
+            message.id,
+            name=name,
+            auto_archive_duration=minutes,  # type: ignore[arg-type]
+        )
+        return int(data["id"])
 
     async def _earlier_post(
         self, channel: discord.PartialMessageable, run: Run

@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, Self
 
 import discord
 
-from bot.storage import prompts as store
+from bot.actions.prompts import remove_prompt
 from bot.storage.reading_log import record_reading
 from bot.storage.streaks import member_today
-from cogs.checks import NOT_A_MODERATOR, is_moderator
+from cogs.checks import NOT_A_MODERATOR, actor_of, is_moderator
 from cogs.reading.views import ReadButton
 from cogs.ui import AnswerButton, SafeButton, checked_custom_id
 
@@ -110,7 +110,9 @@ class RemoveButton(AnswerButton, template=r"prompt:remove:(?P<id>\d+):(?P<user>\
     async def pressed(self, interaction: discord.Interaction) -> None:
         assert interaction.guild_id is not None
         cog = prompt_cog(interaction)
-        await store.remove_schedule(cog.bot.db, interaction.guild_id, self.schedule_id)
+        await remove_prompt(
+            cog.bot.db, await actor_of(interaction), self.schedule_id, now=datetime.now(UTC)
+        )
         cog.scheduler.wake()
         await interaction.response.edit_message(
             content=f"Prompt #{self.schedule_id} is removed.", view=None

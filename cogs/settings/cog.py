@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.storage.guild_settings import get_settings, set_setting
+from bot.actions.settings import change_setting
+from bot.plural import count_text, ngettext
+from bot.storage.guild_settings import get_settings
 from bot.text import escape_markdown
-from bot.timezones import parse_timezone, suggest_timezones
-from cogs.checks import moderator_only
+from bot.timezones import suggest_timezones
+from cogs.checks import actor_of, moderator_only
 from cogs.transformers import choice
 
 if TYPE_CHECKING:
@@ -57,10 +60,9 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="S
     @app_commands.describe(zone="An IANA time zone such as Europe/Berlin (autocompleted)")
     @app_commands.autocomplete(zone=timezone_autocomplete)
     async def timezone(self, interaction: discord.Interaction, zone: str) -> None:
-        tz = parse_timezone(zone)
-        await set_setting(self.bot.db, _guild_id(interaction), "timezone", tz.key)
+        key = await self._change(interaction, "timezone", zone)
         await interaction.response.send_message(
-            f"Server time zone set to **{tz.key}**.", ephemeral=True
+            f"Server time zone set to **{key}**.", ephemeral=True
         )
 
     @app_commands.command(
@@ -70,9 +72,7 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="S
     async def moderator_role(
         self, interaction: discord.Interaction, role: discord.Role | None = None
     ) -> None:
-        await set_setting(
-            self.bot.db, _guild_id(interaction), "moderator_role_id", role.id if role else None
-        )
+        await self._change(interaction, "moderator_role_id", role.id if role else None)
         text = (
             f"Members with {role.mention} may now use moderator commands."
             if role
@@ -89,9 +89,7 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="S
     async def log_channel(
         self, interaction: discord.Interaction, channel: discord.TextChannel | None = None
     ) -> None:
-        await set_setting(
-            self.bot.db, _guild_id(interaction), "log_channel_id", channel.id if channel else None
-        )
+        await self._change(interaction, "log_channel_id", channel.id if channel else None)
         text = (
             f"Moderator notices will go to {channel.mention}."
             if channel
@@ -102,8 +100,12 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="S
     async def _store(
         self, interaction: discord.Interaction, key: str, value: object, said: str
     ) -> None:
-        await set_setting(self.bot.db, _guild_id(interaction), key, value)
+        await self._change(interaction, key, value)
         await interaction.response.send_message(said, ephemeral=True)
+
+    async def _change(self, interaction: discord.Interaction, key: str, value: object) -> Any:
+        actor = await actor_of(interaction)
+        return await change_setting(self.bot.db, actor, key, value, now=datetime.now(UTC))
 
     @app_commands.command(
         name="prompt-grace", description="How late a missed prompt may still post."
@@ -116,8 +118,8 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="S
             interaction,
             "prompt_grace_minutes",
             minutes,
-            f"A prompt missed while the bot was offline is posted late if under {minutes} "
-            "minutes late; older ones are skipped.",
+            "A prompt missed while the bot was offline is posted late if under "
+            f"{count_text(minutes, 'minute', 'minutes')} late; older ones are skipped.",
         )
 
     @app_commands.command(
@@ -131,7 +133,8 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="S
             interaction,
             "meeting_voice_minutes",
             minutes,
-            f"{minutes} minutes in a meeting's voice channel now count as attending.",
+            f"{count_text(minutes, 'minute', 'minutes')} in a meeting's voice channel now "
+            f"{ngettext('counts', 'count', minutes)} as attending.",
         )
 
     @app_commands.command(
@@ -157,7 +160,7 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="S
             interaction,
             "streak_freezes_per_week",
             per_week,
-            f"Streaks now forgive {per_week} missed day{'s' if per_week != 1 else ''} a week.",
+            f"Streaks now forgive {count_text(per_week, 'missed day', 'missed days')} a week.",
         )
 
     @app_commands.command(
@@ -185,4 +188,18 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="S
     async def streak_cadence(self, interaction: discord.Interaction, cadence: str) -> None:
         await self._store(
             interaction, "streak_cadence", cadence, f"Streaks are now counted {cadence}."
+        )
+
+    @app_commands.command(
+        name="audit-retention", description="How long the audit log keeps moderators' changes."
+    )
+    @app_commands.describe(days="Days each change is kept (default 365)")
+    async def audit_retention(
+        self, interaction: discord.Interaction, days: app_commands.Range[int, 1, 3650]
+    ) -> None:
+        await self._store(
+            interaction,
+            "audit_retention_days",
+            days,
+            f"The audit log now keeps each change for {count_text(days, 'day', 'days')}.",
         )

@@ -74,12 +74,15 @@ class StreaksCog(commands.Cog):
             raise NotInServer()
         target = member or interaction.user
         own = target.id == interaction.user.id
-        if not own and (await store.get_member_settings(self.bot.db, target.id)).private:
+        private = (await store.get_member_settings(self.bot.db, target.id)).private
+        if not own and private:
             await interaction.response.send_message(
                 private_streak_text(target.display_name), ephemeral=True
             )
             return
-        await interaction.response.defer(ephemeral=not own)
+        # Only a member's own streak, and only if they did not keep it private, is shown to all.
+        hidden = not own or private
+        await interaction.response.defer(ephemeral=hidden)
         figures = await store.member_streak(self.bot.db, interaction.guild_id, target.id, _now())
         grid = heatmap_grid(figures.counts, figures.today)
         png = await asyncio.to_thread(render_heatmap, grid)
@@ -88,7 +91,9 @@ class StreaksCog(commands.Cog):
         )
         embed = to_embed(spec).set_image(url=f"attachment://{HEATMAP_FILENAME}")
         await interaction.followup.send(
-            embed=embed, file=discord.File(io.BytesIO(png), filename=HEATMAP_FILENAME)
+            embed=embed,
+            file=discord.File(io.BytesIO(png), filename=HEATMAP_FILENAME),
+            ephemeral=hidden,
         )
 
     @app_commands.command(name="leaderboard", description="Where members stand.")

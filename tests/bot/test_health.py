@@ -12,7 +12,8 @@ from pathlib import Path
 
 from bot.health import GatewaySample, ProcessHealth, status_report
 from bot.sharding import Shards
-from bot.storage import processes
+from bot.storage import audit, processes
+from bot.storage.audit import Audit
 from bot.storage.database import Database
 from bot.storage.processes import ProcessRow
 
@@ -231,3 +232,18 @@ async def test_a_process_that_stops_or_goes_stale_is_reported_to_the_others(db: 
     assert woken == ["wake", "wake"]
     await watcher.beat()
     assert woken == ["wake", "wake"]
+
+
+async def test_the_heartbeat_prunes_the_audit_log_past_retention(db: Database) -> None:
+    clock = Clock()
+    now = clock()
+    async with db.transaction() as conn:
+        for days in (400, 10):
+            await Audit(1, "prompt.edit").write(
+                conn, 5, before=None, after=None, at=now - timedelta(days=days)
+            )
+    health = ProcessHealth(db, shards=None, interval=5, clock=clock)
+    await health.register()
+    await health.beat()
+    left, total = await audit.list_entries(db, 5)
+    assert total == 1 and left[0].at == (now - timedelta(days=10)).replace(microsecond=0)

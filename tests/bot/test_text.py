@@ -4,7 +4,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.text import ELLIPSIS, escape_markdown, plain_text, render_footnote_marks, truncate
+from bot.text import (
+    ELLIPSIS,
+    escape_markdown,
+    is_visible,
+    plain_text,
+    render_footnote_marks,
+    truncate,
+    visible_text,
+)
 
 
 def test_escape_defuses_formatting_and_mentions() -> None:
@@ -80,3 +88,11 @@ def test_the_quick_check_never_skips_text_that_needs_escaping(
         plain.insert(position, mark)
     text = "".join(plain)
     assert escape_markdown(text) == _escape_all(text)
+
+
+def test_visible_text_trims_invisible_characters_and_finds_none_in_blank_text() -> None:
+    assert visible_text("  \u200bWhy read?\u200b ") == "Why read?"
+    assert visible_text("👩\u200d💻") == "👩\u200d💻"  # a joiner inside an emoji stays
+    for blank in ("", "   ", "\u200b", "\u2060\ufeff", "\u3164", "\u2800 \u115f", "\u0301"):
+        assert visible_text(blank) == "", repr(blank)
+    assert is_visible("a") and not is_visible("\u200e")

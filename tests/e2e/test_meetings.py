@@ -13,7 +13,7 @@ import csv
 import io
 import json
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -153,6 +153,8 @@ async def test_reports_corrections_exports_and_bad_input(world: World) -> None:
     before = (await meetings(world), await attendance(world, meeting_id))
     for command, options, says in (
         ("/meeting start", {"text": closed}, f"I cannot post in {closed.mention}"),
+        ("/meeting start", {"title": "   "}, "The title shows nothing"),
+        ("/meeting start", {"title": "\u200b\u200d"}, "The title shows nothing"),
         ("/attendance meeting", {"meeting": 999}, "There is no meeting #999"),
         ("/meeting end", {"meeting": 999}, "There is no meeting #999"),
         ("/meeting end", {"meeting": meeting_id}, "has already ended"),
@@ -186,6 +188,16 @@ async def test_reports_corrections_exports_and_bad_input(world: World) -> None:
         (carol.id, world.mod.id, "add"),
         (world.bob.id, world.mod.id, "remove"),
     ]
+    logged = await world.query(
+        "SELECT action, actor_id, member_id FROM audit_log WHERE target = ? ORDER BY id",
+        (f"meeting:{meeting_id}",),
+    )
+    assert [tuple(row) for row in logged] == [
+        ("meeting.start", world.mod.id, None),
+        ("meeting.end", world.mod.id, None),
+        ("attendance.add", world.mod.id, carol.id),
+        ("attendance.remove", world.mod.id, world.bob.id),
+    ]
     report = await world.mod.run("/attendance meeting", meeting=meeting_id)
     assert_private(report, "Chapter one", "2 present", "Corrections")
     assert f"{world.alice.mention} — checked in" in report.text
@@ -195,14 +207,14 @@ async def test_reports_corrections_exports_and_bad_input(world: World) -> None:
     assert world.bob.mention + " —" not in report.text
 
     member = await world.mod.run("/attendance member", member=world.bob)
-    assert_private(member, "0 of 1 meetings")
+    assert_private(member, "0 of 1 meeting (0%)")
     member = await world.mod.run("/attendance member", member=world.alice)
-    assert_private(member, "1 of 1 meetings (100%)")
+    assert_private(member, "1 of 1 meeting (100%)")
     world.guild.remove_member(carol)  # a member who left keeps their history
     member = await world.mod.run("/attendance member", member=carol.user)
-    assert_private(member, f"Attendance of {carol.mention}", "1 of 1 meetings (100%)")
+    assert_private(member, f"Attendance of {carol.mention}", "1 of 1 meeting (100%)")
     summary = await world.mod.run("/attendance summary")
-    assert_private(summary, "1 meetings", f"{world.alice.mention} — 1/1 (100%)")
+    assert_private(summary, "· 1 meeting\n", f"{world.alice.mention} — 1/1 (100%)")
     assert f"{carol.mention} — 1/1 (100%)" in summary.text
     assert "Chapter one" in summary.text and "2/2 (100%)" in summary.text
 
@@ -219,6 +231,27 @@ async def test_reports_corrections_exports_and_bad_input(world: World) -> None:
     empty = await world.mod.run("/attendance export", **long_ago)
     assert "0 attendance rows" in empty.content
     assert len(empty.attachments[0].data.decode().splitlines()) == 1  # the header only
+
+    # Without an id, a report is about the running meeting, else the one that ended last (not
+    # the one started last); autocomplete offers meetings by title and date.
+    side = world.guild.add_text_channel("side-room")
+    await world.mod.run("/meeting start", title="Side talk", text=side)
+    side_id = int((await meetings(world))[-1]["id"])
+    later_id, _ = await start_meeting(world, "Chapter two")
+    await world.mod.run("/meeting end", meeting=later_id)
+    running = await world.mod.run("/attendance meeting")
+    assert_private(running, f"#{side_id} Side talk", "running now")
+    await asyncio.sleep(1.1)  # times are stored to the second: end it a second later
+    await world.mod.run("/meeting end", meeting=side_id)
+    last = await world.mod.run("/attendance meeting")
+    assert_private(last, f"#{side_id} Side talk", "ended")
+    offered = await world.mod.autocomplete("/attendance meeting", "meeting", "side")
+    [row] = await world.query("SELECT started_at FROM meetings WHERE id = ?", (side_id,))
+    day = datetime.fromtimestamp(row["started_at"], UTC).strftime("%Y-%m-%d")
+    assert offered == [{"name": f"#{side_id} Side talk · {day}", "value": side_id}]
+    everything = await world.mod.autocomplete("/attendance add", "meeting", "")
+    assert [c["value"] for c in everything] == [later_id, side_id, meeting_id]
+    assert await world.mod.autocomplete("/meeting end", "meeting", "") == []
 
 
 async def test_a_member_exports_and_forgets_their_data(world: World) -> None:
@@ -347,11 +380,25 @@ async def wait_for_voice(
 async def test_voice_presence_counts_and_survives_a_restart(world: World) -> None:
     room = world.guild.channel("Reading Room")
     carol, dave, eve = (world.guild.add_member(name) for name in ("carol", "dave", "eve"))
-    await set_setting(world, world.guild.id, "meeting_voice_minutes", "5")
+    one = await world.mod.run("/settings meeting-voice", minutes=1)
+    assert_private(one, "1 minute in a meeting's voice channel now counts as attending")
     await world.alice.join_voice(room)  # there before the meeting: counted from its start
     await world.mod.run("/meeting start", title="Voice", voice=room)
     post = await world.discord.wait_for_message(world.guild.default_channel, contains=HERE)
-    assert f"Being in {room.mention} for 5 minutes counts as attending" in post.content
+    assert f"Being in {room.mention} for 1 minute counts as attending" in post.content
+    # The meeting is judged by the setting when it ends.
+    five = await world.mod.run("/settings meeting-voice", minutes=5)
+    assert_private(five, "5 minutes in a meeting's voice channel now count as attending")
+    kept = await world.mod.run("/settings audit-retention", days=1)
+    assert_private(kept, "keeps each change for 1 day")
+    changed = await world.query(
+        "SELECT actor_id, before, after FROM audit_log WHERE action = 'setting.change' ORDER BY id"
+    )
+    assert [(r["actor_id"], json.loads(r["before"]), json.loads(r["after"])) for r in changed] == [
+        (world.mod.id, {"meeting_voice_minutes": 10}, {"meeting_voice_minutes": 1}),
+        (world.mod.id, {"meeting_voice_minutes": 1}, {"meeting_voice_minutes": 5}),
+        (world.mod.id, {"audit_retention_days": 365}, {"audit_retention_days": 1}),
+    ]
     meeting_id = int((await meetings(world))[-1]["id"])
     await world.bob.join_voice(room, self_deaf=True)  # cannot hear: never counts
     await carol.join_voice(room)
@@ -392,12 +439,22 @@ async def test_voice_presence_counts_and_survives_a_restart(world: World) -> Non
     assert f"{world.alice.mention} — 6 min" in report.text
     assert world.bob.mention not in report.text
 
+    # Dave's stretch before he moved is made half a minute long (sub-second stretches store 0).
+    await world.execute(
+        "UPDATE meeting_voice_intervals SET started_at = ended_at - 30 WHERE member_id = ?",
+        (dave.id,),
+    )
     # Alice (six minutes and on) and eve (six minutes before she left) reach the five minutes;
     # dave (seconds before he moved), carol (deafened after seconds) and bob (deafened) do not.
     ended = await world.mod.run("/meeting end")
     assert_private(ended, "ended: 2 present (2 by voice)")
     assert await attendance(world, meeting_id) == {world.alice.id: "voice", eve.id: "voice"}
     assert (await open_and_closed_voice(world, meeting_id))[0] == set()
+    # Ended, everyone is counted or not; seconds show as seconds, not as "0 min".
+    final = await world.mod.run("/attendance meeting", meeting=meeting_id)
+    assert "not yet counted" not in final.text and "**In voice, not counted**" in final.text
+    assert f"{dave.mention} — 30 s" in final.text
+    assert "— 0 min" not in final.text
 
 
 async def test_scheduled_events_open_and_close_meetings(world: World) -> None:

@@ -19,7 +19,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.actions import Actor
+from bot.actions import prompts as actions
+from bot.library.model import Document
 from bot.scheduling.content import PostPayload
+from bot.storage import Database
 from bot.storage.database import Row
 from tests.e2e.conftest import World
 from tests.e2e.waiting import until
@@ -263,6 +267,23 @@ async def test_add_previews_exact_post_then_posts_once_on_time_with_thread_and_p
         log[0]["source"],
     ) == (guild.id, alice.id, "anti-ai", "opening", "anti-ai:opening", "prompt")
 
+    # Rewording the plan's question, or changing its thread, ping or time, keeps its place: the
+    # next post is still the section after Opening, in the preview and in the database.
+    position = json.loads((await schedule_row(world, plan_id))["state"])
+    changes: list[dict[str, Any]] = [
+        {"question": "What changed since?"},
+        {"thread": "Talk: {title}", "archive": 1440},
+        {"no_ping": True},
+        {"repeat": "weekly", "days": "sat", "time": "19:00"},
+    ]
+    for change in changes:
+        edited = await prompt(mod, "edit", prompt=plan_id, **change)
+        assert f"Prompt #{plan_id} updated" in edited.text, (change, edited.text)
+        upcoming = next_post_section(edited.text)
+        assert "> **" in upcoming and "> **Opening**" not in upcoming, (change, upcoming)
+        assert json.loads((await schedule_row(world, plan_id))["state"]) == position, change
+    assert "**Discussion:** What changed since?" in upcoming
+
 
 # --- list, edit, pause, resume, skip-next, run-now, remove ---------------------------------------
 
@@ -388,6 +409,56 @@ async def test_list_pages_and_every_management_command(world: World) -> None:
     await settle(0.5)
     assert len(bot_posts(general)) == 1
 
+    # Every change is in the audit log, by whom, with before and after.
+    logged = await world.query(
+        "SELECT action, actor_id, before, after FROM audit_log WHERE target = ? ORDER BY id",
+        (f"prompt:{target}",),
+    )
+    assert [(r["action"], r["actor_id"]) for r in logged] == [
+        (action, mod.id)
+        for action in (
+            "prompt.create",
+            "prompt.edit",
+            "prompt.pause",
+            "prompt.resume",
+            "prompt.skip",
+            "prompt.run",
+            "prompt.remove",
+        )
+    ]
+    assert json.loads(logged[1]["after"])["content"]["questions"] == ["Why read?", "Why meet?"]
+    assert logged[-1]["after"] is None
+
+    # Another process (the web app) runs a prompt now through the same action: it claims the
+    # run in the database, and the bot, woken by the change signal, posts it, once, at once.
+    other = ids[1]
+    web = await Database.open(world.database_url or world.database, migrations=[])
+    try:
+        moderator = Actor(mod.id, guild.id, moderator=True, name="mod")
+
+        async def can_post(channel_id: int, threads: bool) -> int:
+            return channel_id
+
+        def no_documents(slug: str) -> Document:
+            raise AssertionError(slug)
+
+        asked_at = time.monotonic()
+        await actions.run_prompt_now(
+            web,
+            moderator,
+            other,
+            check_channel=can_post,
+            runner=actions.queue_run(web, no_documents, now=datetime.now(UTC)),
+        )
+    finally:
+        await web.close()
+    from_web = await discord.wait_for_message(general, contains="Q1a?", timeout=5)
+    assert time.monotonic() - asked_at < 5
+    await settle(1.0)
+    assert [m.id for m in bot_posts(general) if "Q1a?" in m.content] == [from_web.id]
+    [run] = await run_rows(world, other)
+    assert (run["status"], run["message_id"], run["manual"]) == ("posted", from_web.id, 1)
+
 
 def sent_mentions(discord: Emulator, message: Message) -> Any:
     for record in discord.calls(POST_ROUTE):
@@ -479,6 +550,10 @@ async def test_bad_input_gets_a_clear_ephemeral_answer_and_stores_nothing(world:
         ({"content": "reading", "question": None}, "needs a text"),
         ({"channel": hidden}, "I am missing View Channel"),
         ({"channel": mute}, "Send Messages"),
+        # Text people will read must show something: no zero-width or blank-only text.
+        ({"question": "\u200b \u2060"}, "The question shows nothing"),
+        ({"content": "questions", "question": "\u200b|\u3164"}, "question list is empty"),
+        ({"thread": "\u200b"}, "The thread name shows nothing"),
     ]
     for change, expected in cases:
         options = {k: v for k, v in {**base, **change}.items() if v is not None}
@@ -586,6 +661,7 @@ async def test_crash_after_discord_accepted_the_post_never_posts_twice(world: Wo
     assert [m.id for m in bot_posts(general)] == [run["message_id"]]
     sent = [r for r in prompt_posts(discord, general) if r.json["nonce"] == run["nonce"]]
     assert len(sent) == 2 and sent[0].response["id"] == sent[1].response["id"]
+    assert run["posted_at"] == int(bot_posts(general)[0].created_at)
     guild.set_overwrite(general, guild.bot_role)
 
     # Restarted after Discord has forgotten the nonce (minutes later) but within the grace
@@ -601,6 +677,10 @@ async def test_crash_after_discord_accepted_the_post_never_posts_twice(world: Wo
     assert run["message_id"] == accepted.id
     assert accepted.thread is not None and accepted.thread.name == "Talk: Found in the channel?"
     assert run["thread_id"] == accepted.thread.id
+    # "Last posted" is when the message went out, not when the restart found it.
+    assert run["posted_at"] == int(accepted.created_at)
+    listed = await prompt(world.mod, "list")
+    assert f"last posted <t:{int(accepted.created_at)}:R>" in listed.text, listed.text
     assert len([r for r in prompt_posts(discord, general) if r.json["nonce"] == run["nonce"]]) == 1
     assert "was already posted as message" in world.bot.log_text()
     await settle(1.0)
@@ -675,6 +755,10 @@ async def test_lost_permission_or_deleted_channel_pauses_and_tells_moderators_on
     # Send Messages taken away: the post is refused, the schedule pauses, the log channel hears.
     muted = await add_question(world, "Can I still post?")
     guild.set_overwrite(general, guild.bot_role, deny=int(Permission.SEND_MESSAGES))
+    # run-now says at once what is wrong, and posts nothing.
+    refused = await prompt(mod, "run-now", prompt=muted)
+    assert refused.ephemeral and "I am missing Send Messages" in refused.text, refused.text
+    assert prompt_posts(discord, general) == [] and await run_rows(world, muted) == []
     await make_due(world, muted, time.time() + 1)
     notice = await discord.wait_for_message(modlog, contains=f"Prompt #{muted} is paused")
     assert f"I cannot post in <#{general.id}>" in notice.content
@@ -695,6 +779,11 @@ async def test_lost_permission_or_deleted_channel_pauses_and_tells_moderators_on
     await settle(0.2)
     gone = await add_question(world, "Where did it go?", channel=reading)
     delete_channel(discord, guild, reading)
+    refused = await prompt(mod, "run-now", prompt=gone)
+    assert refused.ephemeral and "no longer exists" in refused.text, refused.text
+    assert f"`/prompt edit prompt:{gone} channel:`" in refused.text
+    assert (await schedule_row(world, gone))["status"] == "active"
+    assert await run_rows(world, gone) == []
     await make_due(world, gone, time.time() + 1)
 
     def dm_notices() -> list[Message]:

@@ -284,9 +284,11 @@ async def test_streak_of_a_member_who_opted_out_shows_only_what_is_public(world:
     assert not asked.embeds and not asked.attachments
     assert "1 day" not in asked.text
 
-    # Bob still sees his own, and a member who did not opt out can be looked at (privately).
+    # Bob still sees his own, privately, as his progress; a member who did not opt out can be
+    # looked at (privately).
     own = await bob.run("/streak")
-    assert field_values(own.embed)["Current"] == "1 day"
+    assert own.ephemeral and field_values(own.embed)["Current"] == "1 day" and own.attachments
+    assert (await bob.run("/progress")).ephemeral
     await read_today(world, alice)
     other = await bob.run("/streak", member=alice)
     assert other.ephemeral and other.embed["title"] == "Alice's reading streak"
@@ -295,6 +297,7 @@ async def test_streak_of_a_member_who_opted_out_shows_only_what_is_public(world:
     # Back in public view.
     shown = await bob.run("/me privacy", hidden=False)
     assert "appear on leaderboards" in shown.content
+    assert not (await bob.run("/streak")).ephemeral
     again = await alice.run("/streak", member=bob)
     assert field_values(again.embed)["Current"] == "1 day"
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.meetings.attendance import summarise
+import pytest
+
+from bot.meetings.attendance import meeting_title, summarise
+from bot.meetings.errors import BadMeetingSetup
 from bot.meetings.model import Attendance, AuditEntry, CheckIn, Meeting, Source
 from bot.meetings.render import (
     PAGE_LIMIT,
@@ -49,6 +52,25 @@ def test_meeting_report_lists_people_voice_and_corrections() -> None:
     assert "a moderator added <@8>" in page
 
 
+def test_an_ended_report_counts_everyone_and_short_stretches_show_seconds() -> None:
+    voice = {
+        9: timedelta(seconds=42),
+        10: timedelta(minutes=1, seconds=5),
+        11: timedelta(milliseconds=300),
+    }
+    running, ended = (meeting_report(meeting(ended=e), [], [], voice)[0] for e in (False, True))
+    assert "In voice, not yet counted" in running
+    assert "not yet counted" not in ended and "**In voice, not counted**" in ended
+    assert "<@9> — 42 s" in ended and "<@10> — 1 min" in ended and "0 min" not in ended
+    assert "<@11> — under 1 s" in ended
+
+
+def test_counts_agree_with_their_number() -> None:
+    assert "for 1 minute counts as attending" in meeting_message(meeting(), threshold_minutes=1)
+    ((_, attended),) = [(meeting(2, True), Attendance(2, 7, Source.VOICE, T0))]
+    assert ": 1 of 1 meeting (100%)" in member_report(7, [(meeting(2, True), attended)])[0]
+
+
 def test_pages_repeat_the_header_and_fit() -> None:
     lines = [f"line {i} " + "x" * 300 for i in range(40)]
     result = pages("HEADER", lines)
@@ -69,3 +91,11 @@ def test_summary_report() -> None:
     (page,) = summary_report(result, meetings, None, None)
     assert "<@7> — 2/2 (100%)" in page and "<@8> — 1/2 (50%)" in page
     assert "— 1/2 (50%)" in page  # meeting 1: one of the two active members
+
+
+def test_meeting_titles_must_show_something() -> None:
+    assert meeting_title(None, "Meeting of 2026-05-04") == "Meeting of 2026-05-04"
+    assert meeting_title("  Week 2\u200b ", "x") == "Week 2"
+    for blank in ("   ", "\u200b", "\u3164\u3164"):
+        with pytest.raises(BadMeetingSetup, match="shows nothing"):
+            meeting_title(blank, "x")

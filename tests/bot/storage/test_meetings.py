@@ -449,3 +449,22 @@ async def test_export_to_string_has_header_only_when_empty(db: Database) -> None
     out = io.StringIO()
     assert await write_csv(store.iter_export(db, GUILD, None, None), out) == 0
     assert out.getvalue().startswith("meeting_id,")
+
+
+async def test_a_report_without_an_id_is_about_the_running_then_the_last_ended(
+    db: Database,
+) -> None:
+    main = await start(db, 0, title="Main 100%")
+    side = await start(db, 5, title="Side_talk", text_channel_id=11, voice_channel_id=None)
+    await store.end_meeting(db, GUILD, side.id, at=at(20), voice_threshold=timedelta(minutes=5))
+    assert (await store.meeting_to_report(db, GUILD, None)).id == main.id
+    await store.end_meeting(db, GUILD, main.id, at=at(60), voice_threshold=timedelta(minutes=5))
+    assert (await store.meeting_to_report(db, GUILD, 11)).id == main.id
+    with pytest.raises(store.NoRunningMeeting):
+        await store.meeting_to_report(db, OTHER_GUILD, None)
+    # Autocomplete: by title (LIKE's wildcards typed literally), by id, newest first.
+    assert [m.id for m in await store.find_meetings(db, GUILD, "")] == [side.id, main.id]
+    assert [m.id for m in await store.find_meetings(db, GUILD, "e_t")] == [side.id]
+    assert [m.id for m in await store.find_meetings(db, GUILD, "0%")] == [main.id]
+    assert [m.id for m in await store.find_meetings(db, GUILD, f"#{main.id}")] == [main.id]
+    assert await store.find_meetings(db, GUILD, "", running=True) == []

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from bot.privacy import export_member, forget_member
-from bot.scheduling.content import PostPayload, questions_content
+from bot.scheduling.content import Content, PostOptions, PostPayload, questions_content
 from bot.scheduling.recurrence import build_recurrence
 from bot.storage import prompts as store
 from bot.storage import reading_log
@@ -92,6 +92,51 @@ async def test_claim_after_an_edit_changes_nothing(db: Database) -> None:
     assert run is None
     assert await count(db, "prompt_runs") == 0
     assert (await store.get_schedule(db, GUILD, schedule.id)).state == {}
+
+
+async def at_fourth_section(db: Database, schedule_id: int) -> None:
+    async with db.transaction() as conn:
+        await conn.execute(
+            "UPDATE prompt_schedules SET state = ? WHERE id = ?", ('{"next": "four"}', schedule_id)
+        )
+
+
+async def test_editing_a_plan_keeps_its_position_unless_what_is_read_changes(
+    db: Database,
+) -> None:
+    rule = build_recurrence("daily", "Europe/Berlin", now=NOW, at="18:00")
+    plan = Content(kind="reading", questions=("Agree?",), document="doc", start="one")
+    schedule = await store.create_schedule(db, store.NewSchedule(GUILD, 100, 7, plan, rule), NOW)
+    await at_fourth_section(db, schedule.id)
+    kept = {"next": "four"}
+    reworded = Content(kind="reading", questions=("Disagree?",), document="doc", start="one")
+    edits: list[dict[str, object]] = [
+        {"content": reworded},
+        {"content": Content(kind="reading", document="doc", start="one")},
+        {"channel_id": 200},
+        {"options": PostOptions(thread_name="On {title}", thread_archive_minutes=60)},
+        {"options": PostOptions(ping_role_id=9)},
+        {"recurrence": build_recurrence("weekly", "UTC", now=NOW, at="09:00", weekdays="sun")},
+    ]
+    for edit in edits:
+        edited = await store.update_schedule(db, GUILD, schedule.id, NOW, **edit)  # type: ignore[arg-type]
+        assert edited.state == kept, edit
+    assert edited.content.questions == ()
+    for change in (
+        {"document": "other"},
+        {"start": "two"},
+        {"unit": "paragraphs", "count": 3},
+    ):
+        await at_fourth_section(db, schedule.id)
+        fields = {"kind": "reading", "document": "doc", "start": "one", **change}
+        moved = await store.update_schedule(
+            db,
+            GUILD,
+            schedule.id,
+            NOW,
+            content=Content(**fields),  # type: ignore[arg-type]
+        )
+        assert moved.state == {}, change
 
 
 async def test_skip_next_records_a_skipped_run_that_cannot_be_claimed(db: Database) -> None:
