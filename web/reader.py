@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Final
+from collections.abc import Sequence
+from typing import Any, Final
 from urllib.parse import quote, urlencode
 
 from aiohttp import web
 
 from bot.errors import BadReference, BotError
 from bot.library import Footnote
-from bot.search.engine import MAX_QUERY_CHARS
+from bot.search.engine import MAX_QUERY_CHARS, SIMILAR_COUNT, SearchHit
 from bot.search.snippet import snippet_parts
 from web.render import CONTEXT_KEY, render
 from web.textbody import TextCache, highlighted, permalink, text_url
@@ -59,6 +60,7 @@ async def text_page(request: web.Request) -> web.Response:
         body=body,
         linked=linked,
         linked_url=f"#{quote(linked, safe=':-_.')}" if linked else "",
+        similar_url=f"/similar/{quote(linked, safe=':-_.')}" if linked else "",
         headers={"Cache-Control": "public, max-age=300"} if not linked else None,
     )
 
@@ -153,27 +155,8 @@ async def search(request: web.Request) -> web.Response:
         )
     pages = max(1, -(-len(hits) // PER_PAGE))
     page = min(page, pages)
-    results = []
-    for number, hit in enumerate(
-        hits[(page - 1) * PER_PAGE : page * PER_PAGE], start=(page - 1) * PER_PAGE + 1
-    ):
-        passage = hit.passage
-        document = context.library.documents[passage.document]
-        where = (
-            f"Note {passage.label}"
-            if isinstance(passage, Footnote)
-            else context.library.section_path(passage)
-        )
-        results.append(
-            {
-                "number": number,
-                "ref": passage.ref,
-                "url": permalink(passage.ref),
-                "document": document.title,
-                "where": where,
-                "parts": snippet_parts(passage.text, hit.terms, width=300),
-            }
-        )
+    first = (page - 1) * PER_PAGE
+    results = _results(request, hits[first : first + PER_PAGE], start=first + 1)
     suggestions = (
         []
         if hits
@@ -202,9 +185,63 @@ async def search(request: web.Request) -> web.Response:
     )
 
 
+def _results(request: web.Request, hits: Sequence[SearchHit], start: int) -> list[dict[str, Any]]:
+    """Hits as the result lists of the search and More like this pages show them."""
+    library = request.app[CONTEXT_KEY].library
+    results = []
+    for number, hit in enumerate(hits, start=start):
+        passage = hit.passage
+        results.append(
+            {
+                "number": number,
+                "ref": passage.ref,
+                "url": permalink(passage.ref),
+                "document": library.documents[passage.document].title,
+                "where": (
+                    f"Note {passage.label}"
+                    if isinstance(passage, Footnote)
+                    else library.section_path(passage)
+                ),
+                "parts": snippet_parts(passage.text, hit.terms, width=300),
+                "by_meaning": hit.by_meaning,
+            }
+        )
+    return results
+
+
+async def similar(request: web.Request) -> web.Response:
+    """The passages closest in meaning to one paragraph: the web's More like this."""
+    context = request.app[CONTEXT_KEY]
+    typed = request.match_info["ref"][:MAX_REF_CHARS]
+    try:
+        passage = context.library.get(typed)
+        hits = context.engine.similar(passage.ref, limit=SIMILAR_COUNT)
+    except BotError:
+        return await render(
+            request,
+            "not_found.html",
+            status=404,
+            title="No such paragraph",
+            message=f"No paragraph has the reference “{typed}”.",
+            links=[],
+        )
+    return await render(
+        request,
+        "similar.html",
+        title=f"More like {passage.ref}",
+        ref=passage.ref,
+        ref_url=permalink(passage.ref),
+        where=context.library.section_path(passage)
+        if not isinstance(passage, Footnote)
+        else f"Note {passage.label}",
+        results=_results(request, hits, start=1),
+    )
+
+
 def add_routes(app: web.Application) -> None:
     app[CACHE_KEY] = TextCache(app[CONTEXT_KEY].library)
     app.router.add_get("/", index)
     app.router.add_get("/texts/{slug}", text_page)
     app.router.add_get("/p/{ref}", paragraph)
     app.router.add_get("/search", search)
+    app.router.add_get("/similar/{ref}", similar)

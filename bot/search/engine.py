@@ -46,6 +46,8 @@ MAX_QUERY_CHARS: Final = 1000
 """Longer queries are refused with a sentence rather than searched slowly."""
 
 MAX_LIMIT: Final = 100
+SIMILAR_COUNT: Final = 5
+"""How many passages More like this shows, in Discord and on the web."""
 MAX_PHRASE_CHARS: Final = 240
 MAX_CORRECTIONS: Final = 8
 """Unknown words corrected per query: a long paste of gibberish must not make search slow."""
@@ -824,7 +826,7 @@ class SearchEngine:
             self._centred = (centred / np.maximum(norms, 1e-12)).astype(np.float32)
         return self._centred
 
-    def similar(self, ref: str, limit: int = 5) -> list[SearchHit]:
+    def similar(self, ref: str, limit: int = SIMILAR_COUNT) -> list[SearchHit]:
         """The passages closest in meaning to the passage ``ref``, from every text, leaving out
         the passage itself and its neighbours (the paragraphs before and after it, which a
         reader reaches with Previous and Next anyway). Empty without search by meaning."""

@@ -96,9 +96,6 @@ class ShareButton(SafeButton, template=r"quote:share:(?P<ref>\S+)"):
         )
 
 
-SIMILAR_COUNT = 5
-
-
 class SimilarButton(SafeButton, template=r"quote:similar:(?P<ref>\S+)"):
     """More like this: the passages closest in meaning to this one, from every text, shown only
     to the member who asked (each with a Share button), so the shared message stays as it is."""
@@ -121,7 +118,7 @@ class SimilarButton(SafeButton, template=r"quote:similar:(?P<ref>\S+)"):
         library = library_of(interaction)
         passage = library.get(self.ref)
         engine: SearchEngine = interaction.client.search_engine  # type: ignore[attr-defined]
-        hits = engine.similar(passage.ref, limit=SIMILAR_COUNT)
+        hits = engine.similar(passage.ref)
         buttons: list[discord.ui.Item[Any]] = []
         for number, hit in enumerate(hits, start=1):
             buttons.append(ShareButton(hit.passage.ref, label=f"Share {number}"))

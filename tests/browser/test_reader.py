@@ -61,6 +61,13 @@ async def test_a_quote_embeds_link_lands_on_the_highlighted_paragraph(
     assert await _in_view(page, REF)
     assert await horizontal_overflow(page) == 0
     await audit(page, "text-highlighted", full_page=False)
+    # More like this, as the /quote button offers it in Discord: five passages by meaning.
+    await page.get_by_role("link", name="More like this").click()
+    await page.wait_for_url(re.compile(r"/similar/"))
+    close = page.locator("#main ol.results > li")
+    assert await close.count() == 5
+    assert await page.locator("#main ol.results .meaning").count() == 5
+    await audit(page, "similar")
 
 
 async def test_the_texts_read_whole_with_a_permalink_per_paragraph(

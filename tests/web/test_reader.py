@@ -8,6 +8,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from bot.library import Library
+from bot.search import SearchEngine
 
 Client = TestClient[web.Request, web.Application]
 
@@ -125,3 +126,41 @@ async def test_healthz_is_json(client: Client) -> None:
     assert response.status == 200
     body = await response.json()
     assert body["status"] == "ok" and body["database"] == "ok" and body["texts"] == 2
+
+
+async def test_search_marks_the_results_found_by_meaning(
+    client: Client, engine: SearchEngine
+) -> None:
+    html = await (await client.get("/search?q=kids")).text()
+    listed = html[html.index('<ol class="results"') :]
+    items = re.findall(r"<li>.*?</li>", listed[: listed.index("</ol>")], re.S)
+    hits = engine.search("kids", limit=len(items))
+    assert items and len(items) == len(hits)
+    assert any(hit.by_meaning for hit in hits)
+    for item, hit in zip(items, hits, strict=True):
+        assert hit.passage.ref in item
+        assert ("found by meaning" in item) == hit.by_meaning
+
+
+async def test_more_like_this_lists_the_closest_passages_but_not_the_neighbours(
+    client: Client, engine: SearchEngine
+) -> None:
+    ref = "anti-ai:introduction:3"
+    response = await client.get(f"/similar/{ref}")
+    html = await response.text()
+    assert response.status == 200
+    linked = re.findall(r'<h2><a href="/p/([^"]+)">', html)
+    assert linked == [hit.passage.ref for hit in engine.similar(ref)]
+    assert len(linked) == 5
+    assert not {ref, "anti-ai:introduction:2", "anti-ai:introduction:4"} & set(linked)
+
+
+async def test_a_linked_paragraph_offers_more_like_this(client: Client) -> None:
+    html = await (await client.get("/texts/anti-ai?hl=anti-ai:introduction:3")).text()
+    assert 'href="/similar/anti-ai:introduction:3">More like this</a>' in html
+
+
+async def test_more_like_this_for_an_unknown_paragraph_is_a_404_page(client: Client) -> None:
+    response = await client.get("/similar/anti-ai:nowhere:9")
+    assert response.status == 404
+    assert "No paragraph has the reference" in await response.text()
