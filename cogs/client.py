@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-import signal
 import time
 from collections.abc import Callable, Sequence
 from typing import Any, Final
@@ -28,10 +27,11 @@ from bot.commands_sync import needs_sync, record_sync, tree_fingerprint
 from bot.config import Settings
 from bot.errors import BotError
 from bot.health import GatewaySample, ProcessHealth
-from bot.library import Library, load_library
+from bot.library import Library
 from bot.ratelimit import HEADROOM, Pacer, process_share
 from bot.search import SearchEngine
 from bot.sharding import Shards
+from bot.startup import open_core, stop_on_signals
 from bot.storage import Database
 from bot.storage.processes import IDENTIFY_SPACING_MS, reserve_identify
 
@@ -253,18 +253,13 @@ class ManifestoBot(commands.AutoShardedBot):
 
 async def _serve(settings: Settings) -> int:
     try:
-        library = load_library(settings.seeds_dir)
-        engine = SearchEngine.build(library)
-        db = await Database.open(settings.database_url.get_secret_value())
+        core = await open_core(settings)
     except BotError as exc:
         log.error("cannot start: %s", exc.message)
         return 1
 
-    bot = ManifestoBot(settings, db, library, engine)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
+    bot = ManifestoBot(settings, core.db, core.library, core.engine)
+    stop = stop_on_signals()
 
     exit_code = 0
     site: Any = None
@@ -298,7 +293,7 @@ async def _serve(settings: Settings) -> int:
     finally:
         if site is not None:
             await site.cleanup()
-        await db.close()
+        await core.db.close()
         log.info("database closed")
     return exit_code
 

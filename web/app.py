@@ -57,6 +57,14 @@ async def security_headers(request: web.Request, handler: Handler) -> web.Stream
     return response
 
 
+ERROR_PAGES: Final[dict[int, tuple[str, str]]] = {
+    404: ("Page not found", "There is no page at this address."),
+    405: ("Not allowed here", "This page cannot be used that way."),
+    413: ("Too much", "That request was too large."),
+}
+"""The HTTP errors aiohttp raises itself, as a heading and a sentence for the error page."""
+
+
 @web.middleware
 async def error_pages(request: web.Request, handler: Handler) -> web.StreamResponse:
     """HTTP errors as pages; anything unexpected logged and shown as a short apology."""
@@ -65,29 +73,11 @@ async def error_pages(request: web.Request, handler: Handler) -> web.StreamRespo
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
-        if exc.status == 404:
+        page = ERROR_PAGES.get(exc.status)
+        if page is not None:
+            heading, message = page
             return await render(
-                request,
-                "error.html",
-                status=404,
-                heading="Page not found",
-                message="There is no page at this address.",
-            )
-        if exc.status == 405:
-            return await render(
-                request,
-                "error.html",
-                status=405,
-                heading="Not allowed here",
-                message="This page cannot be used that way.",
-            )
-        if exc.status == 413:
-            return await render(
-                request,
-                "error.html",
-                status=413,
-                heading="Too much",
-                message="That request was too large.",
+                request, "error.html", status=exc.status, heading=heading, message=message
             )
         raise
     except Exception:

@@ -100,59 +100,43 @@ async def paragraph(request: web.Request) -> web.StreamResponse:
     raise web.HTTPFound(location)
 
 
+async def _no_results(
+    request: web.Request, query: str, *, error: str = "", status: int = 200
+) -> web.Response:
+    """The search page with no results: empty, or refused with the reason."""
+    return await render(
+        request,
+        "search.html",
+        status=status,
+        title="Search",
+        error=error,
+        query=query,
+        results=[],
+        page=1,
+        pages=1,
+        total=0,
+        suggestions=[],
+        nav={},
+    )
+
+
 async def search(request: web.Request) -> web.Response:
     context = request.app[CONTEXT_KEY]
     query = request.query.get("q", "")
     if len(query) > MAX_QUERY_CHARS:
-        return await render(
-            request,
-            "search.html",
-            status=400,
-            title="Search",
-            error=f"That search is too long: use at most {MAX_QUERY_CHARS:,} characters.",
-            query=query[:MAX_QUERY_CHARS],
-            results=[],
-            page=1,
-            pages=1,
-            total=0,
-            suggestions=[],
-            nav={},
-        )
+        too_long = f"That search is too long: use at most {MAX_QUERY_CHARS:,} characters."
+        return await _no_results(request, query[:MAX_QUERY_CHARS], error=too_long, status=400)
     query = query.strip()
     try:
         page = max(1, int(request.query.get("page", "1")))
     except ValueError:
         page = 1
     if not query:
-        return await render(
-            request,
-            "search.html",
-            title="Search",
-            error="",
-            results=[],
-            page=1,
-            pages=1,
-            total=0,
-            suggestions=[],
-            nav={},
-        )
+        return await _no_results(request, "")
     try:
         hits = context.engine.search(query, limit=MAX_RESULTS)
     except BotError as exc:
-        return await render(
-            request,
-            "search.html",
-            status=400,
-            title="Search",
-            error=exc.message,
-            query=query,
-            results=[],
-            page=1,
-            pages=1,
-            total=0,
-            suggestions=[],
-            nav={},
-        )
+        return await _no_results(request, query, error=exc.message, status=400)
     pages = max(1, -(-len(hits) // PER_PAGE))
     page = min(page, pages)
     first = (page - 1) * PER_PAGE

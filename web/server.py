@@ -6,19 +6,18 @@ supervisors and the browser tests wait for.
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import signal
 from collections.abc import Callable
 
 from aiohttp import web
 
 from bot.config import Settings, WebSettings
 from bot.errors import BotError
-from bot.library import Library, load_library
+from bot.library import Library
 from bot.membership import CachedMembership, MembershipSource, RestMembership
 from bot.search import SearchEngine
 from bot.session_key import session_key
+from bot.startup import open_core, stop_on_signals
 from bot.storage import Database
 from web.app import create_app
 from web.context import WebContext
@@ -74,19 +73,15 @@ async def serve_alone(settings: Settings) -> int:
         log.error("cannot start: WEB_BASE_URL is not set (see docs/web.md)")
         return 2
     try:
-        library = load_library(settings.seeds_dir)
-        engine = SearchEngine.build(library)
-        db = await Database.open(settings.database_url.get_secret_value())
+        core = await open_core(settings)
     except BotError as exc:
         log.error("cannot start: %s", exc.message)
         return 1
+    db = core.db
     membership = RestMembership(web_settings.api_base, settings.token)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
+    stop = stop_on_signals()
     try:
-        runner = await start_web(web_settings, db, library, engine, membership)
+        runner = await start_web(web_settings, db, core.library, core.engine, membership)
         try:
             await stop.wait()
             log.info("shutting down")
