@@ -32,10 +32,18 @@ def visitor_address() -> str:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test here is marked ``browser`` and runs on the session's event loop.
+
+    ``make test`` runs the browser tests in a pytest run of their own: the emulator behind
+    ``web`` lives on the session's loop, which stands still while a worker runs another
+    file's test on that test's own loop, and a bot whose heartbeats go unanswered that long
+    reconnects (and logs it as an error)."""
     session_loop = pytest.mark.asyncio(loop_scope="session")
     for item in items:
-        if HERE in Path(str(item.path)).parents and pytest_asyncio.is_async_test(item):
-            item.add_marker(session_loop, append=False)
+        if HERE in Path(str(item.path)).parents:
+            item.add_marker(pytest.mark.browser)
+            if pytest_asyncio.is_async_test(item):
+                item.add_marker(session_loop, append=False)
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
