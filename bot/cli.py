@@ -16,7 +16,6 @@ from pathlib import Path
 
 from bot.config import DEFAULTS, configure_logging, load_settings
 from bot.errors import BotError, ConfigError, EmptyQuery
-from bot.plural import count_text
 
 EXIT_USAGE = 2
 
@@ -139,9 +138,9 @@ def _cmd_check(args: argparse.Namespace) -> int:
         # A new or edited text is embedded for search by meaning now, not at the bot's start.
         vectors = "vectors embedded" if document_vectors(document).embedded else "vectors current"
         print(
-            f"ok  {document.slug}: {count_text(sections, 'section', 'sections')}, "
-            f"{count_text(paragraphs, 'paragraph', 'paragraphs')}, "
-            f"{count_text(len(document.footnotes), 'note', 'notes')}, {vectors}"
+            f"ok  {document.slug}: {_english(sections, 'section')}, "
+            f"{_english(paragraphs, 'paragraph')}, "
+            f"{_english(len(document.footnotes), 'note')}, {vectors}"
         )
     return 0
 
@@ -266,7 +265,7 @@ def _cmd_migrate(args: argparse.Namespace) -> int:
         print(f"{report.target} already holds this database: verified, nothing copied.")
     else:
         print(
-            f"copied {count_text(report.rows, 'row', 'rows')} from {source} to {report.target}: "
+            f"copied {_english(report.rows, 'row')} from {source} to {report.target}: "
             "row counts and "
             "checksums verified. Set DATABASE_URL to the PostgreSQL URL and start the bot."
         )
@@ -316,3 +315,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BotError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         return EXIT_USAGE if args.command != "check" else 1
+
+
+def _english(n: int, word: str) -> str:
+    """The operator's terminal speaks English: ``1 row``, ``2 rows`` (no catalog involved)."""
+    return f"{n} {word}" + ("" if n == 1 else "s")

@@ -326,6 +326,9 @@ GUILD_DEFAULTS: Final[Mapping[str, object]] = {
     "meeting_from_events": False,
     # Audit log: days an entry of a moderator's change is kept.
     "audit_retention_days": 365,
+    # The language of what the bot posts on its own (prompts, check-ins): a shipped catalog, or
+    # None to follow the server's Discord language (its preferred_locale), English otherwise.
+    "language": None,
 }
 """Per-server settings and their defaults, declared in one place (stored values override them).
 

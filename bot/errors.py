@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot.i18n import _
+
 
 class BotError(Exception):
     """An error whose message is safe and useful to show to the person who caused it."""
@@ -37,15 +39,19 @@ class MigrationError(BotError):
 class EmptyQuery(BotError):
     """A search or reference with nothing to look for."""
 
-    def __init__(self, message: str = "Type a few words to search for.") -> None:
-        super().__init__(message)
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or _("Type a few words to search for."))
 
 
 class UnknownDocument(BotError):
     """A document slug that is not in the library."""
 
     def __init__(self, slug: str, known: Sequence[str]) -> None:
-        super().__init__(f"There is no text called “{slug}”. Try one of: {', '.join(known)}.")
+        super().__init__(
+            _("There is no text called “{slug}”. Try one of: {known}.").format(
+                slug=slug, known=", ".join(known)
+            )
+        )
         self.slug = slug
         self.known = tuple(known)
 
@@ -62,8 +68,14 @@ class UnknownReference(BadReference):
     """A reference that matches no passage."""
 
     def __init__(self, query: str, candidates: Sequence[str]) -> None:
-        hint = f" Did you mean {', '.join(f'`{c}`' for c in candidates[:5])}?" if candidates else ""
-        super().__init__(f"No passage matches “{query}”.{hint}", candidates)
+        if candidates:
+            listed = ", ".join(f"`{c}`" for c in candidates[:5])
+            message = _("No passage matches “{query}”. Did you mean {listed}?").format(
+                query=query, listed=listed
+            )
+        else:
+            message = _("No passage matches “{query}”.").format(query=query)
+        super().__init__(message, candidates)
         self.query = query
 
 
@@ -73,6 +85,9 @@ class AmbiguousReference(BadReference):
     def __init__(self, query: str, candidates: Sequence[str]) -> None:
         listed = ", ".join(f"`{c}`" for c in candidates[:5])
         super().__init__(
-            f"“{query}” could mean several passages: {listed}. Be more specific.", candidates
+            _("“{query}” could mean several passages: {listed}. Be more specific.").format(
+                query=query, listed=listed
+            ),
+            candidates,
         )
         self.query = query

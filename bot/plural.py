@@ -1,18 +1,20 @@
-"""Counts in words that agree with their number: "1 minute", "2 minutes", "0 sections".
+"""Counts in words that agree with their number: "1 minute", "2 minutes", "5 минут".
 
-Every count the bot shows goes through here, so the wording lives in one place. The signature of
-:func:`ngettext` is gettext's: when messages move into translation catalogs, this module becomes
-a call to the catalog's ``ngettext`` and no caller changes.
+Every count the bot shows goes through here, by the current language's plural rule (English and
+German have two forms, Russian three): the whole phrase, number included, is one catalog entry,
+so no language has to assemble it from pieces.
 """
 
 from __future__ import annotations
 
+from bot import i18n
+
 
 def ngettext(singular: str, plural: str, n: int) -> str:
-    """The form of a word for ``n`` things (English: the singular for exactly one)."""
-    return singular if n == 1 else plural
+    """The form of a message for ``n`` things in the current language."""
+    return i18n.ngettext(singular, plural, n)
 
 
 def count_text(n: int, singular: str, plural: str) -> str:
-    """``n`` and the word that agrees with it: ``count_text(1, "day", "days")`` is ``1 day``."""
-    return f"{n} {ngettext(singular, plural, n)}"
+    """A counted phrase with ``{n}`` filled in: ``count_text(2, "{n} day", "{n} days")``."""
+    return i18n.ngettext(singular, plural, n).format(n=i18n.number(n))

@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.plural import count_text, ngettext
+from bot import i18n
+from bot.i18n import N_, _
+from bot.plural import ngettext
 from bot.storage.database import Connection, Database
 
 ExportFn = Callable[[Database, int], Awaitable[list[dict[str, Any]]]]
@@ -67,15 +69,23 @@ def forget_summary(counts: dict[str, int]) -> str:
     """What a member reads after forgetting, in Discord and on the web."""
     total = sum(counts.values())
     detail = ", ".join(f"{name.replace('_', ' ')}: {n}" for name, n in counts.items() if n)
-    return (
-        f"Done: {count_text(total, 'row', 'rows')} about you "
-        f"{ngettext('was', 'were', total)} deleted"
-        + (f" ({detail})." if detail else ".")
-        + " Anything you do from now on is recorded afresh."
+    if detail:
+        done = ngettext(
+            "Done: {n} row about you was deleted ({detail}).",
+            "Done: {n} rows about you were deleted ({detail}).",
+            total,
+        )
+    else:
+        done = ngettext(
+            "Done: {n} row about you was deleted.", "Done: {n} rows about you were deleted.", total
+        )
+    # The detail names the storage areas (attendance, reading_log…) as the export file does.
+    return _("{done} Anything you do from now on is recorded afresh.").format(
+        done=done.format(n=i18n.number(total), detail=detail)
     )
 
 
-FORGET_WARNING = (
+FORGET_WARNING = N_(
     "This deletes your attendance, streaks, reading log and every other row about you, "
     "on every server, and cannot be undone. Moderators' corrections you made stay, "
     "unsigned."

@@ -11,8 +11,9 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Final
 from urllib.parse import quote
 
+from bot import i18n
+from bot.i18n import _, ngettext
 from bot.library.model import Footnote, Paragraph, Passage
-from bot.plural import count_text
 from bot.text import escape_markdown, render_footnote_marks, truncate
 
 if TYPE_CHECKING:
@@ -111,7 +112,7 @@ def passage_embed(
 ) -> EmbedSpec:
     """A passage with the notes it cites; the reference in the footer so it can be quoted back."""
     if isinstance(passage, Footnote):
-        title = f"Note {passage.label}"
+        title = _("Note {label}").format(label=passage.label)
         fields: tuple[EmbedField, ...] = ()
     else:
         title = library.section_path(passage)
@@ -161,18 +162,25 @@ def search_page_embed(
         fields.append(EmbedField(_result_name(library, number, passage), result_snippet(hit)))
     return fit(
         EmbedSpec(
-            title=f"Results for “{escape_markdown(truncate(query, 200))}”",
-            description="" if hits else "No passage matches.",
-            footer=f"Page {page + 1}/{pages} · {count_text(len(hits), 'result', 'results')}",
+            title=_("Results for “{query}”").format(query=escape_markdown(truncate(query, 200))),
+            description="" if hits else _("No passage matches."),
+            footer=_search_footer(page + 1, pages, len(hits)),
             colour=SEARCH_COLOUR,
             fields=tuple(fields),
         )
     )
 
 
+def _search_footer(page: int, pages: int, results: int) -> str:
+    # One message with every number in it: word order and plural agreement are the language's.
+    return ngettext(
+        "Page {page}/{pages} · {n} result", "Page {page}/{pages} · {n} results", results
+    ).format(page=i18n.number(page), pages=i18n.number(pages), n=i18n.number(results))
+
+
 def _result_name(library: Library, number: int, passage: Passage) -> str:
     where = (
-        f"Note {passage.label}"
+        _("Note {label}").format(label=passage.label)
         if isinstance(passage, Footnote)
         else (library.section_path(passage) if isinstance(passage, Paragraph) else "")
     )
@@ -190,12 +198,14 @@ def similar_embed(library: Library, passage: Passage, hits: Sequence[SearchHit])
     )
     return fit(
         EmbedSpec(
-            title=f"More like {passage.ref}",
+            title=_("More like {ref}").format(ref=passage.ref),
             description=(
-                "The passages closest in meaning, from every text (the ones just before and "
-                "after it left out)."
+                _(
+                    "The passages closest in meaning, from every text (the ones just before and "
+                    "after it left out)."
+                )
                 if hits
-                else "No other passage is close in meaning."
+                else _("No other passage is close in meaning.")
             ),
             colour=SEARCH_COLOUR,
             fields=fields,

@@ -14,11 +14,12 @@ import discord
 from discord import app_commands
 
 from bot.actions import Actor
+from bot.i18n import N_, _
 from bot.permissions import is_moderator as member_is_moderator
 
 T = TypeVar("T")
 
-NOT_A_MODERATOR = (
+NOT_A_MODERATOR = N_(
     "This command is for moderators: you need Manage Server or the server's moderator role."
 )
 
@@ -57,7 +58,7 @@ def moderator_only() -> Callable[[T], T]:
 
     async def predicate(interaction: discord.Interaction) -> bool:
         if not await is_moderator(interaction):
-            raise app_commands.CheckFailure(NOT_A_MODERATOR)
+            raise app_commands.CheckFailure(_(NOT_A_MODERATOR))
         return True
 
     def decorator(func: T) -> T:

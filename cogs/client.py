@@ -34,6 +34,7 @@ from bot.sharding import Shards
 from bot.startup import open_core, stop_on_signals
 from bot.storage import Database
 from bot.storage.processes import IDENTIFY_SPACING_MS, reserve_identify
+from cogs.translator import CommandTranslator, extra_discord_locales
 
 log = logging.getLogger(__name__)
 
@@ -190,6 +191,7 @@ class ManifestoBot(commands.AutoShardedBot):
             except Exception:
                 self.failed_extensions.append(extension)
                 log.exception("failed to load extension %s; the bot starts without it", extension)
+        await self.tree.set_translator(CommandTranslator(extra_discord_locales()))
         await self.sync_commands()
 
     async def sync_commands(self) -> None:
@@ -198,7 +200,13 @@ class ManifestoBot(commands.AutoShardedBot):
         guild = discord.Object(id=scope) if scope is not None else None
         if guild is not None:
             self.tree.copy_global_to(guild=guild)
-        payload = [command.to_dict(self.tree) for command in self.tree.get_commands(guild=guild)]
+        # The translated payload, as sync sends it: a changed translation is a changed tree.
+        payload = [
+            await command.get_translated_payload(self.tree, translator)
+            if (translator := self.tree.translator) is not None
+            else command.to_dict(self.tree)
+            for command in self.tree.get_commands(guild=guild)
+        ]
         fingerprint = tree_fingerprint(payload)
         where = f"server {scope}" if scope is not None else "all servers"
         if not await needs_sync(self.db, scope, fingerprint):

@@ -12,13 +12,15 @@ import logging
 import discord
 from discord import app_commands
 
+from bot import i18n
 from bot.errors import BotError
+from bot.i18n import N_, _
 from bot.plural import count_text
 
 log = logging.getLogger(__name__)
 
-GENERIC_FAILURE = "Something went wrong on our side; it has been logged. Please try again."
-DISCORD_FAILURE = "Discord had a problem taking my answer just now. Please try again."
+GENERIC_FAILURE = N_("Something went wrong on our side; it has been logged. Please try again.")
+DISCORD_FAILURE = N_("Discord had a problem taking my answer just now. Please try again.")
 
 
 def user_message(error: BaseException) -> str | None:
@@ -32,16 +34,18 @@ def user_message(error: BaseException) -> str | None:
     if isinstance(error, BotError):
         return error.message
     if isinstance(error, discord.DiscordServerError):
-        return DISCORD_FAILURE
+        return _(DISCORD_FAILURE)
     if isinstance(error, app_commands.MissingPermissions | app_commands.MissingRole):
-        return "This command is for moderators (Manage Server or the server's moderator role)."
+        return _("This command is for moderators (Manage Server or the server's moderator role).")
     if isinstance(error, app_commands.NoPrivateMessage):
-        return "This command works in a server, not in direct messages."
+        return _("This command works in a server, not in direct messages.")
     if isinstance(error, app_commands.CommandOnCooldown):
         seconds = max(1, round(error.retry_after))
-        return f"Slow down: try again in {count_text(seconds, 'second', 'seconds')}."
+        return count_text(
+            seconds, "Slow down: try again in {n} second.", "Slow down: try again in {n} seconds."
+        )
     if isinstance(error, app_commands.CheckFailure):
-        return str(error) or "You cannot use this command here."
+        return str(error) or _("You cannot use this command here.")
     return None
 
 
@@ -55,7 +59,7 @@ async def answer_error(interaction: discord.Interaction, error: BaseException) -
             interaction.command.qualified_name if interaction.command else interaction.type.name,
             exc_info=error,
         )
-        message = GENERIC_FAILURE
+        message = _(GENERIC_FAILURE)
     try:
         if interaction.type is discord.InteractionType.autocomplete:
             if not interaction.response.is_done():
@@ -69,7 +73,15 @@ async def answer_error(interaction: discord.Interaction, error: BaseException) -
 
 
 class ErrorReportingTree(app_commands.CommandTree[discord.Client]):
-    """The command tree whose failures all go through :func:`answer_error`."""
+    """The command tree whose failures all go through :func:`answer_error`.
+
+    Its check runs first in the task that runs the command, so setting the language there makes
+    the command, its autocomplete and its error all answer in the user's own language.
+    """
+
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        i18n.set_language(interaction.locale.value)
+        return True
 
     async def on_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError, /

@@ -12,7 +12,10 @@ from typing import Any, ClassVar, Self
 
 import discord
 
+from bot import i18n
+from bot.i18n import _
 from cogs.errors import answer_error
+from cogs.language import language_of
 
 CUSTOM_ID_LIMIT = 100
 
@@ -26,6 +29,7 @@ class SafeButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"(?!)
         raise NotImplementedError
 
     async def callback(self, interaction: discord.Interaction) -> None:
+        i18n.set_language(language_of(interaction))
         try:
             await self.handle(interaction)
         except Exception as error:
@@ -67,7 +71,7 @@ class AnswerButton(SafeButton, template=r"(?!)"):
 
     async def handle(self, interaction: discord.Interaction) -> None:
         if not await self.may_press(interaction):
-            await interaction.response.send_message(self.refusal, ephemeral=True)
+            await interaction.response.send_message(_(self.refusal), ephemeral=True)
             return
         await self.pressed(interaction)
 

@@ -10,8 +10,10 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Final
 
+from bot import i18n
 from bot.actions import Actor
 from bot.errors import BotError
+from bot.i18n import _
 from bot.storage.database import Database
 from bot.storage.guild_settings import set_setting
 from bot.timezones import parse_timezone
@@ -22,13 +24,24 @@ class BadSetting(BotError):
 
 
 def _whole(low: int, high: int, unit: str) -> Callable[[Any], int]:
+    # ``unit`` picks a whole sentence: "minutes" and "days" are words each language declines.
     def check(value: Any) -> int:
         try:
             number = int(value)
         except (TypeError, ValueError):
-            raise BadSetting(f"“{value}” is not a whole number of {unit}.") from None
+            text = (
+                _("“{value}” is not a whole number of minutes.")
+                if unit == "minutes"
+                else _("“{value}” is not a whole number of days.")
+            )
+            raise BadSetting(text.format(value=value)) from None
         if not low <= number <= high or isinstance(value, bool):
-            raise BadSetting(f"Choose between {low} and {high} {unit}.")
+            text = (
+                _("Choose between {low} and {high} minutes.")
+                if unit == "minutes"
+                else _("Choose between {low} and {high} days.")
+            )
+            raise BadSetting(text.format(low=low, high=high))
         return number
 
     return check
@@ -42,7 +55,7 @@ def _flag(value: Any) -> bool:
         return True
     if text in ("false", "off", "no", "0"):
         return False
-    raise BadSetting(f"“{value}” is neither on nor off.")
+    raise BadSetting(_("“{value}” is neither on nor off.").format(value=value))
 
 
 def _snowflake(value: Any) -> int | None:
@@ -51,15 +64,28 @@ def _snowflake(value: Any) -> int | None:
     try:
         number = int(value)
     except (TypeError, ValueError):
-        raise BadSetting(f"“{value}” is not a Discord id.") from None
+        raise BadSetting(_("“{value}” is not a Discord id.").format(value=value)) from None
     if number <= 0:
-        raise BadSetting(f"“{value}” is not a Discord id.")
+        raise BadSetting(_("“{value}” is not a Discord id.").format(value=value))
     return number
 
 
 def _cadence(value: Any) -> str:
     if value not in ("daily", "weekly"):
-        raise BadSetting("Streaks are counted daily or weekly.")
+        raise BadSetting(_("Streaks are counted daily or weekly."))
+    return str(value)
+
+
+def _language(value: Any) -> str | None:
+    """A shipped language, or nothing to follow the server's Discord language."""
+    if value is None or value == "" or value == "auto":
+        return None
+    if str(value) not in i18n.SHIPPED:
+        raise BadSetting(
+            _("“{value}” is not a language the bot speaks: choose one of {languages}.").format(
+                value=value, languages=", ".join(i18n.SHIPPED)
+            )
+        )
     return str(value)
 
 
@@ -74,6 +100,7 @@ RULES: Final[dict[str, Callable[[Any], Any]]] = {
     "meeting_voice_minutes": _whole(1, 600, "minutes"),
     "meeting_from_events": _flag,
     "audit_retention_days": _whole(1, 3650, "days"),
+    "language": _language,
 }
 """How each key of :data:`bot.config.GUILD_DEFAULTS` is checked (a test holds the two equal)."""
 
@@ -83,7 +110,7 @@ async def change_setting(db: Database, actor: Actor, key: str, value: Any, *, no
     audit = actor.audit("setting.change")
     rule = RULES.get(key)
     if rule is None:
-        raise BadSetting(f"There is no setting called “{key}”.")
+        raise BadSetting(_("There is no setting called “{key}”.").format(key=key))
     checked = rule(value)
     await set_setting(db, actor.guild_id, key, checked, audit=audit, now=now)
     return checked

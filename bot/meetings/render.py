@@ -11,6 +11,8 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta, tzinfo
 from typing import Final
 
+from bot import i18n
+from bot.i18n import N_, _, ngettext
 from bot.meetings.attendance import Summary
 from bot.meetings.model import Attendance, AuditEntry, CheckIn, Meeting, Source
 from bot.plural import count_text
@@ -21,9 +23,9 @@ PAGE_LIMIT: Final = 1900
 """Characters per page, under Discord's 2000 for a message's content."""
 
 _SOURCE_LABEL: Final = {
-    Source.BUTTON: "checked in",
-    Source.VOICE: "voice",
-    Source.MODERATOR: "added by a moderator",
+    Source.BUTTON: N_("checked in"),
+    Source.VOICE: N_("voice"),
+    Source.MODERATOR: N_("added by a moderator"),
 }
 
 
@@ -41,8 +43,8 @@ def choice_name(meeting: Meeting, zone: tzinfo) -> str:
 
     Autocomplete shows plain text, so the title is not escaped, only shortened to fit.
     """
-    day = meeting.started_at.astimezone(zone).strftime("%Y-%m-%d")
-    tail = f" · {day}" + (" · running" if meeting.running else "")
+    day = i18n.day(meeting.started_at.astimezone(zone))
+    tail = f" · {day}" + (_(" · running") if meeting.running else "")
     return (
         f"#{meeting.id} {truncate(meeting.title, 100 - len(tail) - len(str(meeting.id)) - 2)}{tail}"
     )
@@ -60,31 +62,43 @@ def pages(header: str, lines: Sequence[str], per_page: int = LINES_PER_PAGE) -> 
 
 
 def page_footer(page: int, total: int) -> str:
-    return f"\n-# Page {page + 1} of {total}" if total > 1 else ""
+    if total <= 1:
+        return ""
+    return "\n-# " + _("Page {page} of {pages}").format(page=page + 1, pages=total)
 
 
 def meeting_message(meeting: Meeting, *, threshold_minutes: int) -> str:
     """The public message carrying the "I'm here" button."""
-    lines = [f"**Meeting {title(meeting)}** started {ts(meeting.started_at, 'R')}."]
+    lines = [
+        _("**Meeting {meeting}** started {when}.").format(
+            meeting=title(meeting), when=ts(meeting.started_at, "R")
+        )
+    ]
     if meeting.voice_channel_id is not None:
         lines.append(
-            f"Being in <#{meeting.voice_channel_id}> for "
-            f"{count_text(threshold_minutes, 'minute', 'minutes')} counts as "
-            "attending (not while deafened)."
+            ngettext(
+                "Being in {channel} for {n} minute counts as attending (not while deafened).",
+                "Being in {channel} for {n} minutes counts as attending (not while deafened).",
+                threshold_minutes,
+            ).format(channel=f"<#{meeting.voice_channel_id}>", n=i18n.number(threshold_minutes))
         )
     if meeting.ended_at is not None:
-        lines.append(f"Ended {ts(meeting.ended_at, 'R')}. Thank you for coming!")
+        lines.append(
+            _("Ended {when}. Thank you for coming!").format(when=ts(meeting.ended_at, "R"))
+        )
     else:
-        lines.append("Press **I'm here** (or use `/here`) to record your attendance.")
+        lines.append(_("Press **I'm here** (or use `/here`) to record your attendance."))
     return "\n".join(lines)
 
 
 def check_in_answer(outcome: CheckIn, meeting: Meeting) -> str:
     if outcome is CheckIn.RECORDED:
-        return f"You're checked in to meeting {title(meeting)}. Welcome!"
+        return _("You're checked in to meeting {meeting}. Welcome!").format(meeting=title(meeting))
     if outcome is CheckIn.ALREADY:
-        return f"You were already checked in to meeting {title(meeting)}; nothing changed."
-    return f"Meeting {title(meeting)} has ended, so check-ins are closed."
+        return _("You were already checked in to meeting {meeting}; nothing changed.").format(
+            meeting=title(meeting)
+        )
+    return _("Meeting {meeting} has ended, so check-ins are closed.").format(meeting=title(meeting))
 
 
 def meeting_report(
@@ -94,13 +108,20 @@ def meeting_report(
     voice: Mapping[int, timedelta],
 ) -> list[str]:
     """``/attendance meeting``: who came and how, voice time so far, and every correction."""
-    state = f"ended {ts(meeting.ended_at)}" if meeting.ended_at is not None else "**running now**"
+    state = (
+        _("ended {when}").format(when=ts(meeting.ended_at))
+        if meeting.ended_at is not None
+        else _("**running now**")
+    )
     header = (
-        f"**Meeting {title(meeting)}** · started {ts(meeting.started_at)} · {state}\n"
-        f"**{len(attendance)} present**"
+        _("**Meeting {meeting}** · started {when} · {state}").format(
+            meeting=title(meeting), when=ts(meeting.started_at), state=state
+        )
+        + "\n"
+        + count_text(len(attendance), "**{n} present**", "**{n} present**")
     )
     lines = [
-        f"• <@{a.member_id}> — {_SOURCE_LABEL[a.source]} {ts(a.recorded_at, 'R')}"
+        f"• <@{a.member_id}> — {_(_SOURCE_LABEL[a.source])} {ts(a.recorded_at, 'R')}"
         for a in attendance
     ]
     present = {a.member_id for a in attendance}
@@ -109,13 +130,21 @@ def meeting_report(
         # Voice attendance is settled when a meeting ends: whoever is not present by then was
         # in voice too briefly (or removed by a moderator), not waiting to be counted.
         ended = meeting.ended_at is not None
-        lines.append("**In voice, not counted**" if ended else "**In voice, not yet counted**")
+        lines.append(
+            _("**In voice, not counted**") if ended else _("**In voice, not yet counted**")
+        )
         lines += [f"• <@{m}> — {voice_duration(t)}" for m, t in pending]
     if audit:
-        lines.append("**Corrections**")
+        lines.append(_("**Corrections**"))
         lines += [
-            f"• {ts(a.at, 'f')} {_moderator(a.moderator_id)} "
-            f"{'added' if a.action == 'add' else 'removed'} <@{a.member_id}>"
+            "• "
+            + (
+                _("{when} {moderator} added {member}")
+                if a.action == "add"
+                else _("{when} {moderator} removed {member}")
+            ).format(
+                when=ts(a.at, "f"), moderator=_moderator(a.moderator_id), member=f"<@{a.member_id}>"
+            )
             for a in audit
         ]
     return pages(header, lines)
@@ -125,12 +154,12 @@ def voice_duration(stretch: timedelta) -> str:
     """Time in voice: minutes, or seconds for a stretch under a minute (never "0 min")."""
     seconds = int(stretch.total_seconds())
     if seconds >= 60:
-        return f"{seconds // 60} min"
-    return f"{seconds} s" if seconds else "under 1 s"
+        return _("{n} min").format(n=i18n.number(seconds // 60))
+    return _("{n} s").format(n=i18n.number(seconds)) if seconds else _("under 1 s")
 
 
 def _moderator(moderator_id: int | None) -> str:
-    return "a moderator" if moderator_id is None else f"<@{moderator_id}>"
+    return _("a moderator") if moderator_id is None else f"<@{moderator_id}>"
 
 
 def member_report(
@@ -139,12 +168,22 @@ def member_report(
     """``/attendance member``: every meeting, newest first, with a mark, and the overall rate."""
     held = [pair for pair in history if pair[0].ended_at is not None]
     came = sum(1 for _, a in held if a is not None)
-    rate = f"{came / len(held):.0%}" if held else "no meetings yet"
-    meetings = count_text(len(held), "meeting", "meetings")
-    header = f"**Attendance of <@{member_id}>**: {came} of {meetings} ({rate})"
+    if held:
+        header = ngettext(
+            "**Attendance of {member}**: {came} of {n} meeting ({rate})",
+            "**Attendance of {member}**: {came} of {n} meetings ({rate})",
+            len(held),
+        ).format(
+            member=f"<@{member_id}>",
+            came=i18n.number(came),
+            n=i18n.number(len(held)),
+            rate=i18n.percent(came / len(held)),
+        )
+    else:
+        header = _("**Attendance of {member}**: no meetings yet").format(member=f"<@{member_id}>")
     lines = [
         f"{'✅' if a is not None else '▫️'} {title(m)} · {ts(m.started_at, 'D')}"
-        + (" · running" if m.ended_at is None else "")
+        + (_(" · running") if m.ended_at is None else "")
         for m, a in history
     ]
     return pages(header, lines)
@@ -157,17 +196,23 @@ def summary_report(
     end: datetime | None,
 ) -> list[str]:
     """``/attendance summary``: rates per member, then per meeting."""
-    since = ts(start, "D") if start else "the first meeting"
-    until = ts(end - timedelta(seconds=1), "D") if end else "now"
-    held = count_text(len(result.meetings), "meeting", "meetings")
-    header = f"**Attendance from {since} to {until}** · {held}"
-    lines = ["**Members**"] if result.members else ["No attendance recorded in this range."]
-    lines += [f"• <@{r.member_id}> — {r.attended}/{r.held} ({r.rate:.0%})" for r in result.members]
+    since = ts(start, "D") if start else _("the first meeting")
+    until = ts(end - timedelta(seconds=1), "D") if end else _("now")
+    header = ngettext(
+        "**Attendance from {since} to {until}** · {n} meeting",
+        "**Attendance from {since} to {until}** · {n} meetings",
+        len(result.meetings),
+    ).format(since=since, until=until, n=i18n.number(len(result.meetings)))
+    lines = [_("**Members**")] if result.members else [_("No attendance recorded in this range.")]
+    lines += [
+        f"• <@{r.member_id}> — {r.attended}/{r.held} ({i18n.percent(r.rate)})"
+        for r in result.members
+    ]
     if result.meetings:
-        lines.append("**Meetings**")
+        lines.append(_("**Meetings**"))
         lines += [
             f"• {title(meetings[r.meeting_id])} · {ts(meetings[r.meeting_id].started_at, 'D')} — "
-            f"{r.attendees}/{r.members} ({r.rate:.0%})"
+            f"{r.attendees}/{r.members} ({i18n.percent(r.rate)})"
             for r in result.meetings
             if r.meeting_id in meetings
         ]

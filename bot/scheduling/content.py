@@ -13,7 +13,9 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, Final, Literal
 
+from bot import i18n
 from bot.errors import BotError
+from bot.i18n import N_, _, ngettext
 from bot.library.model import Document, Paragraph, Section
 from bot.plural import count_text
 from bot.text import visible_text
@@ -85,15 +87,27 @@ class Content:
 
     def describe(self) -> str:
         if self.kind == "question":
-            return "A fixed question"
+            return _("A fixed question")
         if self.kind == "questions":
-            return f"A rotating list of {count_text(len(self.questions), 'question', 'questions')}"
-        amount = (
-            "one section"
-            if self.unit == "section"
-            else count_text(self.count, "paragraph", "paragraphs")
-        )
-        return f"Reading plan of `{self.document}` from `{self.start}`, {amount} per post"
+            return count_text(
+                len(self.questions),
+                "A rotating list of {n} question",
+                "A rotating list of {n} questions",
+            )
+        if self.unit == "section":
+            text = _("Reading plan of `{document}` from `{start}`, one section per post")
+            return text.format(document=self.document, start=self.start)
+        return ngettext(
+            "Reading plan of `{document}` from `{start}`, {n} paragraph per post",
+            "Reading plan of `{document}` from `{start}`, {n} paragraphs per post",
+            self.count,
+        ).format(document=self.document, start=self.start, n=i18n.number(self.count))
+
+
+def _too_long() -> str:
+    return _("The question is too long: keep it under {limit} characters.").format(
+        limit=i18n.number(QUESTION_LIMIT)
+    )
 
 
 def split_questions(text: str) -> tuple[str, ...]:
@@ -106,7 +120,7 @@ def split_questions(text: str) -> tuple[str, ...]:
     return tuple(items)
 
 
-INVISIBLE_QUESTION: Final = (
+INVISIBLE_QUESTION: Final = N_(
     "The question shows nothing: it is only spaces or invisible characters. "
     "Write the question to post."
 )
@@ -115,24 +129,30 @@ INVISIBLE_QUESTION: Final = (
 def question_content(text: str) -> Content:
     question = visible_text(text)
     if not text.strip():
-        raise ContentError("The question is empty: write the question to post.")
+        raise ContentError(_("The question is empty: write the question to post."))
     if not question:
-        raise ContentError(INVISIBLE_QUESTION)
+        raise ContentError(_(INVISIBLE_QUESTION))
     if len(question) > QUESTION_LIMIT:
-        raise ContentError(f"The question is too long: keep it under {QUESTION_LIMIT} characters.")
+        raise ContentError(_too_long())
     return Content(kind="question", questions=(question,))
 
 
 def questions_content(text: str) -> Content:
     items = split_questions(text)
     if not items:
-        raise ContentError("The question list is empty: write one question per line.")
+        raise ContentError(_("The question list is empty: write one question per line."))
     if len(items) > MAX_QUESTIONS:
-        raise ContentError(f"That is {len(items)} questions: a list holds at most {MAX_QUESTIONS}.")
+        raise ContentError(
+            _("That is {n} questions: a list holds at most {most}.").format(
+                n=i18n.number(len(items)), most=MAX_QUESTIONS
+            )
+        )
     too_long = [i for i, q in enumerate(items, 1) if len(q) > QUESTION_LIMIT]
     if too_long:
         raise ContentError(
-            f"Question {too_long[0]} is too long: keep each under {QUESTION_LIMIT} characters."
+            _("Question {number} is too long: keep each under {limit} characters.").format(
+                number=too_long[0], limit=i18n.number(QUESTION_LIMIT)
+            )
         )
     return Content(kind="questions", questions=items)
 
@@ -152,18 +172,22 @@ def reading_content(
         if not matches:
             names = ", ".join(f"`{s.slug}`" for s in sections[:8])
             raise ContentError(
-                f"“{start}” is not a section of {document.title}. Sections include: {names}."
+                _("“{start}” is not a section of {title}. Sections include: {names}.").format(
+                    start=start, title=document.title, names=names
+                )
             )
         section = matches[0]
     if unit not in ("section", "paragraphs"):
-        raise ContentError("Post either one section or a number of paragraphs at a time.")
+        raise ContentError(_("Post either one section or a number of paragraphs at a time."))
     if unit == "paragraphs" and not 1 <= count <= MAX_PARAGRAPHS:
-        raise ContentError(f"Post between 1 and {MAX_PARAGRAPHS} paragraphs at a time.")
+        raise ContentError(
+            _("Post between 1 and {most} paragraphs at a time.").format(most=MAX_PARAGRAPHS)
+        )
     extra = visible_text(question or "")
     if (question or "").strip() and not extra:
-        raise ContentError(INVISIBLE_QUESTION)
+        raise ContentError(_(INVISIBLE_QUESTION))
     if len(extra) > QUESTION_LIMIT:
-        raise ContentError(f"The question is too long: keep it under {QUESTION_LIMIT} characters.")
+        raise ContentError(_too_long())
     return Content(
         kind="reading",
         questions=(extra,) if extra else (),
@@ -181,8 +205,10 @@ def thread_name(text: str | None) -> str | None:
     name = visible_text(text)
     if not name:
         raise ContentError(
-            "The thread name shows nothing: it is only spaces or invisible characters. "
-            "Write a name, or leave `thread` out."
+            _(
+                "The thread name shows nothing: it is only spaces or invisible characters. "
+                "Write a name, or leave `thread` out."
+            )
         )
     return name
 
@@ -211,7 +237,7 @@ def plan_starts(
 def _readable_sections(document: Document) -> list[Section]:
     sections = [s for s in document.walk() if s.paragraphs]
     if not sections:
-        raise ContentError(f"{document.title} has no sections to read.")
+        raise ContentError(_("{title} has no sections to read.").format(title=document.title))
     return sections
 
 
@@ -257,7 +283,9 @@ class PostPayload:
         )
 
     def with_late_note(self, due_unix: int) -> PostPayload:
-        note = f"\n-# Posted late: this was due <t:{due_unix}:f> while the bot was offline."
+        note = "\n-# " + _("Posted late: this was due {when} while the bot was offline.").format(
+            when=f"<t:{due_unix}:f>"
+        )
         return PostPayload(**{**_shallow(self), "content": _clip(self.content, len(note)) + note})
 
 
@@ -298,7 +326,7 @@ def render(
         index = int(state.get("index", 0)) % len(content.questions)
         question = content.questions[index]
         new_state["index"] = (index + 1) % len(content.questions)
-        text = _clip(f"{role}**Discussion question**\n{escape(question)}")
+        text = _clip(role + _("**Discussion question**") + f"\n{escape(question)}")
         return Rendered(
             PostPayload(
                 content=text,
@@ -318,12 +346,13 @@ def render(
         mark, title, paragraphs, following = _next_paragraphs(document, content, state)
         new_state["next"] = following
     body = "\n\n".join(_NOTE_MARK.sub(r"[\1]", p.text) for p in paragraphs)
-    more = f"\n\n*(continues: `{mark.ref}`)*"
+    more = "\n\n" + _("*(continues: `{ref}`)*").format(ref=mark.ref)
     if len(body) > EMBED_LIMIT:
         body = _clip(body, len(more), EMBED_LIMIT) + more
-    header = f"{role}**Reading — {escape(document.title)}**"
+    header = role + _("**Reading — {title}**").format(title=escape(document.title))
     prompt = content.questions[0] if content.questions else None
-    text = header + (f"\n**Discussion:** {escape(prompt)}" if prompt else "")
+    discussion = _("**Discussion:** {question}").format(question=escape(prompt)) if prompt else ""
+    text = header + (f"\n{discussion}" if prompt else "")
     return Rendered(
         PostPayload(
             content=_clip(text),

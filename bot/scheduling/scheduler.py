@@ -33,6 +33,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Final, Protocol
 
+from bot import i18n
+from bot.i18n import _
 from bot.scheduling.content import (
     DocumentLookup,
     Escape,
@@ -99,6 +101,10 @@ class PostResult:
     post found in the channel (or returned for its nonce) was sent before the restart."""
 
 
+LanguageOf = Callable[[int], Awaitable[str]]
+"""A server's id to the catalog its posts are written in (the Discord layer knows its locale)."""
+
+
 class Poster(Protocol):
     """Sends posts and notices. The bot's implementation talks to Discord; tests fake it."""
 
@@ -125,8 +131,10 @@ class Scheduler:
         watchdog_delay: float = 5.0,
         shards: Shards | None = None,
         instance: str | None = None,
+        language: LanguageOf | None = None,
     ) -> None:
         self.db = db
+        self._language = language
         self.poster = poster
         self.documents = documents
         self.clock = clock
@@ -255,7 +263,21 @@ class Scheduler:
             log.info("finishing prompt run %s claimed before a restart", run.id)
         self._spawn(run, resumed or run.attempts > 0)
 
+    async def _language_of(self, guild_id: int) -> str:
+        """The server's language: posts and notices are written in it, whoever triggered them."""
+        if self._language is None:
+            return i18n.DEFAULT
+        try:
+            return await self._language(guild_id)
+        except Exception:
+            log.warning("no language for server %s; posting in English", guild_id, exc_info=True)
+            return i18n.DEFAULT
+
     async def _fire(self, schedule: Schedule, now: datetime, grace: timedelta) -> None:
+        with i18n.language(await self._language_of(schedule.guild_id)):
+            await self._fire_in_language(schedule, now, grace)
+
+    async def _fire_in_language(self, schedule: Schedule, now: datetime, grace: timedelta) -> None:
         assert schedule.next_run_at is not None
         expected = schedule.next_run_at
         rule = schedule.recurrence
@@ -288,9 +310,10 @@ class Scheduler:
                 log.info("prompt #%s: the reading plan is finished", schedule.id)
                 await self._notify(
                     schedule,
-                    f"Prompt #{schedule.id} has posted the whole "
-                    "reading plan and is finished. `/prompt edit` it to start "
-                    "another.",
+                    _(
+                        "Prompt #{id} has posted the whole reading plan and is finished. "
+                        "`/prompt edit` it to start another."
+                    ).format(id=schedule.id),
                 )
             return
         payload = rendered.payload
@@ -320,7 +343,8 @@ class Scheduler:
 
     async def run_now(self, schedule: Schedule, audit: Audit | None = None) -> Run:
         """Post the schedule's next content immediately, leaving its timetable as it is."""
-        rendered = self.render(schedule)
+        with i18n.language(await self._language_of(schedule.guild_id)):
+            rendered = self.render(schedule)
         run = await store.claim_manual_run(
             self.db,
             schedule,
@@ -359,11 +383,17 @@ class Scheduler:
             self.wake()
 
     async def _post_once(self, run: Run, resumed: bool) -> None:
+        with i18n.language(await self._language_of(run.guild_id)):
+            await self._post_once_in_language(run, resumed)
+
+    async def _post_once_in_language(self, run: Run, resumed: bool) -> None:
         try:
             result = await self.poster.post(PostRequest(run, resumed))
         except PostForbidden as exc:
             now = self.clock()
-            reason = f"I cannot post in <#{run.channel_id}> ({exc})"
+            reason = _("I cannot post in {channel} ({error})").format(
+                channel=f"<#{run.channel_id}>", error=exc
+            )
             log.warning(
                 "prompt run %s refused for good: %s; pausing schedule %s",
                 run.id,
@@ -374,10 +404,11 @@ class Scheduler:
             schedule = await store.get_schedule(self.db, run.guild_id, run.schedule_id)
             await self._notify(
                 schedule,
-                f"Prompt #{run.schedule_id} is paused: {reason}. Give me View Channel, Send "
-                "Messages, Embed Links (and Create Public Threads if it opens threads) there, "
-                f"or choose another channel with `/prompt edit`, then `/prompt resume "
-                f"{run.schedule_id}`.",
+                _(
+                    "Prompt #{id} is paused: {reason}. Give me View Channel, Send Messages, "
+                    "Embed Links (and Create Public Threads if it opens threads) there, or "
+                    "choose another channel with `/prompt edit`, then `/prompt resume {id}`."
+                ).format(id=run.schedule_id, reason=reason),
             )
             return
         except asyncio.CancelledError:
@@ -409,8 +440,10 @@ class Scheduler:
             await store.pause_schedule(self.db, schedule.guild_id, schedule.id, reason, now)
             await self._notify(
                 schedule,
-                f"Prompt #{schedule.id} is paused: {reason}. Check it "
-                f"with `/prompt preview {schedule.id}`, then `/prompt resume`.",
+                _(
+                    "Prompt #{id} is paused: {reason}. Check it with `/prompt preview {id}`, "
+                    "then `/prompt resume`."
+                ).format(id=schedule.id, reason=reason),
             )
 
     async def _notify(self, schedule: Schedule, text: str) -> None:

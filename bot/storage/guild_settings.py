@@ -8,13 +8,14 @@ from typing import Any
 
 from bot.config import GUILD_DEFAULTS
 from bot.errors import BotError
+from bot.i18n import _
 from bot.storage.audit import Audit
 from bot.storage.database import Database
 
 
 def _check_key(key: str) -> None:
     if key not in GUILD_DEFAULTS:
-        raise BotError(f"There is no setting called “{key}”.")
+        raise BotError(_("There is no setting called “{key}”.").format(key=key))
 
 
 async def get_settings(db: Database, guild_id: int) -> dict[str, Any]:

@@ -48,6 +48,8 @@ class MemberSettings:
     reminder_guild_id: int | None = None
     reminder_next_at: int | None = None
     reminder_failed: bool = False
+    locale: str | None = None
+    """The Discord locale they last used the bot in: the language of their reminder DMs."""
 
 
 def _now_text(now: datetime) -> str:
@@ -66,6 +68,7 @@ async def get_member_settings(db: Database, user_id: int) -> MemberSettings:
         reminder_guild_id=row["reminder_guild_id"],
         reminder_next_at=row["reminder_next_at"],
         reminder_failed=bool(row["reminder_failed"]),
+        locale=row["locale"],
     )
 
 
@@ -424,9 +427,20 @@ def next_reminder_at(minute: int, zone: ZoneInfo, now: datetime) -> datetime:
 
 
 async def set_reminder(
-    db: Database, user_id: int, guild_id: int, minute: int | None, *, now: datetime
+    db: Database,
+    user_id: int,
+    guild_id: int,
+    minute: int | None,
+    *,
+    now: datetime,
+    locale: str | None = None,
 ) -> datetime | None:
-    """Turn the daily reminder on at local ``minute`` (or off with None); the next DM time."""
+    """Turn the daily reminder on at local ``minute`` (or off with None); the next DM time.
+
+    ``locale`` is the language the member asked in, which their reminders will speak.
+    """
+    if locale is not None:
+        await remember_locale(db, user_id, locale, now=now)
     if minute is None:
         await _upsert(db, user_id, now, reminder_minute=None, reminder_next_at=None)
         return None
@@ -442,6 +456,11 @@ async def set_reminder(
         reminder_failed=0,
     )
     return at
+
+
+async def remember_locale(db: Database, user_id: int, locale: str, *, now: datetime) -> None:
+    """Keep the member's latest Discord locale, for messages sent without an interaction."""
+    await _upsert(db, user_id, now, locale=locale)
 
 
 def _on(shards: Shards | None) -> tuple[str, list[int]]:

@@ -7,16 +7,23 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Final, Literal
 
+from bot import i18n
+from bot.i18n import N_
 from bot.plural import count_text
 
 Kind = Literal["streak", "sections", "attendance"]
 Period = Literal["week", "month", "all"]
 KINDS: Final[dict[Kind, str]] = {
-    "streak": "Longest current streaks",
-    "sections": "Sections read",
-    "attendance": "Meeting attendance",
+    "streak": N_("Longest current streaks"),
+    "sections": N_("Sections read"),
+    "attendance": N_("Meeting attendance"),
 }
-PERIODS: Final[dict[Period, str]] = {"week": "this week", "month": "this month", "all": "all time"}
+"""Board titles, marked for the catalogs: pass them through ``_`` where they are shown."""
+PERIODS: Final[dict[Period, str]] = {
+    "week": N_("this week"),
+    "month": N_("this month"),
+    "all": N_("all time"),
+}
 PER_PAGE: Final = 10
 
 
@@ -84,17 +91,15 @@ def clamp_page(page: int, total: int, per_page: int = PER_PAGE) -> int:
 
 def format_value(kind: Kind, value: float, unit: str = "day") -> str:
     if kind == "attendance":
-        return f"{value:.0%}"
+        return i18n.percent(value)
     count = int(value)
     if kind == "streak":
         return streak_count(count, unit)
-    return count_text(count, "section", "sections")
-
-
-UNIT_WORDS: Final = {"day": ("day", "days"), "week": ("week", "weeks")}
-"""A streak's unit (its cadence) in both numbers."""
+    return count_text(count, "{n} section", "{n} sections")
 
 
 def streak_count(value: int, unit: str) -> str:
     """``1 day``, ``2 days``, ``0 weeks``: a streak in its unit."""
-    return count_text(value, *UNIT_WORDS[unit])
+    if unit == "week":
+        return count_text(value, "{n} week", "{n} weeks")
+    return count_text(value, "{n} day", "{n} days")

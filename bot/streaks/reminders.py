@@ -26,7 +26,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
+from bot import i18n
 from bot.errors import BotError
+from bot.i18n import _
 from bot.scheduling.scheduler import Clock, Waiter, utc_now, wait_or_wake
 from bot.sharding import Shards
 from bot.storage import streaks as store
@@ -104,7 +106,9 @@ async def send_due_reminders(
             done.already_read.append(member.user_id)
         else:
             try:
-                await send(member.user_id, REMINDER_DM)
+                with i18n.language(member.locale):
+                    text = _(REMINDER_DM)
+                await send(member.user_id, text)
             except ReminderRefused:
                 log.info("reminder DM to %s refused; reminder turned off", member.user_id)
                 await store.reminder_failed(db, member.user_id, now=now)

@@ -15,6 +15,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.i18n import _
 from bot.plural import count_text
 from bot.privacy import FORGET_WARNING, export_document, export_filename
 from cogs.me.views import confirm_view
@@ -34,7 +35,11 @@ class MeCog(commands.GroupCog, group_name="me", group_description="Your own data
         body = await export_document(self.bot.db, user_id, datetime.now(UTC))
         rows = sum(len(v) for v in json.loads(body)["data"].values())
         await interaction.response.send_message(
-            f"Everything the bot keeps about you: {count_text(rows, 'row', 'rows')}.",
+            count_text(
+                rows,
+                "Everything the bot keeps about you: {n} row.",
+                "Everything the bot keeps about you: {n} rows.",
+            ),
             file=discord.File(io.BytesIO(body), filename=export_filename(user_id)),
             ephemeral=True,
         )
@@ -42,7 +47,7 @@ class MeCog(commands.GroupCog, group_name="me", group_description="Your own data
     @app_commands.command(name="forget", description="Delete every row the bot keeps about you.")
     async def forget(self, interaction: discord.Interaction) -> None:
         await interaction.response.send_message(
-            f"{FORGET_WARNING} Are you sure?",
+            _("{warning} Are you sure?").format(warning=_(FORGET_WARNING)),
             view=confirm_view(interaction.user.id),
             ephemeral=True,
         )

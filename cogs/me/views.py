@@ -7,13 +7,14 @@ from typing import TYPE_CHECKING, ClassVar, Self
 
 import discord
 
+from bot.i18n import N_, _
 from bot.privacy import forget_member, forget_summary
 from cogs.ui import AnswerButton, button_view
 
 if TYPE_CHECKING:
     from cogs.client import ManifestoBot
 
-NOT_YOURS = "Only the person who asked can confirm this. Use `/me forget` yourself."
+NOT_YOURS = N_("Only the person who asked can confirm this. Use `/me forget` yourself.")
 
 
 def confirm_view(user_id: int) -> discord.ui.View:
@@ -29,7 +30,7 @@ class _MeAnswer(AnswerButton, template=r"(?!)"):
     style: ClassVar[discord.ButtonStyle]
 
     def __init__(self, user_id: int) -> None:
-        super().__init__(user_id, f"me:{self.action}:{user_id}", self.label, self.style)
+        super().__init__(user_id, f"me:{self.action}:{user_id}", _(self.label), self.style)
 
     @classmethod
     def from_match(cls, match: re.Match[str]) -> Self:
@@ -37,7 +38,7 @@ class _MeAnswer(AnswerButton, template=r"(?!)"):
 
 
 class ForgetButton(_MeAnswer, template=r"me:forget:(?P<user>\d+)"):
-    action, label, style = "forget", "Delete my data", discord.ButtonStyle.danger
+    action, label, style = "forget", N_("Delete my data"), discord.ButtonStyle.danger
 
     async def pressed(self, interaction: discord.Interaction) -> None:
         bot: ManifestoBot = interaction.client  # type: ignore[assignment]
@@ -46,7 +47,7 @@ class ForgetButton(_MeAnswer, template=r"me:forget:(?P<user>\d+)"):
 
 
 class KeepButton(_MeAnswer, template=r"me:keep:(?P<user>\d+)"):
-    action, label, style = "keep", "Cancel", discord.ButtonStyle.secondary
+    action, label, style = "keep", N_("Cancel"), discord.ButtonStyle.secondary
 
     async def pressed(self, interaction: discord.Interaction) -> None:
-        await interaction.response.edit_message(content="Nothing was deleted.", view=None)
+        await interaction.response.edit_message(content=_("Nothing was deleted."), view=None)

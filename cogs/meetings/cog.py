@@ -17,8 +17,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
+from bot import i18n
 from bot.actions import Actor
 from bot.actions import meetings as actions
+from bot.i18n import _
 from bot.meetings.attendance import date_range
 from bot.meetings.errors import MeetingError
 from bot.meetings.export import export_file
@@ -36,6 +38,7 @@ from bot.storage import meetings as store
 from bot.storage.guild_settings import get_setting
 from bot.storage.meta import get_meta, set_meta
 from cogs.checks import actor_of, moderator_only
+from cogs.language import server_language
 from cogs.meetings.views import ReportPageButton, check_in_reply, here_view
 from cogs.ui import button_view
 
@@ -56,7 +59,7 @@ opened): used to tell this occurrence's meeting from an earlier one of a recurri
 
 def _guild_id(interaction: discord.Interaction) -> int:
     if interaction.guild_id is None:
-        raise MeetingError("Meetings work in a server, not in direct messages.")
+        raise MeetingError(_("Meetings work in a server, not in direct messages."))
     return interaction.guild_id
 
 
@@ -140,9 +143,10 @@ async def open_meeting(
     if text_channel is not None:
         minutes = int((await _threshold(bot, guild.id)).total_seconds() // 60)
         try:
-            message = await text_channel.send(
-                meeting_message(meeting, threshold_minutes=minutes), view=here_view(meeting.id)
-            )
+            async with server_language(bot, guild):
+                content = meeting_message(meeting, threshold_minutes=minutes)
+                view = here_view(meeting.id)
+            message = await text_channel.send(content, view=view)
         except discord.HTTPException:
             log.warning("could not post the message of meeting %s", meeting.id, exc_info=True)
         else:
@@ -166,11 +170,11 @@ async def close_meeting(
     if final.message_channel_id is not None and final.message_id is not None:
         minutes = int((await _threshold(bot, meeting.guild_id)).total_seconds() // 60)
         partial = bot.get_partial_messageable(final.message_channel_id)
+        async with server_language(bot, bot.get_guild(meeting.guild_id) or meeting.guild_id):
+            content = meeting_message(final, threshold_minutes=minutes)
+            view = here_view(final.id, ended=True)
         try:
-            await partial.get_partial_message(final.message_id).edit(
-                content=meeting_message(final, threshold_minutes=minutes),
-                view=here_view(final.id, ended=True),
-            )
+            await partial.get_partial_message(final.message_id).edit(content=content, view=view)
         except discord.HTTPException:
             log.warning("could not update the message of meeting %s", final.id, exc_info=True)
     return ended
@@ -228,33 +232,40 @@ class MeetingCog(
     ) -> None:
         guild = interaction.guild
         if guild is None:
-            raise MeetingError("Meetings work in a server, not in direct messages.")
+            raise MeetingError(_("Meetings work in a server, not in direct messages."))
         channel: Any = text if text is not None else interaction.channel
         if channel is None or not hasattr(channel, "send"):
-            raise MeetingError("Pick a text channel for the check-in message with `text:`.")
+            raise MeetingError(_("Pick a text channel for the check-in message with `text:`."))
         resolved: Any = guild.get_channel(channel.id) or channel
         me = guild.me
         if isinstance(resolved, discord.abc.GuildChannel) and me is not None:
             perms = resolved.permissions_for(me)
             if not (perms.send_messages and perms.view_channel):
                 raise MeetingError(
-                    f"I cannot post in <#{resolved.id}>: give me View Channel and Send Messages "
-                    "there, or pick another channel with `text:`."
+                    _(
+                        "I cannot post in {channel}: give me View Channel and Send Messages "
+                        "there, or pick another channel with `text:`."
+                    ).format(channel=f"<#{resolved.id}>")
                 )
         tz = await _timezone(self.bot, guild.id)
+        async with server_language(self.bot, guild):
+            default_title = _("Meeting of {date}").format(
+                date=f"{discord.utils.utcnow().astimezone(tz):%Y-%m-%d}"
+            )
         meeting = await open_meeting(
             self.bot,
             guild,
             title_text=title,
-            default_title=f"Meeting of {discord.utils.utcnow().astimezone(tz):%Y-%m-%d}",
+            default_title=default_title,
             text_channel=resolved,
             text_channel_id=resolved.id,
             voice_channel_id=voice.id if voice else None,
             actor=await actor_of(interaction),
         )
         await interaction.response.send_message(
-            f"Meeting {title_formatted(meeting)} started in <#{resolved.id}>. "
-            f"End it with `/meeting end`.",
+            _("Meeting {meeting} started in {channel}. End it with `/meeting end`.").format(
+                meeting=title_formatted(meeting), channel=f"<#{resolved.id}>"
+            ),
             ephemeral=True,
         )
 
@@ -271,8 +282,15 @@ class MeetingCog(
         ended = await close_meeting(self.bot, target, actor=await actor_of(interaction))
         present = await store.count_attendance(self.bot.db, target.id)
         await interaction.response.send_message(
-            f"Meeting {title_formatted(ended.meeting)} ended: {present} present "
-            f"({len(ended.voice_present)} by voice). See `/attendance meeting {target.id}`.",
+            _(
+                "Meeting {meeting} ended: {present} present ({voice} by voice). "
+                "See `/attendance meeting {id}`."
+            ).format(
+                meeting=title_formatted(ended.meeting),
+                present=i18n.number(present),
+                voice=i18n.number(len(ended.voice_present)),
+                id=target.id,
+            ),
             ephemeral=True,
         )
 
@@ -481,8 +499,8 @@ def report_message(key: str, texts: list[str], page: int) -> tuple[str, discord.
     buttons: list[ReportPageButton] = []
     if len(texts) > 1:
         buttons = [
-            ReportPageButton(key, page - 1, "Previous", disabled=page == 0),
-            ReportPageButton(key, page + 1, "Next", disabled=page >= len(texts) - 1),
+            ReportPageButton(key, page - 1, _("Previous"), disabled=page == 0),
+            ReportPageButton(key, page + 1, _("Next"), disabled=page >= len(texts) - 1),
         ]
     return texts[page] + page_footer(page, len(texts)), button_view(*buttons)
 
@@ -548,13 +566,15 @@ class AttendanceCog(
             rows, size = await export_file(self.bot.db, guild_id, lo, hi, raw)
             if size > interaction.filesize_limit:
                 raise MeetingError(
-                    f"The export is {size // 1_000_000} MB, over Discord's upload limit: "
-                    "narrow it with `from` and `to`."
+                    _(
+                        "The export is {size} MB, over Discord's upload limit: "
+                        "narrow it with `from` and `to`."
+                    ).format(size=i18n.number(size // 1_000_000))
                 )
             raw.seek(0)
             stamp = datetime.now(UTC).strftime("%Y%m%d")
             await interaction.followup.send(
-                f"{count_text(rows, 'attendance row', 'attendance rows')}.",
+                count_text(rows, "{n} attendance row.", "{n} attendance rows."),
                 file=discord.File(raw, filename=f"attendance-{guild_id}-{stamp}.csv"),
                 ephemeral=True,
             )
@@ -586,10 +606,19 @@ class AttendanceCog(
             present=present,
             now=discord.utils.utcnow(),
         )
-        done = "Added" if present else "Removed"
+        text = (
+            _(
+                "Added {member} to meeting #{id}. "
+                "The change is listed in `/attendance meeting {id}`."
+            )
+            if present
+            else _(
+                "Removed {member} from meeting #{id}. "
+                "The change is listed in `/attendance meeting {id}`."
+            )
+        )
         await interaction.response.send_message(
-            f"{done} {member.mention} {'to' if present else 'from'} meeting #{meeting}. "
-            f"The change is listed in `/attendance meeting {meeting}`.",
+            text.format(member=member.mention, id=meeting),
             ephemeral=True,
         )
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Self
 
 import discord
 
+from bot.i18n import _
 from bot.meetings.render import check_in_answer
 from bot.storage import meetings as store
 from bot.storage.database import Database
@@ -42,7 +43,7 @@ async def check_in_reply(interaction: discord.Interaction, meeting_id: int) -> N
     a crowd at the start of a meeting is answered quickly, each only after its row is on disk.
     """
     if interaction.guild_id is None:
-        await interaction.response.send_message("Check-ins work in a server.", ephemeral=True)
+        await interaction.response.send_message(_("Check-ins work in a server."), ephemeral=True)
         return
     db = _bot(interaction).db
     outcome, meeting = await _batcher(db).check_in_to(
@@ -55,7 +56,7 @@ class HereButton(SafeButton, template=r"meeting:here:(?P<meeting>\d+)"):
     def __init__(self, meeting_id: int, *, disabled: bool = False) -> None:
         super().__init__(
             discord.ui.Button(
-                label="I'm here",
+                label=_("I'm here"),
                 style=discord.ButtonStyle.success,
                 custom_id=checked_custom_id(f"meeting:here:{meeting_id}"),
                 disabled=disabled,

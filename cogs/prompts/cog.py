@@ -34,6 +34,7 @@ from bot.text import escape_markdown
 from bot.timezones import suggest_timezones
 from cogs.checks import actor_of, moderator_only
 from cogs.errors import answer_error
+from cogs.language import server_language_of
 from cogs.prompts.poster import ARCHIVE_MINUTES, DiscordPoster
 from cogs.prompts.views import ListPageButton, RemoveButton
 from cogs.transformers import DocumentOption, choice
@@ -200,6 +201,7 @@ class PromptCog(
             # Only this process's shards' servers; claims carry its heartbeat instance.
             shards=bot.settings.shards,
             instance=bot.health.instance,
+            language=lambda guild_id: server_language_of(bot, guild_id),
         )
         # Changes written by another process (the web app) wake the scheduler too.
         self.changes = ChangeWatcher(bot.db, self.scheduler.wake)

@@ -10,6 +10,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.i18n import _
 from cogs.quote.views import passage_message
 from cogs.transformers import AUTOCOMPLETE_LIMIT, DocumentOption, choice, library_of, web_base_of
 
@@ -48,7 +49,9 @@ class QuoteCog(commands.Cog):
             key = interaction.guild_id or interaction.user.id
             day = discord.utils.utcnow().date()
             passage = library.daily_paragraph(key, day, document=slug)
-            heading = f"**Quote of the day** · {discord.utils.format_dt(_midnight(day), 'D')}"
+            heading = _("**Quote of the day** · {date}").format(
+                date=discord.utils.format_dt(_midnight(day), "D")
+            )
         else:
             passage = library.random_paragraph(self.rng, document=slug)
         embed, view = passage_message(

@@ -8,6 +8,7 @@ from typing import Any, Self
 
 import discord
 
+from bot.i18n import _
 from bot.library import Library
 from bot.library.model import Passage
 from bot.render import passage_embed, similar_embed
@@ -45,7 +46,7 @@ class NavigateButton(SafeButton, template=r"quote:(?P<direction>prev|next):(?P<r
     def __init__(self, direction: str, ref: str, *, disabled: bool = False) -> None:
         super().__init__(
             discord.ui.Button(
-                label="Previous" if direction == "prev" else "Next",
+                label=_("Previous") if direction == "prev" else _("Next"),
                 style=discord.ButtonStyle.secondary,
                 custom_id=checked_custom_id(f"quote:{direction}:{ref}"),
                 disabled=disabled,
@@ -73,10 +74,10 @@ class NavigateButton(SafeButton, template=r"quote:(?P<direction>prev|next):(?P<r
 class ShareButton(SafeButton, template=r"quote:share:(?P<ref>\S+)"):
     """Posts a search result to the channel as a ``/quote`` message."""
 
-    def __init__(self, ref: str, label: str = "Share") -> None:
+    def __init__(self, ref: str, label: str | None = None) -> None:
         super().__init__(
             discord.ui.Button(
-                label=label,
+                label=label or _("Share"),
                 style=discord.ButtonStyle.primary,
                 custom_id=checked_custom_id(f"quote:share:{ref}"),
             )
@@ -92,7 +93,7 @@ class ShareButton(SafeButton, template=r"quote:share:(?P<ref>\S+)"):
         passage = library.get(self.ref)
         embed, view = passage_message(library, passage, web_base=web_base_of(interaction))
         await interaction.response.send_message(
-            f"Shared by {interaction.user.mention}", embed=embed, view=view
+            _("Shared by {member}").format(member=interaction.user.mention), embed=embed, view=view
         )
 
 
@@ -103,7 +104,7 @@ class SimilarButton(SafeButton, template=r"quote:similar:(?P<ref>\S+)"):
     def __init__(self, ref: str) -> None:
         super().__init__(
             discord.ui.Button(
-                label="More like this",
+                label=_("More like this"),
                 style=discord.ButtonStyle.secondary,
                 custom_id=checked_custom_id(f"quote:similar:{ref}"),
             )
@@ -121,7 +122,9 @@ class SimilarButton(SafeButton, template=r"quote:similar:(?P<ref>\S+)"):
         hits = engine.similar(passage.ref)
         buttons: list[discord.ui.Item[Any]] = []
         for number, hit in enumerate(hits, start=1):
-            buttons.append(ShareButton(hit.passage.ref, label=f"Share {number}"))
+            buttons.append(
+                ShareButton(hit.passage.ref, label=_("Share {number}").format(number=number))
+            )
         embed = to_embed(similar_embed(library, passage, hits))
         if buttons:
             await interaction.response.send_message(

@@ -9,17 +9,19 @@ from typing import Any, ClassVar, Self
 import discord
 
 from bot.errors import BotError
+from bot.i18n import _
 from bot.library.model import Footnote
 from bot.storage import streaks as store
 from bot.storage.reading_log import ReadingSource, record_reading
 from bot.streaks.render import recorded_text
+from cogs.language import remember_member_locale
 from cogs.transformers import library_of
 from cogs.ui import SafeButton, checked_custom_id
 
 
 class NotInServer(BotError):
     def __init__(self) -> None:
-        super().__init__("Reading is recorded per server: use this in a server, not in DMs.")
+        super().__init__(_("Reading is recorded per server: use this in a server, not in DMs."))
 
 
 async def record_passage(interaction: discord.Interaction, ref: str, source: ReadingSource) -> str:
@@ -46,6 +48,7 @@ async def record_passage(interaction: discord.Interaction, ref: str, source: Rea
         source=source,
         now=now,
     )
+    await remember_member_locale(interaction.client, interaction)
     figures = await store.member_streak(db, interaction.guild_id, user_id, now)
     return recorded_text(section.heading, figures.streak, new=new)
 
@@ -62,7 +65,7 @@ class ReadButton(SafeButton, template=r"(?!)"):
     def __init__(self, ref: str) -> None:
         super().__init__(
             discord.ui.Button(
-                label="Mark as read",
+                label=_("Mark as read"),
                 style=discord.ButtonStyle.success,
                 custom_id=checked_custom_id(f"{self.prefix}:{ref}"),
             )

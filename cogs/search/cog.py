@@ -9,6 +9,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.i18n import _
 from bot.text import escape_markdown, truncate
 from cogs.search.views import SESSIONS, SearchState, results_message
 from cogs.transformers import DocumentOption
@@ -39,17 +40,15 @@ class SearchCog(commands.Cog):
         hits = await asyncio.to_thread(engine.search, query, slug, MAX_RESULTS)
         if not hits:
             suggestions = await asyncio.to_thread(engine.suggest, query)
-            hint = (
-                " Closest terms in the texts: "
-                + ", ".join(f"**{escape_markdown(s)}**" for s in suggestions)
-                + "."
-                if suggestions
-                else " Try fewer or different words."
-            )
             shown = escape_markdown(truncate(query, 100))
-            await interaction.response.send_message(
-                f"No passage matches “{shown}”.{hint}", ephemeral=True
-            )
+            if suggestions:
+                terms = ", ".join(f"**{escape_markdown(s)}**" for s in suggestions)
+                answer = _("No passage matches “{query}”. Closest terms in the texts: {terms}.")
+                answer = answer.format(query=shown, terms=terms)
+            else:
+                answer = _("No passage matches “{query}”. Try fewer or different words.")
+                answer = answer.format(query=shown)
+            await interaction.response.send_message(answer, ephemeral=True)
             return
         state = SearchState(query=query, hits=tuple(hits))
         session_id = SESSIONS.put(interaction.user.id, state)

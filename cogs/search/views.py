@@ -12,6 +12,7 @@ from typing import Any, Self
 
 import discord
 
+from bot.i18n import N_, _
 from bot.library import Library
 from bot.render import RESULTS_PER_PAGE, page_count, search_page_embed
 from bot.search import SearchHit
@@ -24,8 +25,8 @@ from cogs.ui import SafeButton, button_view, checked_custom_id
 SESSION_SECONDS = 14 * 60
 """Under Discord's 15 minutes, after which the ephemeral message could not be edited anyway."""
 
-EXPIRED = "These results have expired. Run /search again to page through them."
-NOT_YOURS = "Only the person who searched can turn these pages. Run /search yourself."
+EXPIRED = N_("These results have expired. Run /search again to page through them.")
+NOT_YOURS = N_("Only the person who searched can turn these pages. Run /search yourself.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,12 +46,12 @@ def results_message(
     page = min(max(page, 0), pages - 1)
     embed = to_embed(search_page_embed(library, state.query, state.hits, page))
     buttons: list[discord.ui.Item[Any]] = [
-        PageButton(session_id, page - 1, "Previous", disabled=page == 0),
-        PageButton(session_id, page + 1, "Next", disabled=page >= pages - 1),
+        PageButton(session_id, page - 1, _("Previous"), disabled=page == 0),
+        PageButton(session_id, page + 1, _("Next"), disabled=page >= pages - 1),
     ]
     start = page * RESULTS_PER_PAGE
     for number, hit in enumerate(state.hits[start : start + RESULTS_PER_PAGE], start=start + 1):
-        share = ShareButton(hit.passage.ref, label=f"Share {number}")
+        share = ShareButton(hit.passage.ref, label=_("Share {number}").format(number=number))
         share.item.row = 1
         buttons.append(share)
     return embed, button_view(*buttons)
@@ -76,10 +77,10 @@ class PageButton(SafeButton, template=r"search:(?P<session>[0-9a-f]{8}):(?P<page
     async def handle(self, interaction: discord.Interaction) -> None:
         session = SESSIONS.get(self.session_id)
         if session is None:
-            await interaction.response.send_message(EXPIRED, ephemeral=True)
+            await interaction.response.send_message(_(EXPIRED), ephemeral=True)
             return
         if session.owner_id != interaction.user.id:
-            await interaction.response.send_message(NOT_YOURS, ephemeral=True)
+            await interaction.response.send_message(_(NOT_YOURS), ephemeral=True)
             return
         embed, view = results_message(
             library_of(interaction), session.value, self.session_id, self.page

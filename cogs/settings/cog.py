@@ -9,8 +9,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot import i18n
 from bot.actions.settings import change_setting
-from bot.plural import count_text, ngettext
+from bot.i18n import N_, _
+from bot.plural import count_text
 from bot.storage.guild_settings import get_settings
 from bot.text import escape_markdown
 from bot.timezones import suggest_timezones
@@ -32,6 +34,22 @@ async def timezone_autocomplete(
     return [choice(name, name) for name in suggest_timezones(current)]
 
 
+SETTING_LABELS: dict[str, str] = {
+    "timezone": N_("time zone"),
+    "moderator_role_id": N_("moderator role"),
+    "log_channel_id": N_("log channel"),
+    "prompt_grace_minutes": N_("prompt grace (minutes)"),
+    "streak_freezes_per_week": N_("streak freezes per week"),
+    "streak_counts_attendance": N_("attendance counts for streaks"),
+    "streak_cadence": N_("streak cadence"),
+    "meeting_voice_minutes": N_("voice minutes that count"),
+    "meeting_from_events": N_("meetings from Scheduled Events"),
+    "audit_retention_days": N_("audit log kept (days)"),
+    "language": N_("language of the bot's posts"),
+}
+"""How ``/settings show`` names each key; a key missing here shows as its spaced name."""
+
+
 @moderator_only()
 class SettingsCog(commands.GroupCog, group_name="settings", group_description="Server settings"):
     def __init__(self, bot: ManifestoBot) -> None:
@@ -44,14 +62,15 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="S
         lines = []
         for key, value in settings.items():
             if value is None:
-                shown = "not set"
+                shown = _("not set")
             elif key.endswith("role_id"):
                 shown = f"<@&{value}>"
             elif key.endswith("channel_id"):
                 shown = f"<#{value}>"
             else:
                 shown = f"`{escape_markdown(str(value))}`"
-            lines.append(f"**{key.replace('_', ' ')}**: {shown}")
+            label = _(SETTING_LABELS[key]) if key in SETTING_LABELS else key.replace("_", " ")
+            lines.append(f"**{label}**: {shown}")
         await interaction.response.send_message("\n".join(lines), ephemeral=True)
 
     @app_commands.command(
@@ -62,7 +81,7 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="S
     async def timezone(self, interaction: discord.Interaction, zone: str) -> None:
         key = await self._change(interaction, "timezone", zone)
         await interaction.response.send_message(
-            f"Server time zone set to **{key}**.", ephemeral=True
+            _("Server time zone set to **{zone}**.").format(zone=key), ephemeral=True
         )
 
     @app_commands.command(
@@ -74,9 +93,9 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="S
     ) -> None:
         await self._change(interaction, "moderator_role_id", role.id if role else None)
         text = (
-            f"Members with {role.mention} may now use moderator commands."
+            _("Members with {role} may now use moderator commands.").format(role=role.mention)
             if role
-            else ("Only members with Manage Server may use moderator commands now.")
+            else _("Only members with Manage Server may use moderator commands now.")
         )
         await interaction.response.send_message(text, ephemeral=True)
 
@@ -91,9 +110,9 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="S
     ) -> None:
         await self._change(interaction, "log_channel_id", channel.id if channel else None)
         text = (
-            f"Moderator notices will go to {channel.mention}."
+            _("Moderator notices will go to {channel}.").format(channel=channel.mention)
             if channel
-            else ("Moderator notices will be sent by direct message.")
+            else _("Moderator notices will be sent by direct message.")
         )
         await interaction.response.send_message(text, ephemeral=True)
 
@@ -118,8 +137,13 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="S
             interaction,
             "prompt_grace_minutes",
             minutes,
-            "A prompt missed while the bot was offline is posted late if under "
-            f"{count_text(minutes, 'minute', 'minutes')} late; older ones are skipped.",
+            count_text(
+                minutes,
+                "A prompt missed while the bot was offline is posted late if under {n} minute "
+                "late; older ones are skipped.",
+                "A prompt missed while the bot was offline is posted late if under {n} minutes "
+                "late; older ones are skipped.",
+            ),
         )
 
     @app_commands.command(
@@ -133,8 +157,11 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="S
             interaction,
             "meeting_voice_minutes",
             minutes,
-            f"{count_text(minutes, 'minute', 'minutes')} in a meeting's voice channel now "
-            f"{ngettext('counts', 'count', minutes)} as attending.",
+            count_text(
+                minutes,
+                "{n} minute in a meeting's voice channel now counts as attending.",
+                "{n} minutes in a meeting's voice channel now count as attending.",
+            ),
         )
 
     @app_commands.command(
@@ -146,9 +173,9 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="S
             interaction,
             "meeting_from_events",
             enabled,
-            "Scheduled Events now open and close meetings."
+            _("Scheduled Events now open and close meetings.")
             if enabled
-            else "Scheduled Events no longer open or close meetings.",
+            else _("Scheduled Events no longer open or close meetings."),
         )
 
     @app_commands.command(name="streak-freezes", description="Missed days forgiven per week.")
@@ -160,7 +187,11 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="S
             interaction,
             "streak_freezes_per_week",
             per_week,
-            f"Streaks now forgive {count_text(per_week, 'missed day', 'missed days')} a week.",
+            count_text(
+                per_week,
+                "Streaks now forgive {n} missed day a week.",
+                "Streaks now forgive {n} missed days a week.",
+            ),
         )
 
     @app_commands.command(
@@ -171,9 +202,9 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="S
             interaction,
             "streak_counts_attendance",
             enabled,
-            "Attending a meeting now counts as a streak day."
+            _("Attending a meeting now counts as a streak day.")
             if enabled
-            else "Only reading counts as a streak day now.",
+            else _("Only reading counts as a streak day now."),
         )
 
     @app_commands.command(
@@ -187,7 +218,12 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="S
     )
     async def streak_cadence(self, interaction: discord.Interaction, cadence: str) -> None:
         await self._store(
-            interaction, "streak_cadence", cadence, f"Streaks are now counted {cadence}."
+            interaction,
+            "streak_cadence",
+            cadence,
+            _("Streaks are now counted daily.")
+            if cadence == "daily"
+            else _("Streaks are now counted weekly."),
         )
 
     @app_commands.command(
@@ -201,5 +237,34 @@ class SettingsCog(commands.GroupCog, group_name="settings", group_description="S
             interaction,
             "audit_retention_days",
             days,
-            f"The audit log now keeps each change for {count_text(days, 'day', 'days')}.",
+            count_text(
+                days,
+                "The audit log now keeps each change for {n} day.",
+                "The audit log now keeps each change for {n} days.",
+            ),
         )
+
+    @app_commands.command(
+        name="language", description="The language of the bot's own posts in this server."
+    )
+    @app_commands.describe(language="A language, or automatic to follow the server's Discord one")
+    @app_commands.choices(
+        language=[
+            app_commands.Choice(name="automatic", value="auto"),
+            *(
+                app_commands.Choice(name=i18n.NATIVE_NAMES[code], value=code)
+                for code in i18n.SHIPPED
+            ),
+        ]
+    )
+    async def language(self, interaction: discord.Interaction, language: str) -> None:
+        stored = await self._change(interaction, "language", language)
+        if stored is None:
+            text = _(
+                "The bot's own posts now follow this server's Discord language "
+                "(English if it speaks another)."
+            )
+        else:
+            with i18n.language(stored):
+                text = _("The bot's own posts in this server are now in English.")
+        await interaction.response.send_message(text, ephemeral=True)

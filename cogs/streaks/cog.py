@@ -13,6 +13,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.errors import BotError
+from bot.i18n import _
 from bot.storage import streaks as store
 from bot.streaks.heatmap import heatmap_grid, render_heatmap
 from bot.streaks.reminders import ReminderLoop, ReminderRefused, parse_minute
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
 
 class NotInServer(BotError):
     def __init__(self) -> None:
-        super().__init__("Streaks are counted per server: use this command in a server.")
+        super().__init__(_("Streaks are counted per server: use this command in a server."))
 
 
 class StreaksCog(commands.Cog):
@@ -117,7 +118,7 @@ class StreaksCog(commands.Cog):
     ) -> None:
         """Tell a member, once, that their reminder was turned off because a DM failed."""
         if await store.take_reminder_failure(self.bot.db, interaction.user.id, now=_now()):
-            await interaction.followup.send(REMINDER_OFF_NOTICE, ephemeral=True)
+            await interaction.followup.send(_(REMINDER_OFF_NOTICE), ephemeral=True)
 
 
 def _now() -> datetime:
@@ -163,7 +164,12 @@ def add_me_commands(bot: ManifestoBot) -> None:
             raise NotInServer()
         minute = parse_minute(time)
         at = await store.set_reminder(
-            bot.db, interaction.user.id, interaction.guild_id, minute, now=_now()
+            bot.db,
+            interaction.user.id,
+            interaction.guild_id,
+            minute,
+            now=_now(),
+            locale=interaction.locale.value,
         )
         wake_reminders(bot)
         await interaction.response.send_message(reminder_text(minute, at), ephemeral=True)

@@ -8,6 +8,7 @@ from typing import Any, Self, cast
 
 import discord
 
+from bot.i18n import _
 from bot.storage import streaks as store
 from bot.streaks.leaderboard import Kind, Period, page_count
 from bot.streaks.render import leaderboard_embed
@@ -25,8 +26,8 @@ async def board_message(
     embed = to_embed(leaderboard_embed(board, rules.unit))
     pages = page_count(board.total)
     return embed, button_view(
-        BoardPageButton(kind, period, board.page - 1, "Previous", board.page == 0),
-        BoardPageButton(kind, period, board.page + 1, "Next", board.page + 1 >= pages),
+        BoardPageButton(kind, period, board.page - 1, "p", board.page == 0),
+        BoardPageButton(kind, period, board.page + 1, "n", board.page + 1 >= pages),
     )
 
 
@@ -37,14 +38,14 @@ class BoardPageButton(
 ):
     """Turns the leaderboard page; the presser sees the page with their own place, privately."""
 
-    def __init__(self, kind: Kind, period: Period, page: int, label: str, disabled: bool) -> None:
+    def __init__(
+        self, kind: Kind, period: Period, page: int, direction: str, disabled: bool
+    ) -> None:
         super().__init__(
             discord.ui.Button(
-                label=label,
+                label=_("Previous") if direction == "p" else _("Next"),
                 style=discord.ButtonStyle.secondary,
-                custom_id=checked_custom_id(
-                    f"board:{kind}:{period}:{page}:{'p' if label == 'Previous' else 'n'}"
-                ),
+                custom_id=checked_custom_id(f"board:{kind}:{period}:{page}:{direction}"),
                 disabled=disabled,
             )
         )
@@ -52,12 +53,11 @@ class BoardPageButton(
 
     @classmethod
     def from_match(cls, match: re.Match[str]) -> Self:
-        label = "Previous" if match["label"] == "p" else "Next"
         return cls(
             cast(Kind, match["kind"]),
             cast(Period, match["period"]),
             int(match["page"]),
-            label,
+            match["label"],
             False,
         )
 

@@ -42,7 +42,7 @@ def test_recorded_answer_says_whether_it_counted_and_escapes_the_heading() -> No
 
 def test_undo_answer_names_the_reading_and_its_day() -> None:
     assert undone_text("tc:goals:1", date(2025, 6, 1)) == (
-        "Removed your reading of `tc:goals:1` (2025-06-01)."
+        "Removed your reading of `tc:goals:1` (Jun 1, 2025)."
     )
 
 
