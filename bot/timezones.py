@@ -12,14 +12,20 @@ import zoneinfo
 from rapidfuzz import fuzz, process
 
 from bot.errors import BotError
+from bot.i18n import _
 
 
 class UnknownTimezone(BotError):
     def __init__(self, name: str, suggestions: list[str]) -> None:
-        hint = f" Did you mean {', '.join(suggestions[:3])}?" if suggestions else ""
-        super().__init__(
-            f"“{name}” is not a time zone I know. Use an IANA name such as Europe/Berlin.{hint}"
+        text = (
+            _(
+                "“{name}” is not a time zone I know. Use an IANA name such as Europe/Berlin. "
+                "Did you mean {listed}?"
+            )
+            if suggestions
+            else _("“{name}” is not a time zone I know. Use an IANA name such as Europe/Berlin.")
         )
+        super().__init__(text.format(name=name, listed=", ".join(suggestions[:3])))
         self.suggestions = suggestions
 
 

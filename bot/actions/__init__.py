@@ -12,16 +12,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.errors import BotError
+from bot.i18n import N_, _
 from bot.permissions import is_moderator
 from bot.storage.audit import Audit
 from bot.storage.database import Database
 
-NOT_A_MODERATOR = "This is for moderators: you need Manage Server or the server's moderator role."
+NOT_A_MODERATOR = N_(
+    "This is for moderators: you need Manage Server or the server's moderator role."
+)
 
 
 class NotAModerator(BotError):
     def __init__(self) -> None:
-        super().__init__(NOT_A_MODERATOR)
+        super().__init__(_(NOT_A_MODERATOR))
 
 
 @dataclass(frozen=True, slots=True)

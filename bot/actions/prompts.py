@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.actions import Actor
+from bot.i18n import _
 from bot.scheduling.content import (
     Content,
     DocumentLookup,
@@ -98,9 +99,9 @@ def build_content(
         return questions_content(raw)
     if kind == "reading":
         if not document:
-            raise ScheduleError("A reading plan needs a text: choose one in `document`.")
+            raise ScheduleError(_("A reading plan needs a text: choose one in `document`."))
         return reading_content(documents(document), start or "", unit, paragraphs, text)
-    raise ScheduleError("Choose what to post: a question, a list of questions, or a plan.")
+    raise ScheduleError(_("Choose what to post: a question, a list of questions, or a plan."))
 
 
 async def server_timezone(db: Database, guild_id: int, given: str | None) -> str:
@@ -162,7 +163,7 @@ async def create_prompt(
     try:
         render(content, {}, placed.options, documents)
     except PlanFinished:
-        raise ScheduleError("That reading plan has nothing to post.") from None
+        raise ScheduleError(_("That reading plan has nothing to post.")) from None
     new = store.NewSchedule(
         actor.guild_id, placed.channel_id, actor.user_id, content, placed.rule, placed.options
     )
@@ -267,7 +268,9 @@ async def run_prompt_now(
     try:
         await runner(schedule, audit)
     except PlanFinished:
-        raise ScheduleError(f"Prompt #{prompt_id}'s reading plan is finished.") from None
+        raise ScheduleError(
+            _("Prompt #{id}'s reading plan is finished.").format(id=prompt_id)
+        ) from None
     return schedule
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.i18n import _
 from bot.meetings.errors import BadDateRange, BadMeetingSetup
 from bot.text import visible_text
 
@@ -117,5 +118,7 @@ def meeting_title(text: str | None, default: str) -> str:
             "Write a title, or leave it out to name the meeting by its date."
         )
     if len(title) > TITLE_LIMIT:
-        raise BadMeetingSetup(f"The title is too long: keep it under {TITLE_LIMIT} characters.")
+        raise BadMeetingSetup(
+            _("The title is too long: keep it under {limit} characters.").format(limit=TITLE_LIMIT)
+        )
     return title

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.errors import BotError
+from bot.i18n import _
 
 
 class MeetingError(BotError):
@@ -12,8 +13,10 @@ class MeetingError(BotError):
 class UnknownMeeting(MeetingError):
     def __init__(self, meeting_id: int) -> None:
         super().__init__(
-            f"There is no meeting #{meeting_id} on this server. "
-            "`/attendance summary` lists the meetings held."
+            _(
+                "There is no meeting #{id} on this server. "
+                "`/attendance summary` lists the meetings held."
+            ).format(id=meeting_id)
         )
         self.meeting_id = meeting_id
 
@@ -21,25 +24,27 @@ class UnknownMeeting(MeetingError):
 class MeetingAlreadyRunning(MeetingError):
     def __init__(self, meeting_id: int, channel_id: int) -> None:
         super().__init__(
-            f"Meeting #{meeting_id} is already running in <#{channel_id}>. "
-            "End it with `/meeting end` before starting another there."
+            _(
+                "Meeting #{id} is already running in {channel}. "
+                "End it with `/meeting end` before starting another there."
+            ).format(id=meeting_id, channel=f"<#{channel_id}>")
         )
         self.meeting_id = meeting_id
         self.channel_id = channel_id
 
 
 class NoRunningMeeting(MeetingError):
-    def __init__(
-        self, message: str = "No meeting is running here. Start one with `/meeting start`."
-    ) -> None:
-        super().__init__(message)
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(
+            message or _("No meeting is running here. Start one with `/meeting start`.")
+        )
 
 
 class MeetingNotRunning(MeetingError):
     """The meeting exists but has already ended."""
 
     def __init__(self, meeting_id: int) -> None:
-        super().__init__(f"Meeting #{meeting_id} has already ended.")
+        super().__init__(_("Meeting #{id} has already ended.").format(id=meeting_id))
         self.meeting_id = meeting_id
 
 

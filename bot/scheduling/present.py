@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
+from bot.i18n import _
 from bot.scheduling.content import (
     Content,
     DocumentLookup,
@@ -42,9 +43,9 @@ def payload_text(payload: PostPayload) -> str:
             text = text[:_EXCERPT].rstrip() + "…"
         parts.append("\n".join(f"> {line}" if line else ">" for line in text.splitlines()))
     if payload.thread_name:
-        parts.append(f"Thread: **{payload.thread_name}**")
+        parts.append(_("Thread: **{name}**").format(name=payload.thread_name))
     if payload.reading is not None:
-        parts.append("With a **Mark as read** button.")
+        parts.append(_("With a **Mark as read** button."))
     return "\n".join(parts)
 
 
@@ -62,22 +63,26 @@ def preview(
 ) -> str:
     """The answer to ``/prompt add`` and ``/prompt preview``: when, where, and exactly what."""
     lines = [
-        f"**{title}** in <#{channel_id}>",
+        _("**{title}** in {channel}").format(title=title, channel=f"<#{channel_id}>"),
         f"{recurrence.describe()}.",
         content.describe() + ".",
     ]
     if options.ping_role_id:
-        lines.append(f"Pings <@&{options.ping_role_id}>.")
+        lines.append(_("Pings {role}.").format(role=f"<@&{options.ping_role_id}>"))
     if status == "paused":
-        lines.append(f"**Paused**: {paused_reason or 'by a moderator'}.")
+        lines.append(_("**Paused**: {reason}.").format(reason=paused_reason or _("by a moderator")))
     elif status == "finished":
-        lines.append("**Finished**: nothing more to post.")
+        lines.append(_("**Finished**: nothing more to post."))
     if status == "active" and runs:
-        lines.append("Next runs: " + ", ".join(stamp(r) for r in runs[:PREVIEW_RUNS]))
+        lines.append(
+            _("Next runs: {runs}").format(runs=", ".join(stamp(r) for r in runs[:PREVIEW_RUNS]))
+        )
     elif status == "active":
-        lines.append("No future runs.")
+        lines.append(_("No future runs."))
     lines.append("")
-    lines.append("**Next post**" if payload is not None else "**Next post**: none (plan finished)")
+    lines.append(
+        _("**Next post**") if payload is not None else _("**Next post**: none (plan finished)")
+    )
     if payload is not None:
         lines.append(payload_text(payload))
     text = "\n".join(lines)
@@ -86,21 +91,23 @@ def preview(
 
 def list_page(schedules: Sequence[Schedule], last: Mapping[int, Run], page: int, pages: int) -> str:
     if not schedules:
-        return "No prompts yet. Add one with `/prompt add`."
-    lines = [f"**Prompts** (page {page + 1} of {pages})"]
+        return _("No prompts yet. Add one with `/prompt add`.")
+    lines = [_("**Prompts** (page {page} of {pages})").format(page=page + 1, pages=pages)]
     for s in schedules:
         if s.status == "active" and s.next_run_at is not None:
-            when = f"next {stamp(s.next_run_at)} ({stamp(s.next_run_at, 'R')})"
+            when = _("next {when} ({relative})").format(
+                when=stamp(s.next_run_at), relative=stamp(s.next_run_at, "R")
+            )
         elif s.status == "paused":
-            when = f"**paused**: {s.paused_reason or 'by a moderator'}"
+            when = _("**paused**: {reason}").format(reason=s.paused_reason or _("by a moderator"))
         else:
-            when = "**finished**"
+            when = _("**finished**")
         previous = last.get(s.id)
         tail = ""
         if previous is not None and previous.status == "failed":
-            tail = " · last run failed"
+            tail = " · " + _("last run failed")
         elif previous is not None and previous.status == "posted" and previous.posted_at:
-            tail = f" · last posted {stamp(previous.posted_at, 'R')}"
+            tail = " · " + _("last posted {when}").format(when=stamp(previous.posted_at, "R"))
         lines.append(
             f"`#{s.id}` <#{s.channel_id}> · {s.recurrence.describe()} · {s.content.describe()}"
             f"\n  {when}{tail}"

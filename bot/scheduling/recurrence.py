@@ -21,11 +21,15 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Final, Literal
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_datetime, get_day_names
+from babel.lists import format_list
 from croniter import croniter
 from dateutil.relativedelta import relativedelta
 from dateutil.rrule import DAILY, MONTHLY, WEEKLY, rrule, weekday
 
+from bot import i18n
 from bot.errors import BotError
+from bot.i18n import N_, _, ngettext
 from bot.timezones import parse_timezone
 
 Kind = Literal["once", "daily", "weekly", "monthly_day", "monthly_weekday", "cron"]
@@ -47,7 +51,6 @@ WEEKDAY_NAMES: Final = (
     "Saturday",
     "Sunday",
 )
-_ORDINALS: Final = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth", -1: "last"}
 
 # Wall times are expanded from this far before the instant asked about: a wall time earlier than
 # the local "now" can still resolve to a later instant when it falls in a gap (at most an hour or
@@ -179,32 +182,58 @@ class Recurrence:
     def describe(self) -> str:
         """A sentence a moderator can check against what they meant."""
         clock = self.at.strftime("%H:%M") if self.at.second == 0 else self.at.strftime("%H:%M:%S")
-        zone = f" ({self.timezone})"
+        # Each shape is one whole sentence of the catalogs (their plural forms for "every N"),
+        # with weekday names and dates from Babel in the reader's language.
+        n, zone = self.interval, self.timezone
+        fill = {"n": i18n.number(n), "clock": clock, "zone": zone}
         if self.kind == "once":
             assert self.once_at is not None
-            return f"Once, on {self.once_at:%A %d %B %Y at %H:%M}{zone}"
+            when = format_datetime(self.once_at, "EEEE d MMMM y, HH:mm", locale=i18n.babel_locale())
+            return _("Once, on {date} ({zone})").format(date=when, zone=zone)
         if self.kind == "cron":
-            return f"Cron `{self.cron}`{zone}"
+            return _("Cron `{cron}` ({zone})").format(cron=self.cron, zone=zone)
         if self.kind == "daily":
-            every = "Every day" if self.interval == 1 else f"Every {self.interval} days"
-            return f"{every} at {clock}{zone}"
+            return ngettext(
+                "Every day at {clock} ({zone})", "Every {n} days at {clock} ({zone})", n
+            ).format(**fill)
         if self.kind == "weekly":
-            days = _join([WEEKDAY_NAMES[d] for d in sorted(self.weekdays)])
-            every = "Every" if self.interval == 1 else f"Every {self.interval} weeks on"
-            return f"{every} {days} at {clock}{zone}"
-        every = "Every month" if self.interval == 1 else f"Every {self.interval} months"
+            days = _join([weekday_name(d) for d in sorted(self.weekdays)])
+            return ngettext(
+                "Every {days} at {clock} ({zone})",
+                "Every {n} weeks on {days} at {clock} ({zone})",
+                n,
+            ).format(days=days, **fill)
         if self.kind == "monthly_day":
             if self.month_day == -1:
-                return f"{every} on the last day at {clock}{zone}"
-            return f"{every} on day {self.month_day} at {clock}{zone}" + (
-                " (months without that day are skipped)" if (self.month_day or 0) > 28 else ""
-            )
+                return ngettext(
+                    "Every month on the last day at {clock} ({zone})",
+                    "Every {n} months on the last day at {clock} ({zone})",
+                    n,
+                ).format(**fill)
+            text = ngettext(
+                "Every month on day {day} at {clock} ({zone})",
+                "Every {n} months on day {day} at {clock} ({zone})",
+                n,
+            ).format(day=self.month_day, **fill)
+            if (self.month_day or 0) > 28:
+                text = _("{schedule} (months without that day are skipped)").format(schedule=text)
+            return text
         assert self.nth is not None and self.weekday is not None
-        note = " (months without one are skipped)" if self.nth == 5 else ""
-        return (
-            f"{every} on the {_ORDINALS[self.nth]} {WEEKDAY_NAMES[self.weekday]} "
-            f"at {clock}{zone}{note}"
-        )
+        weekday = weekday_name(self.weekday)
+        if self.nth == -1:
+            return ngettext(
+                "Every month on the last {weekday} at {clock} ({zone})",
+                "Every {n} months on the last {weekday} at {clock} ({zone})",
+                n,
+            ).format(weekday=weekday, **fill)
+        text = ngettext(
+            "Every month on {weekday} number {nth} at {clock} ({zone})",
+            "Every {n} months on {weekday} number {nth} at {clock} ({zone})",
+            n,
+        ).format(weekday=weekday, nth=self.nth, **fill)
+        if self.nth == 5:
+            text = _("{schedule} (months without one are skipped)").format(schedule=text)
+        return text
 
     def to_json(self) -> str:
         data: dict[str, Any] = {"kind": self.kind, "timezone": self.timezone}
@@ -244,7 +273,13 @@ class Recurrence:
 
 
 def _join(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+    """``Monday, Wednesday and Friday`` the reader's language's way (Babel's list patterns)."""
+    return format_list(items, locale=i18n.babel_locale())
+
+
+def weekday_name(day: int) -> str:
+    """Monday is 0, as in :mod:`datetime`; the name in the reader's language."""
+    return str(get_day_names("wide", locale=i18n.babel_locale())[day])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -277,31 +312,39 @@ _NTH_WORDS: Final = {
 def parse_time(text: str) -> time:
     match = _TIME.match(text)
     if match is None:
-        raise ScheduleError(f"“{text}” is not a time: write it as 24-hour HH:MM, like 18:00.")
+        raise ScheduleError(
+            _("“{text}” is not a time: write it as 24-hour HH:MM, like 18:00.").format(text=text)
+        )
     hour, minute, second = int(match[1]), int(match[2]), int(match[3] or 0)
     if hour > 23 or minute > 59 or second > 59:
-        raise ScheduleError(f"“{text}” is not a time of day: hours go 0–23 and minutes 0–59.")
+        raise ScheduleError(
+            _("“{text}” is not a time of day: hours go 0–23 and minutes 0–59.").format(text=text)
+        )
     return time(hour, minute, second)
 
 
 def parse_weekday(text: str) -> int:
     key = text.strip().lower()[:2]
     if len(text.strip()) < 2 or key not in _WEEKDAY_ALIASES:
-        raise ScheduleError(f"“{text}” is not a day of the week: write mon, tue, … or sunday.")
+        raise ScheduleError(
+            _("“{text}” is not a day of the week: write mon, tue, … or sunday.").format(text=text)
+        )
     return _WEEKDAY_ALIASES[key]
 
 
 def parse_weekdays(text: str) -> tuple[int, ...]:
     parts = [p for p in re.split(r"[\s,;/]+", text.strip()) if p]
     if not parts:
-        raise ScheduleError("Choose at least one day of the week, like `sun` or `mon,wed,fri`.")
+        raise ScheduleError(_("Choose at least one day of the week, like `sun` or `mon,wed,fri`."))
     return tuple(sorted({parse_weekday(p) for p in parts}))
 
 
 def parse_nth(text: str) -> int:
     value = _NTH_WORDS.get(text.strip().lower())
     if value is None:
-        raise ScheduleError(f"“{text}” is not a position in the month: use 1st–5th or last.")
+        raise ScheduleError(
+            _("“{text}” is not a position in the month: use 1st–5th or last.").format(text=text)
+        )
     return value
 
 
@@ -310,7 +353,9 @@ def parse_month_day(text: str) -> int:
     if raw == "last":
         return -1
     if not raw.isdigit() or not 1 <= int(raw) <= 31:
-        raise ScheduleError(f"“{text}” is not a day of the month: use 1–31 or last.")
+        raise ScheduleError(
+            _("“{text}” is not a day of the month: use 1–31 or last.").format(text=text)
+        )
     return int(raw)
 
 
@@ -320,7 +365,10 @@ def parse_local_datetime(text: str) -> datetime:
         parsed = datetime.strptime(raw, "%Y-%m-%d %H:%M")
     except ValueError:
         raise ScheduleError(
-            f"“{text}” is not a date and time: write it as YYYY-MM-DD HH:MM, like 2026-05-01 18:00."
+            _(
+                "“{text}” is not a date and time: write it as YYYY-MM-DD HH:MM, "
+                "like 2026-05-01 18:00."
+            ).format(text=text)
         ) from None
     return parsed
 
@@ -347,42 +395,54 @@ def build_recurrence(
     zone = parse_timezone(timezone)
     timezone = zone.key
     if kind not in KINDS:
-        raise ScheduleError(f"“{kind}” is not a kind of schedule: use one of {', '.join(KINDS)}.")
+        raise ScheduleError(
+            _("“{kind}” is not a kind of schedule: use one of {kinds}.").format(
+                kind=kind, kinds=", ".join(KINDS)
+            )
+        )
     interval = 1 if every is None else every
     if not 1 <= interval <= 366:
-        raise ScheduleError("“every” must be a whole number from 1 to 366.")
+        raise ScheduleError(_("“every” must be a whole number from 1 to 366."))
     today = now.astimezone(zone).date()
 
     def need(value: str | None, what: str) -> str:
         if value is None or not value.strip():
-            raise ScheduleError(f"A {kind.replace('_', ' ')} schedule needs {what}.")
+            raise ScheduleError(
+                _("A {kind} schedule needs {what}.").format(
+                    kind=kind.replace("_", " "), what=_(what)
+                )
+            )
         return value
 
     rec: Recurrence
     if kind == "once":
-        wall = parse_local_datetime(need(date_time, "a date and time (YYYY-MM-DD HH:MM)"))
+        wall = parse_local_datetime(need(date_time, N_("a date and time (YYYY-MM-DD HH:MM)")))
         rec = Recurrence(kind="once", timezone=timezone, once_at=wall)
         if resolve_local(wall, zone) <= now:
             raise ScheduleError(
-                f"{wall:%Y-%m-%d %H:%M} in {timezone} is already past: choose a future time."
+                _("{when} in {zone} is already past: choose a future time.").format(
+                    when=f"{wall:%Y-%m-%d %H:%M}", zone=timezone
+                )
             )
         return rec
     if kind == "cron":
-        expression = " ".join(need(cron, "a cron expression, like `0 18 * * sun`").split())
+        expression = " ".join(need(cron, N_("a cron expression, like `0 18 * * sun`")).split())
         if len(expression.split()) != 5 or not croniter.is_valid(expression):
             raise ScheduleError(
-                f"`{expression}` is not a valid cron expression: use five fields "
-                "(minute hour day-of-month month day-of-week), like `0 18 * * sun`."
+                _(
+                    "`{expression}` is not a valid cron expression: use five fields "
+                    "(minute hour day-of-month month day-of-week), like `0 18 * * sun`."
+                ).format(expression=expression)
             )
         rec = Recurrence(kind="cron", timezone=timezone, cron=expression)
     else:
-        clock = parse_time(need(at, "a time of day (HH:MM)"))
+        clock = parse_time(need(at, N_("a time of day (HH:MM)")))
         if kind == "daily":
             rec = Recurrence(
                 kind="daily", timezone=timezone, at=clock, start=today, interval=interval
             )
         elif kind == "weekly":
-            days = parse_weekdays(need(weekdays, "one or more days of the week"))
+            days = parse_weekdays(need(weekdays, N_("one or more days of the week")))
             # Anchor the interval to the Monday of this week, so "every 2 weeks" counts from now.
             monday = today - timedelta(days=today.weekday())
             rec = Recurrence(
@@ -400,11 +460,11 @@ def build_recurrence(
                 at=clock,
                 start=today.replace(day=1),
                 interval=interval,
-                month_day=parse_month_day(need(day, "a day of the month (1–31)")),
+                month_day=parse_month_day(need(day, N_("a day of the month (1–31)"))),
             )
         else:
-            position = parse_nth(need(nth, "which weekday of the month (1st–5th or last)"))
-            wd = parse_weekday(need(weekday_name, "a day of the week"))
+            position = parse_nth(need(nth, N_("which weekday of the month (1st–5th or last)")))
+            wd = parse_weekday(need(weekday_name, N_("a day of the week")))
             rec = Recurrence(
                 kind="monthly_weekday",
                 timezone=timezone,
@@ -415,5 +475,5 @@ def build_recurrence(
                 weekday=wd,
             )
     if rec.next_after(now) is None:
-        raise ScheduleError("That schedule never fires: check the days and times.")
+        raise ScheduleError(_("That schedule never fires: check the days and times."))
     return rec

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import astuple, dataclass
 from datetime import datetime
 
+from bot.i18n import _
 from bot.scheduling.recurrence import Recurrence, ScheduleError, build_recurrence
 
 
@@ -65,8 +66,8 @@ def changed_recurrence(
     """
     if kind is None:
         if timezone is not None:
-            raise ScheduleError("To change the time zone, give `repeat` and its timing too.")
+            raise ScheduleError(_("To change the time zone, give `repeat` and its timing too."))
         if timing.given():
-            raise ScheduleError("To change when it posts, choose `repeat` with the new timing.")
+            raise ScheduleError(_("To change when it posts, choose `repeat` with the new timing."))
         return None
     return timing.recurrence(kind, timezone or current_zone, now=now)

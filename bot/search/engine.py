@@ -37,6 +37,7 @@ import numpy.typing as npt
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
+from bot import i18n
 from bot.errors import BotError, EmptyQuery, UnknownDocument
 from bot.library.model import Document, Passage
 from bot.search.text import is_english_word, strip_markup, tokens, words
@@ -484,8 +485,9 @@ class SearchEngine:
             raise EmptyQuery()
         if len(query) > MAX_QUERY_CHARS:
             raise BotError(
-                f"That search is {len(query):,} characters long; keep it under "
-                f"{MAX_QUERY_CHARS:,} characters."
+                i18n._(
+                    "That search is {length} characters long; keep it under {limit} characters."
+                ).format(length=i18n.number(len(query)), limit=i18n.number(MAX_QUERY_CHARS))
             )
         analysed = list(tokens(strip_markup(query)))
         if not analysed:
@@ -603,7 +605,7 @@ class SearchEngine:
         ``document`` that is neither a slug nor an alias.
         """
         if limit < 1:
-            raise BotError("Ask for at least one result.")
+            raise BotError(i18n._("Ask for at least one result."))
         limit = min(limit, MAX_LIMIT)
         slug = self._document_slug(document)
         analysed = self._analyse(query)
@@ -833,7 +835,7 @@ class SearchEngine:
         meaning = self._meaning
         position = self._positions.get(ref)
         if position is None:
-            raise BotError(f"There is no passage {ref[:80]}.")
+            raise BotError(i18n._("There is no passage {ref}.").format(ref=ref[:80]))
         if meaning is None:
             return []
         entry = self._entries[position]

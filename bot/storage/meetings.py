@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from bot.i18n import _
 from bot.meetings.attendance import Summary, summarise
 from bot.meetings.errors import (
     AttendanceUnchanged,
@@ -304,7 +305,7 @@ async def meeting_to_report(db: Database, guild_id: int, channel_id: int | None)
         (guild_id,),
     )
     if row is None:
-        raise NoRunningMeeting("No meeting has been held yet: start one with `/meeting start`.")
+        raise NoRunningMeeting(_("No meeting has been held yet: start one with `/meeting start`."))
     return _meeting(row)
 
 

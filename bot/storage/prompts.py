@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from bot.errors import BotError
+from bot.i18n import _
 from bot.privacy import MEMBER_DATA, MemberData
 from bot.scheduling.content import Content, PostOptions, PostPayload
 from bot.scheduling.recurrence import Recurrence
@@ -51,7 +52,9 @@ def _on(shards: Shards | None, column: str = "guild_id") -> tuple[str, list[int]
 class UnknownSchedule(BotError):
     def __init__(self, schedule_id: int) -> None:
         super().__init__(
-            f"There is no prompt #{schedule_id} on this server. `/prompt list` shows them."
+            _("There is no prompt #{id} on this server. `/prompt list` shows them.").format(
+                id=schedule_id
+            )
         )
         self.schedule_id = schedule_id
 
@@ -352,7 +355,13 @@ async def pause_schedule(
     async with db.transaction() as conn:
         current = await _fetch_schedule(conn, guild_id, schedule_id)
         if current.status != "active":
-            raise ScheduleStateError(f"Prompt #{schedule_id} is {current.status}, not running.")
+            raise ScheduleStateError(
+                (
+                    _("Prompt #{id} is finished, not running.")
+                    if current.status == "finished"
+                    else _("Prompt #{id} is paused, not running.")
+                ).format(id=schedule_id)
+            )
         await conn.execute(
             "UPDATE prompt_schedules SET status = 'paused', paused_reason = ?, updated_at = ? "
             "WHERE id = ?",
@@ -370,11 +379,13 @@ async def resume_schedule(
     async with db.transaction() as conn:
         current = await _fetch_schedule(conn, guild_id, schedule_id)
         if current.status == "active":
-            raise ScheduleStateError(f"Prompt #{schedule_id} is already running.")
+            raise ScheduleStateError(_("Prompt #{id} is already running.").format(id=schedule_id))
         next_run = current.recurrence.next_after(now)
         if next_run is None:
             raise ScheduleStateError(
-                f"Prompt #{schedule_id} has no future runs: `/prompt edit` it with a new schedule."
+                _("Prompt #{id} has no future runs: `/prompt edit` it with a new schedule.").format(
+                    id=schedule_id
+                )
             )
         await conn.execute(
             "UPDATE prompt_schedules SET status = 'active', paused_reason = NULL, "
@@ -393,7 +404,9 @@ async def skip_next(
     async with db.transaction() as conn:
         current = await _fetch_schedule(conn, guild_id, schedule_id)
         if current.status != "active" or current.next_run_at is None:
-            raise ScheduleStateError(f"Prompt #{schedule_id} has no next run to skip.")
+            raise ScheduleStateError(
+                _("Prompt #{id} has no next run to skip.").format(id=schedule_id)
+            )
         skipped = current.next_run_at
         following = current.recurrence.next_after(skipped)
         await _insert_run(
@@ -669,7 +682,7 @@ async def claim_manual_run(
         )
         if run_id is None:
             raise ScheduleStateError(
-                f"Prompt #{schedule.id} was just run: wait a second and try again."
+                _("Prompt #{id} was just run: wait a second and try again.").format(id=schedule.id)
             )
         await _audited(conn, audit, schedule, schedule, now)
         return await _fetch_run(conn, run_id)

@@ -14,6 +14,7 @@ from typing import Final
 from rapidfuzz import fuzz, process
 
 from bot.errors import BotError
+from bot.i18n import _
 from bot.library.library import Library
 from bot.library.model import Document, Section
 
@@ -24,10 +25,18 @@ class UnknownSection(BotError):
     """A section reference that names no readable section."""
 
     def __init__(self, typed: str, suggestions: list[str]) -> None:
-        hint = f" Did you mean {', '.join(f'`{s}`' for s in suggestions)}?" if suggestions else ""
-        super().__init__(
-            f"There is no section “{typed.strip()[:80]}”. Pick one from the list as you type.{hint}"
-        )
+        shown = typed.strip()[:80]
+        if suggestions:
+            listed = ", ".join(f"`{s}`" for s in suggestions)
+            text = _(
+                "There is no section “{typed}”. Pick one from the list as you type. "
+                "Did you mean {listed}?"
+            ).format(typed=shown, listed=listed)
+        else:
+            text = _("There is no section “{typed}”. Pick one from the list as you type.").format(
+                typed=shown
+            )
+        super().__init__(text)
         self.suggestions = suggestions
 
 
@@ -35,7 +44,7 @@ class NothingToUndo(BotError):
     """``/read undo`` by a member with no reading recorded in this server."""
 
     def __init__(self) -> None:
-        super().__init__("There is no reading of yours on this server to undo.")
+        super().__init__(_("There is no reading of yours on this server to undo."))
 
 
 @dataclass(frozen=True, slots=True)

@@ -49,8 +49,9 @@ _OFF: Final = frozenset({"off", "none", "stop", "no"})
 class BadTime(BotError):
     def __init__(self, typed: str) -> None:
         super().__init__(
-            f"“{typed.strip()[:40]}” is not a time of day. "
-            "Use 24-hour HH:MM, such as 20:30, or “off”."
+            _("“{typed}” is not a time of day. Use 24-hour HH:MM, such as 20:30, or “off”.").format(
+                typed=typed.strip()[:40]
+            )
         )
 
 

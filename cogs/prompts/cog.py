@@ -20,9 +20,11 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot import i18n
 from bot.actions import prompts as actions
 from bot.actions.prompts import ChannelCheck
 from bot.errors import BotError
+from bot.i18n import N_, _
 from bot.scheduling import present
 from bot.scheduling.content import plan_starts
 from bot.scheduling.recurrence import ScheduleError
@@ -34,7 +36,7 @@ from bot.text import escape_markdown
 from bot.timezones import suggest_timezones
 from cogs.checks import actor_of, moderator_only
 from cogs.errors import answer_error
-from cogs.language import server_language_of
+from cogs.language import language_of, server_language_of
 from cogs.prompts.poster import ARCHIVE_MINUTES, DiscordPoster
 from cogs.prompts.views import ListPageButton, RemoveButton
 from cogs.transformers import DocumentOption, choice
@@ -47,6 +49,7 @@ log = logging.getLogger(__name__)
 CommandBody = TypeVar("CommandBody", bound=Callable[..., Coroutine[Any, Any, None]])
 
 CONTENT_CHOICES = [
+    # Choice names are translated by the command tree's translator (cogs/translator.py).
     app_commands.Choice(name="A fixed question", value="question"),
     app_commands.Choice(name="A rotating list of questions", value="questions"),
     app_commands.Choice(name="A reading plan", value="reading"),
@@ -153,6 +156,17 @@ async def schedule_autocomplete(
     return [app_commands.Choice(name=f"#{i}", value=i) for i in ids]
 
 
+PERMISSION_NAMES: dict[str, str] = {
+    "view_channel": N_("View Channel"),
+    "send_messages": N_("Send Messages"),
+    "embed_links": N_("Embed Links"),
+    "create_public_threads": N_("Create Public Threads"),
+    "send_messages_in_threads": N_("Send Messages in Threads"),
+    "read_message_history": N_("Read Message History"),
+}
+"""Discord's own names of the permissions a prompt needs, as its client shows them."""
+
+
 class TextModal(discord.ui.Modal):
     """A long text field; the command's remaining work runs on submit."""
 
@@ -177,6 +191,7 @@ class TextModal(discord.ui.Modal):
         self._finish = finish
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
+        i18n.set_language(language_of(interaction))
         await self._finish(interaction, self.text.value)
 
     async def on_error(  # type: ignore[override]
@@ -226,9 +241,9 @@ class PromptCog(
     ) -> ChannelCheck:
         """Whether the bot can post in a channel, as Discord's cache says, for bot.actions."""
         move = (
-            f"`/prompt edit prompt:{prompt} channel:` moves it"
+            _("`/prompt edit prompt:{id} channel:` moves it").format(id=prompt)
             if prompt is not None
-            else "`/prompt edit` moves a prompt"
+            else _("`/prompt edit` moves a prompt")
         )
 
         async def check(channel_id: int, threads: bool) -> int:
@@ -237,21 +252,27 @@ class PromptCog(
             me = guild.me if guild is not None else None
             if resolved is None or me is None:
                 raise ScheduleError(
-                    f"<#{channel_id}> no longer exists or I cannot see it: pick another "
-                    f"channel ({move})."
+                    _(
+                        "{channel} no longer exists or I cannot see it: pick another "
+                        "channel ({move})."
+                    ).format(channel=f"<#{channel_id}>", move=move)
                 )
             if not isinstance(resolved, discord.TextChannel):
                 raise ScheduleError(
-                    f"{resolved.mention} is not a text channel: pick a text channel."
+                    _("{channel} is not a text channel: pick a text channel.").format(
+                        channel=resolved.mention
+                    )
                 )
             perms = resolved.permissions_for(me)
             needed = list(NEEDED) + (["create_public_threads"] if threads else [])
             missing = [name for name in needed if not getattr(perms, name)]
             if missing:
-                names = ", ".join(n.replace("_", " ").title() for n in missing)
+                names = ", ".join(_(PERMISSION_NAMES[n]) for n in missing)
                 raise ScheduleError(
-                    f"I cannot post in {resolved.mention}: I am missing {names} there. "
-                    f"Fix the channel's permissions or pick another channel ({move})."
+                    _(
+                        "I cannot post in {channel}: I am missing {permissions} there. "
+                        "Fix the channel's permissions or pick another channel ({move})."
+                    ).format(channel=resolved.mention, permissions=names, move=move)
                 )
             return resolved.id
 
@@ -346,14 +367,15 @@ class PromptCog(
             )
             self.scheduler.wake()
             await target.response.send_message(
-                self._preview(f"Prompt #{schedule.id} added", schedule), ephemeral=True
+                self._preview(_("Prompt #{id} added").format(id=schedule.id), schedule),
+                ephemeral=True,
             )
 
         if content in ("question", "questions") and not (question and question.strip()):
-            label = "Question" if content == "question" else "Questions, one per line"
+            label = _("Question") if content == "question" else _("Questions, one per line")
             await interaction.response.send_modal(
                 TextModal(
-                    "Prompt question" if content == "question" else "Rotating questions",
+                    _("Prompt question") if content == "question" else _("Rotating questions"),
                     label,
                     finish,
                 )
@@ -368,7 +390,7 @@ class PromptCog(
         assert interaction.guild_id is not None
         schedule = await store.get_schedule(self.bot.db, interaction.guild_id, prompt)
         await interaction.response.send_message(
-            self._preview(f"Prompt #{schedule.id}", schedule), ephemeral=True
+            self._preview(_("Prompt #{id}").format(id=schedule.id), schedule), ephemeral=True
         )
 
     @app_commands.command(name="list", description="This server's prompts, with their next run")
@@ -435,15 +457,15 @@ class PromptCog(
             )
             self.scheduler.wake()
             await target.response.send_message(
-                self._preview(f"Prompt #{prompt} updated", updated), ephemeral=True
+                self._preview(_("Prompt #{id} updated").format(id=prompt), updated), ephemeral=True
             )
 
         current = await store.get_schedule(self.bot.db, actor.guild_id, prompt)
         if edit_questions and current.content.kind == "questions":
             await interaction.response.send_modal(
                 TextModal(
-                    "Rotating questions",
-                    "Questions, one per line",
+                    _("Rotating questions"),
+                    _("Questions, one per line"),
                     finish,
                     default="\n".join(current.content.questions)[:4000],
                 )
@@ -458,7 +480,7 @@ class PromptCog(
         await actions.pause_prompt(self.bot.db, await actor_of(interaction), prompt, now=_now())
         self.scheduler.wake()
         await interaction.response.send_message(
-            f"Prompt #{prompt} is paused. `/prompt resume {prompt}` starts it again.",
+            _("Prompt #{id} is paused. `/prompt resume {id}` starts it again.").format(id=prompt),
             ephemeral=True,
         )
 
@@ -471,7 +493,9 @@ class PromptCog(
         self.scheduler.wake()
         assert schedule.next_run_at is not None
         await interaction.response.send_message(
-            f"Prompt #{prompt} is running again; next post {present.stamp(schedule.next_run_at)}.",
+            _("Prompt #{id} is running again; next post {when}.").format(
+                id=prompt, when=present.stamp(schedule.next_run_at)
+            ),
             ephemeral=True,
         )
 
@@ -482,13 +506,17 @@ class PromptCog(
         actor = await actor_of(interaction)
         skipped, schedule = await actions.skip_next_run(self.bot.db, actor, prompt, now=_now())
         self.scheduler.wake()
-        after = (
-            f"the next is {present.stamp(schedule.next_run_at)}"
+        text = (
+            _("Skipped prompt #{id}'s run of {when}; the next is {next}.")
             if schedule.next_run_at
-            else "there are no more runs"
+            else _("Skipped prompt #{id}'s run of {when}; there are no more runs.")
         )
         await interaction.response.send_message(
-            f"Skipped prompt #{prompt}'s run of {present.stamp(skipped)}; {after}.",
+            text.format(
+                id=prompt,
+                when=present.stamp(skipped),
+                next=present.stamp(schedule.next_run_at) if schedule.next_run_at else "",
+            ),
             ephemeral=True,
         )
 
@@ -505,8 +533,9 @@ class PromptCog(
             runner=self.scheduler.run_now,
         )
         await interaction.response.send_message(
-            f"Posting prompt #{prompt} in <#{schedule.channel_id}> now; its timetable is "
-            "unchanged.",
+            _("Posting prompt #{id} in {channel} now; its timetable is unchanged.").format(
+                id=prompt, channel=f"<#{schedule.channel_id}>"
+            ),
             ephemeral=True,
         )
 
@@ -518,8 +547,11 @@ class PromptCog(
         schedule = await store.get_schedule(self.bot.db, interaction.guild_id, prompt)
         view = button_view(RemoveButton(schedule.id, interaction.user.id))
         await interaction.response.send_message(
-            f"Remove prompt #{schedule.id} ({schedule.recurrence.describe()} in "
-            f"<#{schedule.channel_id}>)? This cannot be undone.",
+            _("Remove prompt #{id} ({schedule} in {channel})? This cannot be undone.").format(
+                id=schedule.id,
+                schedule=schedule.recurrence.describe(),
+                channel=f"<#{schedule.channel_id}>",
+            ),
             view=view,
             ephemeral=True,
         )

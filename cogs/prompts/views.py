@@ -11,8 +11,11 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Self
 
 import discord
+from babel.dates import format_date
 
+from bot import i18n
 from bot.actions.prompts import remove_prompt
+from bot.i18n import N_, _
 from bot.storage.reading_log import record_reading
 from bot.storage.streaks import member_today
 from cogs.checks import NOT_A_MODERATOR, actor_of, is_moderator
@@ -36,7 +39,9 @@ class MarkReadButton(ReadButton, template=r"prompt:read:(?P<ref>\S+)"):
 
     async def handle(self, interaction: discord.Interaction) -> None:
         if interaction.guild_id is None:
-            await interaction.response.send_message("Readings count in a server.", ephemeral=True)
+            await interaction.response.send_message(
+                _("Readings count in a server."), ephemeral=True
+            )
             return
         cog = prompt_cog(interaction)
         now = datetime.now(UTC)
@@ -55,9 +60,11 @@ class MarkReadButton(ReadButton, template=r"prompt:read:(?P<ref>\S+)"):
             now=now,
         )
         text = (
-            f"Marked `{self.ref}` as read for {day:%A %d %B}."
+            _("Marked `{ref}` as read for {day}.").format(
+                ref=self.ref, day=format_date(day, "EEEE d MMMM", locale=i18n.babel_locale())
+            )
             if added
-            else f"You already marked `{self.ref}` as read today."
+            else _("You already marked `{ref}` as read today.").format(ref=self.ref)
         )
         await interaction.response.send_message(text, ephemeral=True)
 
@@ -66,7 +73,7 @@ class ListPageButton(SafeButton, template=r"prompt:list:(?P<page>\d+):(?P<label>
     def __init__(self, page: int, label: str, *, disabled: bool = False) -> None:
         super().__init__(
             discord.ui.Button(
-                label="Previous" if label == "prev" else "Next",
+                label=_("Previous") if label == "prev" else _("Next"),
                 style=discord.ButtonStyle.secondary,
                 custom_id=checked_custom_id(f"prompt:list:{page}:{label}"),
                 disabled=disabled,
@@ -80,7 +87,7 @@ class ListPageButton(SafeButton, template=r"prompt:list:(?P<page>\d+):(?P<label>
 
     async def handle(self, interaction: discord.Interaction) -> None:
         if not await is_moderator(interaction):
-            await interaction.response.send_message(NOT_A_MODERATOR, ephemeral=True)
+            await interaction.response.send_message(_(NOT_A_MODERATOR), ephemeral=True)
             return
         text, view = await prompt_cog(interaction).list_message(interaction, self.page)
         await interaction.response.edit_message(content=text, view=view)
@@ -89,13 +96,13 @@ class ListPageButton(SafeButton, template=r"prompt:list:(?P<page>\d+):(?P<label>
 class RemoveButton(AnswerButton, template=r"prompt:remove:(?P<id>\d+):(?P<user>\d+)"):
     """Confirms a removal; only the moderator who asked can press it."""
 
-    refusal = "Only the moderator who asked can confirm this removal."
+    refusal = N_("Only the moderator who asked can confirm this removal.")
 
     def __init__(self, schedule_id: int, user_id: int) -> None:
         super().__init__(
             user_id,
             f"prompt:remove:{schedule_id}:{user_id}",
-            f"Remove prompt #{schedule_id}",
+            _("Remove prompt #{id}").format(id=schedule_id),
             discord.ButtonStyle.danger,
         )
         self.schedule_id = schedule_id
@@ -115,5 +122,5 @@ class RemoveButton(AnswerButton, template=r"prompt:remove:(?P<id>\d+):(?P<user>\
         )
         cog.scheduler.wake()
         await interaction.response.edit_message(
-            content=f"Prompt #{self.schedule_id} is removed.", view=None
+            content=_("Prompt #{id} is removed.").format(id=self.schedule_id), view=None
         )
