@@ -22,6 +22,7 @@ import aiohttp
 
 from bot.config import WebSettings
 from bot.errors import BotError
+from bot.i18n import _
 
 SCOPES: Final = "identify guilds"
 STATE_BYTES: Final = 32
@@ -58,6 +59,8 @@ class Identity:
     user_id: int
     name: str
     guilds: tuple[GuildRef, ...]
+    locale: str | None = None
+    """The language of their Discord client (``de``, ``es-ES``): the web pages speak it."""
 
 
 def s256_challenge(verifier: str) -> str:
@@ -106,16 +109,17 @@ async def sign_in(
         del token, headers  # used once, kept nowhere
     except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
         # ValueError: a body that is not JSON (a proxy's error page).
-        raise SignInFailed("Discord could not be reached to sign you in. Try again.") from exc
+        raise SignInFailed(_("Discord could not be reached to sign you in. Try again.")) from exc
     finally:
         if own:
             await http.close()
     try:
         name = str(user.get("global_name") or user["username"])
         refs = tuple(GuildRef(int(g["id"]), str(g.get("name", ""))) for g in guilds)
-        return Identity(int(user["id"]), name, refs)
+        locale = user.get("locale")
+        return Identity(int(user["id"]), name, refs, str(locale) if locale else None)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise SignInFailed("Discord's answer was not understood. Try signing in again.") from exc
+        raise SignInFailed(_("Discord's answer was not understood. Try signing in again.")) from exc
 
 
 async def _exchange(http: aiohttp.ClientSession, web: WebSettings, code: str, verifier: str) -> str:

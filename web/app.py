@@ -18,9 +18,11 @@ from aiohttp_session import get_session
 from aiohttp_session import setup as setup_sessions
 from cryptography.fernet import Fernet
 
-from web import auth, member, reader
+from bot.i18n import _
+from web import auth, language, member, reader
 from web.context import WebContext
 from web.fairness import LoopShare
+from web.language import language_middleware
 from web.render import CONTEXT_KEY, render, setup_templates
 from web.sessions import SESSION_SECONDS, LenientCookieStorage
 
@@ -51,7 +53,7 @@ async def security_headers(request: web.Request, handler: Handler) -> web.Stream
     response = await handler(request)
     response.headers.update(SECURITY_HEADERS)
     # Pages differ for a signed-in visitor: a shared cache must not hand one to the other.
-    response.headers["Vary"] = "Cookie"
+    response.headers["Vary"] = "Cookie, Accept-Language"  # pages speak the reader's language
     if request.app[CONTEXT_KEY].settings.secure_cookies:
         response.headers["Strict-Transport-Security"] = "max-age=31536000"
     return response
@@ -86,8 +88,8 @@ async def error_pages(request: web.Request, handler: Handler) -> web.StreamRespo
             request,
             "error.html",
             status=500,
-            heading="Something went wrong",
-            message="The page could not be shown. Please try again in a moment.",
+            heading=_("Something went wrong"),
+            message=_("The page could not be shown. Please try again in a moment."),
         )
 
 
@@ -112,9 +114,11 @@ async def csrf_protection(request: web.Request, handler: Handler) -> web.StreamR
                 request,
                 "error.html",
                 status=403,
-                heading="Request refused",
-                message="This form had expired or did not come from this site, so nothing "
-                "was changed. Go back, reload the page and try again.",
+                heading=_("Request refused"),
+                message=_(
+                    "This form had expired or did not come from this site, so nothing "
+                    "was changed. Go back, reload the page and try again."
+                ),
             )
     return await handler(request)
 
@@ -155,6 +159,7 @@ def create_app(context: WebContext) -> web.Application:
         samesite="Lax",
     )
     setup_sessions(app, storage)
+    app.middlewares.append(language_middleware)
     app.middlewares.append(csrf_protection)
     setup_templates(app)
     app.router.add_get("/healthz", healthz)
@@ -162,4 +167,5 @@ def create_app(context: WebContext) -> web.Application:
     reader.add_routes(app)
     auth.add_routes(app)
     member.add_routes(app)
+    language.add_routes(app)
     return app

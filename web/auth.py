@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 from aiohttp_session import get_session
 
+from bot.i18n import _, ngettext
 from bot.membership import MembershipUnavailable
 from bot.oauth import SignInFailed, same_state, sign_in, start_login
 from web import sessions
@@ -60,8 +61,12 @@ async def login(request: web.Request) -> web.StreamResponse:
             request,
             "error.html",
             status=429,
-            heading="Too many sign-ins",
-            message=f"Too many sign-in attempts from your address. Try again in {wait} seconds.",
+            heading=_("Too many sign-ins"),
+            message=ngettext(
+                "Too many sign-in attempts from your address. Try again in {n} second.",
+                "Too many sign-in attempts from your address. Try again in {n} seconds.",
+                wait,
+            ).format(n=wait),
             headers={"Retry-After": str(wait)},
         )
     start = start_login(context.settings)
@@ -85,9 +90,11 @@ async def callback(request: web.Request) -> web.StreamResponse:
             request,
             "error.html",
             status=400,
-            heading="Sign-in not recognised",
-            message="This sign-in link was already used, has expired or was not started here. "
-            "Nothing was changed: sign in again.",
+            heading=_("Sign-in not recognised"),
+            message=_(
+                "This sign-in link was already used, has expired or was not started here. "
+                "Nothing was changed: sign in again."
+            ),
             sign_in=True,
         )
     if int(time.time()) - int(pending.get("at", 0)) > LOGIN_TTL:
@@ -95,8 +102,8 @@ async def callback(request: web.Request) -> web.StreamResponse:
             request,
             "error.html",
             status=400,
-            heading="Sign-in took too long",
-            message="The sign-in expired before Discord answered. Sign in again.",
+            heading=_("Sign-in took too long"),
+            message=_("The sign-in expired before Discord answered. Sign in again."),
             sign_in=True,
         )
     if request.query.get("error"):
@@ -104,7 +111,7 @@ async def callback(request: web.Request) -> web.StreamResponse:
             request,
             "cancelled.html",
             status=200,
-            title="Sign-in cancelled",
+            title=_("Sign-in cancelled"),
         )
     code = request.query.get("code", "")
     if not code or len(code) > 200:
@@ -112,8 +119,8 @@ async def callback(request: web.Request) -> web.StreamResponse:
             request,
             "error.html",
             status=400,
-            heading="Sign-in not recognised",
-            message="Discord's answer had no code. Sign in again.",
+            heading=_("Sign-in not recognised"),
+            message=_("Discord's answer had no code. Sign in again."),
             sign_in=True,
         )
     try:
@@ -124,7 +131,7 @@ async def callback(request: web.Request) -> web.StreamResponse:
             request,
             "error.html",
             status=400,
-            heading="Sign-in failed",
+            heading=_("Sign-in failed"),
             message=exc.message,
             sign_in=True,
         )
@@ -134,12 +141,14 @@ async def callback(request: web.Request) -> web.StreamResponse:
             request,
             "error.html",
             status=503,
-            heading="Try again shortly",
-            message="Discord could not be asked which servers you share with "
-            "the bot. Try again in a moment.",
+            heading=_("Try again shortly"),
+            message=_(
+                "Discord could not be asked which servers you share with "
+                "the bot. Try again in a moment."
+            ),
             sign_in=True,
         )
-    await sessions.begin(request, identity.user_id, identity.name, sorted(shared))
+    await sessions.begin(request, identity.user_id, identity.name, sorted(shared), identity.locale)
     log.info("user %s signed in to the web app", identity.user_id)
     raise web.HTTPFound(safe_next(str(pending.get("next", "/me"))))
 

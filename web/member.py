@@ -16,14 +16,18 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 from aiohttp_session import get_session
+from babel.dates import get_day_names
 
+from bot import i18n
 from bot.errors import BotError
+from bot.i18n import _, ngettext
 from bot.membership import MembershipUnavailable
 from bot.privacy import FORGET_WARNING, export_document, export_filename, forget_member
 from bot.privacy import forget_summary as summary_of_forget
 from bot.storage import streaks as store
 from bot.streaks.heatmap import HeatmapGrid, level
 from bot.streaks.reminders import parse_minute
+from bot.streaks.render import timezone_text
 from bot.streaks.summary import member_overview
 from bot.timezones import all_timezones
 from web.render import CONTEXT_KEY, render
@@ -32,7 +36,12 @@ from web.textbody import text_url
 
 log = logging.getLogger(__name__)
 
-WEEKDAYS: Final = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+def weekday_short(day: int) -> str:
+    """The heatmap's row label (Monday is 0) in the page's language, from Babel's calendar."""
+    return str(get_day_names("abbreviated", locale=i18n.babel_locale())[day])
+
+
 GUILD_ID: Final = r"{guild_id:\d{1,20}}"
 
 
@@ -51,7 +60,7 @@ async def _member(request: web.Request) -> SignedIn:
             request,
             "sign_in.html",
             status=401,
-            title="Sign in",
+            title=_("Sign in"),
             lost=lost,
         )
     )
@@ -73,9 +82,11 @@ async def _server(request: web.Request, user: SignedIn) -> tuple[int, str]:
                 request,
                 "error.html",
                 status=404,
-                heading="Server not found",
-                message="There is no server of yours at this address. Your servers are listed "
-                "on your page.",
+                heading=_("Server not found"),
+                message=_(
+                    "There is no server of yours at this address. Your servers are listed "
+                    "on your page."
+                ),
             )
         )
     return guild_id, names[guild_id]
@@ -86,8 +97,8 @@ async def _unavailable(request: web.Request) -> web.Response:
         request,
         "error.html",
         status=503,
-        heading="Try again shortly",
-        message="Discord could not be asked whether you are in this server. Try again shortly.",
+        heading=_("Try again shortly"),
+        message=_("Discord could not be asked whether you are in this server. Try again shortly."),
     )
 
 
@@ -123,7 +134,7 @@ async def my_servers(request: web.Request) -> web.Response:
     except MembershipUnavailable:
         return await _unavailable(request)
     servers = [
-        {"id": g, "name": name or f"Server {g}", "url": f"/me/{g}"}
+        {"id": g, "name": name or _("Server {id}").format(id=g), "url": f"/me/{g}"}
         for (g, name), ok in zip(shared.items(), checks, strict=True)
         if ok
     ]
@@ -131,7 +142,7 @@ async def my_servers(request: web.Request) -> web.Response:
     return await render(
         request,
         "me.html",
-        title="Your reading",
+        title=_("Your reading"),
         servers=servers,
         settings=settings,
         zones=all_timezones(),
@@ -154,11 +165,13 @@ def _heatmap_rows(grid: HeatmapGrid) -> list[dict[str, Any]]:
                     {
                         "future": False,
                         "level": level(count),
-                        "label": f"{day.isoformat()}: {count} reading{'s' if count != 1 else ''}",
+                        "label": ngettext(
+                            "{date}: {n} reading", "{date}: {n} readings", count
+                        ).format(date=i18n.day(day), n=i18n.number(count)),
                         "today": day == grid.today,
                     }
                 )
-        rows.append({"name": WEEKDAYS[weekday], "cells": cells})
+        rows.append({"name": weekday_short(weekday), "cells": cells})
     return rows
 
 
@@ -193,9 +206,9 @@ async def server_page(request: web.Request) -> web.Response:
     return await render(
         request,
         "server.html",
-        title=name or "Your server",
+        title=name or _("Your server"),
         guild_id=guild_id,
-        server=name or f"Server {guild_id}",
+        server=name or _("Server {id}").format(id=guild_id),
         overview=overview,
         texts=[{"url": text_url(t.progress.document), "item": t} for t in overview.texts],
         heatmap=_heatmap_rows(overview.grid),
@@ -218,7 +231,7 @@ async def set_timezone(request: web.Request) -> web.StreamResponse:
     except BotError as exc:
         return await _me_error(request, user, exc.message)
     context.reminders_changed()
-    await _flash(request, f"Your streak days now follow {key or 'the server’s time zone'}.")
+    await _flash(request, timezone_text(key))
     raise web.HTTPSeeOther("/me")
 
 
@@ -228,14 +241,14 @@ async def set_privacy(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     choice = form.get("private")
     if choice not in ("yes", "no"):
-        return await _me_error(request, user, "Choose whether to keep your streak private.")
+        return await _me_error(request, user, _("Choose whether to keep your streak private."))
     hidden = choice == "yes"
     await store.set_private(context.db, user.user_id, hidden, now=context.clock())
     await _flash(
         request,
-        "You are now left out of leaderboards and your streak is private."
+        _("You are now left out of leaderboards and your streak is private.")
         if hidden
-        else "You now appear on leaderboards and others can see your streak.",
+        else _("You now appear on leaderboards and others can see your streak."),
     )
     raise web.HTTPSeeOther("/me")
 
@@ -247,7 +260,7 @@ async def _me_error(request: web.Request, user: SignedIn, message: str) -> web.R
         request,
         "me.html",
         status=400,
-        title="Your reading",
+        title=_("Your reading"),
         servers=[],
         settings=settings,
         zones=all_timezones(),
@@ -258,7 +271,7 @@ async def _me_error(request: web.Request, user: SignedIn, message: str) -> web.R
 
 async def set_reminder(request: web.Request) -> web.StreamResponse:
     user = await _member(request)
-    guild_id, _ = await _server(request, user)
+    guild_id, _name = await _server(request, user)
     context = request.app[CONTEXT_KEY]
     form = await request.post()
     typed = str(form.get("time", "")).strip()[:40] or "off"
@@ -267,15 +280,18 @@ async def set_reminder(request: web.Request) -> web.StreamResponse:
     except BotError as exc:
         await _flash(request, exc.message)
         raise web.HTTPSeeOther(f"/me/{guild_id}") from None
-    at = await store.set_reminder(context.db, user.user_id, guild_id, minute, now=context.clock())
+    at = await store.set_reminder(
+        context.db, user.user_id, guild_id, minute, now=context.clock(), locale=i18n.current()
+    )
     context.reminders_changed()
     if minute is None or at is None:
-        await _flash(request, "Your reading reminder is off.")
+        await _flash(request, _("Your reading reminder is off."))
     else:
         await _flash(
             request,
-            f"You will get a DM at {minute // 60:02d}:{minute % 60:02d} your time on days you "
-            "have not read yet.",
+            _("You will get a DM at {time} your time on days you have not read yet.").format(
+                time=f"{minute // 60:02d}:{minute % 60:02d}"
+            ),
         )
     raise web.HTTPSeeOther(f"/me/{guild_id}")
 
@@ -297,7 +313,9 @@ async def export(request: web.Request) -> web.StreamResponse:
 
 async def forget_form(request: web.Request) -> web.Response:
     await _member(request)
-    return await render(request, "forget.html", title="Delete your data", warning=FORGET_WARNING)
+    return await render(
+        request, "forget.html", title=_("Delete your data"), warning=_(FORGET_WARNING)
+    )
 
 
 async def forget(request: web.Request) -> web.Response:
@@ -306,7 +324,10 @@ async def forget(request: web.Request) -> web.Response:
     counts = await forget_member(context.db, user.user_id)
     log.info("user %s deleted their data from the web app", user.user_id)
     return await render(
-        request, "forgotten.html", title="Your data was deleted", summary=summary_of_forget(counts)
+        request,
+        "forgotten.html",
+        title=_("Your data was deleted"),
+        summary=summary_of_forget(counts),
     )
 
 

@@ -8,7 +8,9 @@ from urllib.parse import quote, urlencode
 
 from aiohttp import web
 
+from bot import i18n
 from bot.errors import BadReference, BotError
+from bot.i18n import _
 from bot.library import Footnote
 from bot.search.engine import MAX_QUERY_CHARS, SIMILAR_COUNT, SearchHit
 from bot.search.snippet import snippet_parts
@@ -32,7 +34,7 @@ async def index(request: web.Request) -> web.Response:
         }
         for d in library.documents.values()
     ]
-    return await render(request, "index.html", title="The texts", texts=texts)
+    return await render(request, "index.html", title=_("The texts"), texts=texts)
 
 
 async def text_page(request: web.Request) -> web.Response:
@@ -44,8 +46,8 @@ async def text_page(request: web.Request) -> web.Response:
             request,
             "not_found.html",
             status=404,
-            title="No such text",
-            message=f"There is no text called “{slug[:80]}”.",
+            title=_("No such text"),
+            message=_("There is no text called “{slug}”.").format(slug=slug[:80]),
             links=known,
         )
     rendered = request.app[CACHE_KEY].get(slug)
@@ -80,9 +82,12 @@ async def paragraph(request: web.Request) -> web.StreamResponse:
             request,
             "not_found.html",
             status=404,
-            title="No such paragraph",
-            message=f"No paragraph has the reference “{typed}”."
-            + (" The closest ones:" if links else ""),
+            title=_("No such paragraph"),
+            message=(
+                _("No paragraph has the reference “{ref}”. The closest ones:")
+                if links
+                else _("No paragraph has the reference “{ref}”.")
+            ).format(ref=typed),
             links=links,
         )
     except BotError as exc:
@@ -90,7 +95,7 @@ async def paragraph(request: web.Request) -> web.StreamResponse:
             request,
             "not_found.html",
             status=404,
-            title="No such paragraph",
+            title=_("No such paragraph"),
             message=exc.message,
             links=[],
         )
@@ -108,7 +113,7 @@ async def _no_results(
         request,
         "search.html",
         status=status,
-        title="Search",
+        title=_("Search"),
         error=error,
         query=query,
         results=[],
@@ -124,7 +129,9 @@ async def search(request: web.Request) -> web.Response:
     context = request.app[CONTEXT_KEY]
     query = request.query.get("q", "")
     if len(query) > MAX_QUERY_CHARS:
-        too_long = f"That search is too long: use at most {MAX_QUERY_CHARS:,} characters."
+        too_long = _("That search is too long: use at most {limit} characters.").format(
+            limit=i18n.number(MAX_QUERY_CHARS)
+        )
         return await _no_results(request, query[:MAX_QUERY_CHARS], error=too_long, status=400)
     query = query.strip()
     try:
@@ -157,7 +164,7 @@ async def search(request: web.Request) -> web.Response:
     return await render(
         request,
         "search.html",
-        title=f"Search: {query[:60]}",
+        title=_("Search: {query}").format(query=query[:60]),
         error="",
         query=query,
         results=results,
@@ -182,7 +189,7 @@ def _results(request: web.Request, hits: Sequence[SearchHit], start: int) -> lis
                 "url": permalink(passage.ref),
                 "document": library.documents[passage.document].title,
                 "where": (
-                    f"Note {passage.label}"
+                    _("Note {label}").format(label=passage.label)
                     if isinstance(passage, Footnote)
                     else library.section_path(passage)
                 ),
@@ -205,19 +212,19 @@ async def similar(request: web.Request) -> web.Response:
             request,
             "not_found.html",
             status=404,
-            title="No such paragraph",
-            message=f"No paragraph has the reference “{typed}”.",
+            title=_("No such paragraph"),
+            message=_("No paragraph has the reference “{ref}”.").format(ref=typed),
             links=[],
         )
     return await render(
         request,
         "similar.html",
-        title=f"More like {passage.ref}",
+        title=_("More like {ref}").format(ref=passage.ref),
         ref=passage.ref,
         ref_url=permalink(passage.ref),
         where=context.library.section_path(passage)
         if not isinstance(passage, Footnote)
-        else f"Note {passage.label}",
+        else _("Note {label}").format(label=passage.label),
         results=_results(request, hits, start=1),
     )
 

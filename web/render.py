@@ -8,6 +8,7 @@ from typing import Any, Final
 import jinja2
 from aiohttp import web
 
+from bot import i18n
 from web.context import WebContext
 from web.sessions import signed_in
 
@@ -23,7 +24,13 @@ def setup_templates(app: web.Application) -> None:
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
     )
+    # The catalogs' functions, which read the request's language from bot.i18n's context.
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=i18n._, ngettext=i18n.ngettext, newstyle=True
+    )
+    env.filters["number"] = i18n.number
     app[TEMPLATES_KEY] = env
 
 
@@ -48,6 +55,8 @@ async def render(
         csrf=user.csrf if user is not None else "",
         here=here(request),
         query=values.pop("query", ""),
+        language=i18n.current(),
+        languages=[(code, i18n.NATIVE_NAMES.get(code, code)) for code in i18n.available()],
         **values,
     )
     response = web.Response(

@@ -78,7 +78,13 @@ def session_lost(request: web.Request) -> bool:
     return bool(request.get(LOST_KEY))
 
 
-async def begin(request: web.Request, user_id: int, name: str, guild_ids: list[int]) -> None:
+async def begin(
+    request: web.Request,
+    user_id: int,
+    name: str,
+    guild_ids: list[int],
+    locale: str | None = None,
+) -> None:
     """Sign in: a new session (and so a new CSRF token) for this user."""
     session = await get_session(request)
     session.clear()  # nothing of the anonymous visit (a sign-in under way) carries over
@@ -89,6 +95,7 @@ async def begin(request: web.Request, user_id: int, name: str, guild_ids: list[i
             "guilds": guild_ids[:MAX_GUILDS],
             "csrf": secrets.token_urlsafe(32),
             "seen": int(time.time()),
+            "locale": (locale or "")[:16],
         }
     )
 

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 
 from aiohttp import web
 from aiohttp.test_utils import TestClient
+from babel.dates import format_date
 
 from bot.storage import Database
 from bot.storage import streaks as store
@@ -61,7 +62,8 @@ async def test_server_page_shows_progress_streak_heatmap(
     assert "Reading Group" in html
     assert "Current streak</dt><dd>1 day" in html
     assert "Read: </span>" in html and "#anti-ai:introduction" in html
-    assert f"{today.isoformat()}: 1 reading" in html  # the heatmap cell of today
+    # The heatmap cell of today, its date written by Babel for the page's language.
+    assert f"{format_date(today, 'medium', locale='en')}: 1 reading" in html
     assert response.headers["Cache-Control"] == "no-store"
 
 
