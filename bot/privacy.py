@@ -68,7 +68,11 @@ def export_filename(user_id: int) -> str:
 def forget_summary(counts: dict[str, int]) -> str:
     """What a member reads after forgetting, in Discord and on the web."""
     total = sum(counts.values())
-    detail = ", ".join(f"{name.replace('_', ' ')}: {n}" for name, n in counts.items() if n)
+    detail = ", ".join(
+        f"{_(AREA_NAMES[name]) if name in AREA_NAMES else name.replace('_', ' ')}: {n}"
+        for name, n in counts.items()
+        if n
+    )
     if detail:
         done = ngettext(
             "Done: {n} row about you was deleted ({detail}).",
@@ -83,6 +87,19 @@ def forget_summary(counts: dict[str, int]) -> str:
     return _("{done} Anything you do from now on is recorded afresh.").format(
         done=done.format(n=i18n.number(total), detail=detail)
     )
+
+
+AREA_NAMES: dict[str, str] = {
+    "member_settings": N_("settings"),
+    "streaks": N_("streaks"),
+    "reading_log": N_("reading log"),
+    "prompt_schedules": N_("prompts you created"),
+    "meeting_attendance": N_("meeting attendance"),
+    "meeting_corrections": N_("attendance corrections"),
+    "meetings_started": N_("meetings you started"),
+    "audit_log": N_("audit log"),
+}
+"""How a member reads each storage area's name in the summary of ``/me forget``."""
 
 
 FORGET_WARNING = N_(
