@@ -13,6 +13,7 @@ before anything is stored.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, Final
@@ -123,11 +124,18 @@ async def zone_of_server(request: web.Request, guild_id: int) -> str:
     return str(await get_setting(request.app[CONTEXT_KEY].db, guild_id, "timezone"))
 
 
+@functools.lru_cache(maxsize=2048)
+def _following(rule: rules.Recurrence, after: datetime, count: int) -> tuple[datetime, ...]:
+    """A rule's runs after an instant never change: the list page asks the same ones of the
+    same prompts on every load, and working them out (dateutil, croniter) is most of its time."""
+    return tuple(rule.upcoming(after, count))
+
+
 def next_runs(schedule: Schedule, count: int) -> list[datetime]:
     """The next ``count`` posts: the stored next run (which a skip or pause moved) and after it."""
     if schedule.next_run_at is None or schedule.status != "active":
         return []
-    return [schedule.next_run_at, *schedule.recurrence.upcoming(schedule.next_run_at, count - 1)]
+    return [schedule.next_run_at, *_following(schedule.recurrence, schedule.next_run_at, count - 1)]
 
 
 def runs_in(moments: list[datetime], zone: ZoneInfo, viewer: ZoneInfo) -> list[dict[str, Any]]:
