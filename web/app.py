@@ -18,7 +18,7 @@ from aiohttp_session import get_session
 from aiohttp_session import setup as setup_sessions
 from cryptography.fernet import Fernet
 
-from web import auth, member, reader
+from web import auth, member, moderator_prompts, moderator_settings, reader
 from web.context import WebContext
 from web.fairness import LoopShare
 from web.render import CONTEXT_KEY, render, setup_templates
@@ -31,7 +31,8 @@ MAX_BODY: Final = 64 * 1024
 """Forms here are a few fields; nothing needs more."""
 
 CSP: Final = (
-    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+    "default-src 'none'; style-src 'self'; img-src 'self'; script-src 'self'; "
+    "connect-src 'self'; form-action 'self'; "
     "frame-ancestors 'none'; base-uri 'none'"
 )
 SECURITY_HEADERS: Final = {
@@ -162,4 +163,6 @@ def create_app(context: WebContext) -> web.Application:
     reader.add_routes(app)
     auth.add_routes(app)
     member.add_routes(app)
+    moderator_prompts.add_routes(app)
+    moderator_settings.add_routes(app)
     return app
