@@ -49,7 +49,8 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 @web.middleware
 async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
     response = await handler(request)
-    response.headers.update(SECURITY_HEADERS)
+    # A response may narrow or set its own policy (a chart image allows its inline styles).
+    response.headers.update({k: v for k, v in SECURITY_HEADERS.items() if k not in response.headers})
     # Pages differ for a signed-in visitor: a shared cache must not hand one to the other.
     response.headers["Vary"] = "Cookie"
     if request.app[CONTEXT_KEY].settings.secure_cookies:
