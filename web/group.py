@@ -125,6 +125,7 @@ async def meetings_page(request: web.Request, mod: Moderating) -> web.Response:
     return await render(
         request,
         "mod_meetings.html",
+        section="meetings",
         title=f"Meetings · {mod.server}",
         mod=mod,
         zone=zone.key,
@@ -151,7 +152,9 @@ async def meetings_chart(request: web.Request, mod: Moderating) -> web.Response:
     zone = await guild_zone(context.db, mod.guild_id)
     counted = await store.recent_counts(context.db, mod.guild_id, limit=CHART_MEETINGS)
     labels = [c.meeting.started_at.astimezone(zone).strftime("%Y-%m-%d") for c in counted]
-    svg = line_chart("Members present per meeting", labels, [("Present", [c.present for c in counted])])
+    svg = line_chart(
+        "Members present per meeting", labels, [("Present", [c.present for c in counted])]
+    )
     return svg_response(svg)
 
 
@@ -235,6 +238,8 @@ async def member_page(request: web.Request, mod: Moderating) -> web.Response:
     return await render(
         request,
         "mod_member.html",
+        flash=await _flash(request),
+        section="meetings",
         title=f"Attendance of member {member_id} · {mod.server}",
         mod=mod,
         member_id=member_id,
@@ -252,9 +257,7 @@ async def member_page(request: web.Request, mod: Moderating) -> web.Response:
                 "present": a is not None,
                 "rate": f"{rate:.0%}" if rate is not None else "",
             }
-            for (m, a), rate in zip(
-                history, _rates_newest_first(history, rates), strict=True
-            )
+            for (m, a), rate in zip(history, _rates_newest_first(history, rates), strict=True)
         ],
     )
 
@@ -322,9 +325,7 @@ async def _plans(request: web.Request, mod: Moderating, document: Any) -> list[d
             schedule.state.get("next"),
             started="next" in schedule.state,
         )
-        readers = await group_reading.readers_of(
-            context.db, mod.guild_id, document.slug, posted
-        )
+        readers = await group_reading.readers_of(context.db, mod.guild_id, document.slug, posted)
         private = await group_reading.private_members(context.db, sorted(readers))
         standing = plan_standing(posted, readers, private)
         titles = {s.slug: s.title for s in sections}
@@ -346,6 +347,8 @@ async def reading_page(request: web.Request, mod: Moderating) -> web.Response:
     return await render(
         request,
         "mod_reading.html",
+        flash=await _flash(request),
+        section="reading",
         title=f"The group's reading · {mod.server}",
         mod=mod,
         document=document,
@@ -398,10 +401,11 @@ async def audit_page(request: web.Request, mod: Moderating) -> web.Response:
         errors.append("The member must be a Discord id.")
     if actor and actor_id is None:
         errors.append("The moderator must be a Discord id.")
-    if query.get("from") and since is None or query.get("to") and until is None:
+    if (query.get("from") and since is None) or (query.get("to") and until is None):
         errors.append("Dates are YYYY-MM-DD.")
     page = _page_number(request)
-    entries, total = ([], 0)
+    entries: list[audit_store.AuditEntry] = []
+    total = 0
     if not errors:
         entries, total = await audit_store.list_entries(
             context.db,
@@ -428,6 +432,8 @@ async def audit_page(request: web.Request, mod: Moderating) -> web.Response:
     return await render(
         request,
         "mod_audit.html",
+        flash=await _flash(request),
+        section="audit",
         title=f"Audit log · {mod.server}",
         mod=mod,
         zone=zone.key,
@@ -470,7 +476,13 @@ def _state(value: Any) -> list[tuple[str, str]]:
 
 
 def _short(value: Any) -> str:
-    text = value if isinstance(value, str) else repr(value) if not isinstance(value, (dict, list)) else str(value)
+    text = (
+        value
+        if isinstance(value, str)
+        else repr(value)
+        if not isinstance(value, (dict, list))
+        else str(value)
+    )
     return text if len(text) <= 200 else text[:199] + "…"
 
 

@@ -107,4 +107,11 @@ async def correct_attendance(
     )
 
 
-__all__ = ["REASON_LIMIT", "check_rooms", "correct_attendance", "end_meeting", "start_meeting", "voice_threshold"]
+__all__ = [
+    "REASON_LIMIT",
+    "check_rooms",
+    "correct_attendance",
+    "end_meeting",
+    "start_meeting",
+    "voice_threshold",
+]

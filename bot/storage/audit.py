@@ -100,7 +100,8 @@ async def list_entries(
     """One server's entries, newest first, filtered, one page of them; and how many match.
 
     ``action`` matches exactly (``prompt.edit``) or a whole area (``prompt``); ``actor_id`` is
-    who made the change, ``member_id`` the member it was about; ``since`` is inclusive and ``until`` exclusive.
+    who made the change, ``member_id`` the member it was about; ``since`` is inclusive and
+    ``until`` exclusive.
     """
     where = ["guild_id = ?"]
     params: list[Any] = [guild_id]

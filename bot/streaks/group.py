@@ -90,4 +90,11 @@ def plan_standing(
     )
 
 
-__all__ = ["PlanStanding", "SectionReaders", "plan_standing", "section_readers", "sections_posted", "week_ends"]
+__all__ = [
+    "PlanStanding",
+    "SectionReaders",
+    "plan_standing",
+    "section_readers",
+    "sections_posted",
+    "week_ends",
+]
