@@ -417,17 +417,14 @@ async def audit_page(request: web.Request, mod: Moderating) -> web.Response:
             until=None if until is None else _midnight(until + timedelta(days=1), zone),
             page=page,
         )
-    filters = {
-        k: v
-        for k, v in {
-            "action": action,
-            "member": member,
-            "by": actor,
-            "from": query.get("from", ""),
-            "to": query.get("to", ""),
-        }.items()
-        if v
+    form = {
+        "action": action,
+        "member": member,
+        "by": actor,
+        "from": query.get("from", "")[:10],
+        "to": query.get("to", "")[:10],
     }
+    filters = {k: v for k, v in form.items() if v}
     pages = max(1, -(-total // audit_store.PAGE_SIZE))
     return await render(
         request,
@@ -437,7 +434,7 @@ async def audit_page(request: web.Request, mod: Moderating) -> web.Response:
         title=f"Audit log · {mod.server}",
         mod=mod,
         zone=zone.key,
-        filters=filters,
+        form=form,
         errors=errors,
         entries=[
             {
