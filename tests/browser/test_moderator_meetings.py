@@ -41,9 +41,11 @@ async def test_a_correction_in_the_browser_reaches_the_audit_log_and_discord(
     assert line.startswith("✅"), report.text
 
     # The audit log page shows who, what, before and after, with the reason.
-    await page.get_by_role("navigation", name=f"Moderate {web.guild.name}").get_by_role(
-        "link", name="Audit log"
-    ).click()
+    await (
+        page.get_by_role("navigation", name=f"Moderate {web.guild.name}")
+        .get_by_role("link", name="Audit log")
+        .click()
+    )
     entry = page.locator("table.audit tbody tr", has_text="attendance.add").first
     text = await entry.inner_text()
     assert str(mod.id) in text and str(member.id) in text and "came without pressing" in text
