@@ -53,7 +53,7 @@ from bot.search import SearchEngine
 from bot.session_key import derive_key
 from bot.storage import Database, prompts
 from bot.streaks.progress import readable_sections
-from web import WebContext, create_app
+from web import WebContext, create_app, group
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -222,6 +222,11 @@ def add_moderator_data(path: Path, members: int, meetings: int) -> None:
     print(f"moderators: {meetings} meetings of 300 members; a reading plan 5 sections in")
 
 
+COLD_READING = "moderator: reading, figures not cached"
+COLD_RUNS = 20
+"""The group reading page with its minute-long cache emptied before each load (slow: fewer)."""
+
+
 def pages() -> dict[str, Callable[[int], str]]:
     return {
         "reader: /texts/anti-ai (whole text)": lambda i: "/texts/anti-ai",
@@ -234,6 +239,7 @@ def pages() -> dict[str, Callable[[int], str]]:
         "moderator: meetings chart.svg": lambda i: f"/mod/{GUILD}/meetings/chart.svg",
         "moderator: reading (anti-ai)": lambda i: f"/mod/{GUILD}/reading?text=anti-ai",
         "moderator: reading chart.svg": lambda i: f"/mod/{GUILD}/reading/chart.svg?text=anti-ai",
+        COLD_READING: lambda i: f"/mod/{GUILD}/reading?text=anti-ai",
         "moderator: audit log": lambda i: f"/mod/{GUILD}/audit",
     }
 
@@ -247,7 +253,9 @@ async def page_times(db_path: Path, members: int, runs: int) -> None:
     try:
         async with aiohttp.ClientSession() as http:
             for label, path in pages().items():
-                for i in range(runs):
+                for i in range(COLD_RUNS if label == COLD_READING else runs):
+                    if label == COLD_READING:
+                        runner.app[group.CACHE_KEY].entries.clear()
                     cookies = {}
                     if label.startswith(("member", "moderator")):
                         heavy = label.startswith("member (")
@@ -261,14 +269,18 @@ async def page_times(db_path: Path, members: int, runs: int) -> None:
                         assert response.status in (200, 302), (label, response.status)
     finally:
         await runner.cleanup()
-    print(f"\n== server time per page ({runs} loads each; target p95 <= 30 ms)")
+    print(
+        f"\n== server time per page ({runs} loads each, {COLD_RUNS} uncached; target p95 <= 30 ms,"
+        " moderator pages <= 50 ms)"
+    )
     for label, samples in timings.items():
         if label == "other":
             continue
         p95 = percentile(samples, 0.95)
+        target = 50 if label.startswith("moderator") else 30
         print(
             f"{label:<38} p50 {statistics.median(samples):6.2f} ms   p95 {p95:6.2f} ms   "
-            f"max {max(samples):6.2f} ms  {'ok' if p95 <= 30 else 'OVER TARGET'}"
+            f"max {max(samples):6.2f} ms  {'ok' if p95 <= target else 'OVER TARGET'}"
         )
 
 
