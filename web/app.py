@@ -18,7 +18,7 @@ from aiohttp_session import get_session
 from aiohttp_session import setup as setup_sessions
 from cryptography.fernet import Fernet
 
-from web import auth, group, member, moderator_prompts, reader
+from web import auth, group, member, moderator_prompts, moderator_settings, reader
 from web.context import WebContext
 from web.fairness import LoopShare
 from web.render import CONTEXT_KEY, render, setup_templates
@@ -176,4 +176,5 @@ def create_app(context: WebContext) -> web.Application:
     member.add_routes(app)
     moderator_prompts.add_routes(app)
     group.add_routes(app)
+    moderator_settings.add_routes(app)
     return app
