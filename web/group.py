@@ -25,6 +25,7 @@ from aiohttp_session import get_session
 from bot.actions import meetings as meeting_actions
 from bot.errors import BotError
 from bot.meetings.attendance import date_range, rate_over_time
+from bot.meetings.errors import UnknownMeeting
 from bot.meetings.export import export_file, export_filename
 from bot.meetings.render import SOURCE_LABEL, voice_duration
 from bot.storage import audit as audit_store
@@ -39,12 +40,12 @@ from bot.streaks.group import (
     week_ends,
 )
 from bot.streaks.progress import readable_sections
-from web.moderator import PREFIX, Moderating, moderator_page
+from web.moderator import PREFIX, Moderating, moderator_page, not_found
 from web.render import CONTEXT_KEY, render
 from web.textbody import text_url
 
 T = TypeVar("T")
-MEETINGS_PER_PAGE: Final = 10
+MEETINGS_PER_PAGE: Final = 25
 CHART_MEETINGS: Final = 52
 READING_WEEKS: Final = 8
 NAMED_LIMIT: Final = 200
@@ -95,34 +96,16 @@ async def meetings_page(request: web.Request, mod: Moderating) -> web.Response:
     counted, total = await store.meetings_page(
         context.db, mod.guild_id, page=page, page_size=MEETINGS_PER_PAGE
     )
-    rosters = await store.rosters(context.db, [c.meeting.id for c in counted], now=context.clock())
-    shown = []
-    for item in counted:
-        attendance, voice = rosters[item.meeting.id]
-        present = {a.member_id for a in attendance}
-        shown.append(
-            {
-                "id": item.meeting.id,
-                "title": item.meeting.title,
-                "started": _when(item.meeting.started_at, zone),
-                "ended": _when(item.meeting.ended_at, zone),
-                "present": item.present,
-                "roster": [
-                    {
-                        "member_id": a.member_id,
-                        "how": SOURCE_LABEL[a.source],
-                        "at": _when(a.recorded_at, zone),
-                        "voice": voice_duration(voice[a.member_id]) if a.member_id in voice else "",
-                    }
-                    for a in attendance
-                ],
-                "voice_only": [
-                    {"member_id": m, "voice": voice_duration(t)}
-                    for m, t in sorted(voice.items())
-                    if m not in present and t > timedelta()
-                ],
-            }
-        )
+    shown = [
+        {
+            "id": item.meeting.id,
+            "title": item.meeting.title,
+            "started": _when(item.meeting.started_at, zone),
+            "ended": _when(item.meeting.ended_at, zone),
+            "present": item.present,
+        }
+        for item in counted
+    ]
     chart = await store.recent_counts(context.db, mod.guild_id, limit=CHART_MEETINGS)
     pages = max(1, -(-total // MEETINGS_PER_PAGE))
     return await render(
@@ -148,6 +131,54 @@ async def meetings_page(request: web.Request, mod: Moderating) -> web.Response:
     )
 
 
+async def meeting_page(request: web.Request, mod: Moderating) -> web.Response:
+    """One meeting: its roster as ``/attendance meeting`` words it, and the correction form."""
+    context = request.app[CONTEXT_KEY]
+    zone = await guild_zone(context.db, mod.guild_id)
+    try:
+        meeting = await store.get_meeting(
+            context.db, mod.guild_id, int(request.match_info["meeting_id"])
+        )
+    except UnknownMeeting:
+        raise await not_found(
+            request, "Meeting not found", "There is no meeting of this server at this address."
+        ) from None
+    attendance, voice = (await store.rosters(context.db, [meeting.id], now=context.clock()))[
+        meeting.id
+    ]
+    present = {a.member_id for a in attendance}
+    return await render(
+        request,
+        "mod_meeting.html",
+        section="meetings",
+        title=f"Meeting #{meeting.id} · {mod.server}",
+        mod=mod,
+        zone=zone.key,
+        m={
+            "id": meeting.id,
+            "title": meeting.title,
+            "started": _when(meeting.started_at, zone),
+            "ended": _when(meeting.ended_at, zone),
+            "present": len(attendance),
+        },
+        roster=[
+            {
+                "member_id": a.member_id,
+                "how": SOURCE_LABEL[a.source],
+                "at": _when(a.recorded_at, zone),
+                "voice": voice_duration(voice[a.member_id]) if a.member_id in voice else "",
+            }
+            for a in attendance
+        ],
+        voice_only=[
+            {"member_id": member, "voice": voice_duration(stretch)}
+            for member, stretch in sorted(voice.items())
+            if member not in present and stretch > timedelta()
+        ],
+        flash=await _flash(request),
+    )
+
+
 async def meetings_chart(request: web.Request, mod: Moderating) -> web.Response:
     from web.charts import line_chart, svg_response
 
@@ -165,8 +196,8 @@ async def correct(request: web.Request, mod: Moderating) -> web.StreamResponse:
     """Add or remove a member's attendance; the meeting is looked up in the URL's server only."""
     context = request.app[CONTEXT_KEY]
     form = await request.post()
-    back = f"{mod.base}/meetings"
     meeting_id = int(request.match_info["meeting_id"])
+    back = f"{mod.base}/meetings/{meeting_id}"
     member_id = _member_id(str(form.get("member", "")))
     choice = form.get("present")
     if member_id is None:
@@ -188,7 +219,8 @@ async def correct(request: web.Request, mod: Moderating) -> web.StreamResponse:
         )
     except BotError as exc:
         await _flash(request, _plain(exc.message))
-        raise web.HTTPSeeOther(back) from None
+        unknown = isinstance(exc, UnknownMeeting)
+        raise web.HTTPSeeOther(f"{mod.base}/meetings" if unknown else back) from None
     done = "added to" if present else "removed from"
     await _flash(request, f"Member {member_id} was {done} meeting #{meeting_id}.")
     raise web.HTTPSeeOther(back)
@@ -527,6 +559,7 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get(PREFIX + "/meetings", moderator_page(meetings_page))
     app.router.add_get(PREFIX + "/meetings/chart.svg", moderator_page(meetings_chart))
     app.router.add_get(PREFIX + "/meetings/export.csv", moderator_page(export))
+    app.router.add_get(PREFIX + r"/meetings/{meeting_id:\d{1,18}}", moderator_page(meeting_page))
     app.router.add_post(
         PREFIX + r"/meetings/{meeting_id:\d{1,18}}/attendance", moderator_page(correct)
     )

@@ -26,14 +26,15 @@ async def test_a_correction_in_the_browser_reaches_the_audit_log_and_discord(
 
     await web.sign_in(page, mod, f"/mod/{web.guild.id}/meetings")
     await page.goto(web.url(f"/mod/{web.guild.id}/meetings"))
-    card = page.locator("article.meeting", has_text=f"#{meeting_id} Browser night")
-    await card.get_by_text(f"Correct attendance of meeting #{meeting_id}").click()
-    await card.get_by_label("Member (Discord id)").fill(str(member.id))
-    await card.get_by_label("Reason (kept in the audit log)").fill("came without pressing")
-    await card.get_by_role("button", name="Save correction").click()
+    await audit(page, "mod-meetings")
+    await page.get_by_role("link", name=f"#{meeting_id} Browser night").click()
+    await page.get_by_label("Member (Discord id)").fill(str(member.id))
+    await page.get_by_label("Reason (kept in the audit log)").fill("came without pressing")
+    await page.get_by_role("button", name="Save correction").click()
     notice = page.locator("p.notice[role=status]")
     assert f"Member {member.id} was added to meeting #{meeting_id}" in await notice.inner_text()
-    await audit(page, "mod-meetings")
+    assert await page.locator("table.roster tbody tr", has_text=str(member.id)).count() == 1
+    await audit(page, "mod-meeting")
 
     # Discord sees it: /attendance member marks the meeting as attended.
     report = await mod.run("/attendance member", member=member)

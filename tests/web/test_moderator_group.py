@@ -72,9 +72,11 @@ async def test_meetings_page_shows_rosters_and_chart(
     response = await client.get(f"/mod/{GUILD_A}/meetings")
     html = await response.text()
     assert response.status == 200
-    assert f"#{meeting} Chapter One" in html
-    assert "2 present" in html
-    assert "checked in" in html  # the wording of /attendance meeting (bot.meetings.render)
+    assert f'<a href="/mod/{GUILD_A}/meetings/{meeting}">#{meeting} Chapter One</a>' in html
+    assert "<td>2</td>" in html
+    one = await (await client.get(f"/mod/{GUILD_A}/meetings/{meeting}")).text()
+    assert "2 present" in one and ">555<" in one
+    assert "checked in" in one  # the wording of /attendance meeting (bot.meetings.render)
     chart = await client.get(f"/mod/{GUILD_A}/meetings/chart.svg")
     assert chart.status == 200
     assert chart.content_type == "image/svg+xml"
@@ -88,7 +90,7 @@ async def test_correction_is_audited_with_its_reason(
 ) -> None:
     meeting = await _meeting(sqlite_db, GUILD_A, "Chapter Two", members=())
     await sign_in(client, discord, ALICE)
-    token = await csrf_of(client, f"/mod/{GUILD_A}/meetings")
+    token = await csrf_of(client, f"/mod/{GUILD_A}/meetings/{meeting}")
     posted = await client.post(
         f"/mod/{GUILD_A}/meetings/{meeting}/attendance",
         data={"csrf_token": token, "member": f"<@{CAROL}>", "present": "yes", "reason": "late"},
@@ -128,7 +130,10 @@ async def test_a_moderator_of_a_cannot_correct_in_b_by_editing_ids(
     form = {"csrf_token": token, "member": str(BOB), "present": "no"}
     # B's meeting under A's address: looked up in A only, so not found.
     inside = await client.post(f"/mod/{GUILD_A}/meetings/{theirs}/attendance", data=form)
-    assert "Other Group Night" not in await inside.text()
+    said = await inside.text()
+    assert f"There is no meeting #{theirs}" in said and "Other Group Night" not in said
+    page = await client.get(f"/mod/{GUILD_A}/meetings/{theirs}")
+    assert page.status == 404 and "Other Group Night" not in await page.text()
     # B's address: Alice is not in B, so the gate answers 404.
     outside = await client.post(f"/mod/{GUILD_B}/meetings/{theirs}/attendance", data=form)
     assert outside.status == 404
