@@ -31,7 +31,8 @@ MAX_BODY: Final = 64 * 1024
 """Forms here are a few fields; nothing needs more."""
 
 CSP: Final = (
-    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+    "default-src 'none'; style-src 'self'; img-src 'self'; script-src 'self'; "
+    "connect-src 'self'; form-action 'self'; "
     "frame-ancestors 'none'; base-uri 'none'"
 )
 SECURITY_HEADERS: Final = {
