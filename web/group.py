@@ -15,6 +15,7 @@ import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from typing import Any, Final, TypeVar
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -396,7 +397,11 @@ async def _plans(request: web.Request, mod: Moderating, document: Any) -> list[d
             schedule.state.get("next"),
             started="next" in schedule.state,
         )
-        readers = await group_reading.readers_of(context.db, mod.guild_id, document.slug, posted)
+        readers = await _cached(
+            request,
+            ("readers", mod.guild_id, document.slug, *posted),
+            partial(group_reading.readers_of, context.db, mod.guild_id, document.slug, posted),
+        )
         private = await group_reading.private_members(context.db)
         standing = plan_standing(posted, readers, private)
         titles = {s.slug: s.title for s in sections}
