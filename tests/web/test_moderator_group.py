@@ -234,3 +234,12 @@ async def test_audit_log_pages_and_filters(
     assert ">904<" in second
     bad = await (await client.get(f"/mod/{GUILD_A}/audit?member=someone")).text()
     assert "must be a Discord id" in bad
+
+
+def test_the_chart_library_is_imported_only_when_a_chart_is_drawn() -> None:
+    import subprocess
+    import sys
+
+    probe = "import sys, web.app, web.group; print('pygal' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
