@@ -32,12 +32,14 @@ import json
 import os
 import random
 import socket
+import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -51,11 +53,13 @@ from cryptography.fernet import Fernet
 from bot.config import Secret, WebSettings
 from bot.library import load_library
 from bot.membership import MemberAccess, Named, ServerLayout
+from bot.scheduling.content import Content
+from bot.scheduling.recurrence import build_recurrence
 from bot.search import SearchEngine
 from bot.session_key import derive_key
-from bot.storage import Database
+from bot.storage import Database, prompts
 from bot.streaks.progress import readable_sections
-from web import WebContext, create_app
+from web import WebContext, create_app, group
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -184,6 +188,51 @@ def build_database(folder: Path, members: int, rows: int) -> Path:
     return path
 
 
+def add_moderator_data(path: Path, members: int, meetings: int) -> None:
+    """Meetings back to ``meetings`` in all (weekly, 300 present each) and a running reading
+    plan of anti-ai five sections in, for the moderators' meetings and reading pages."""
+    rng = random.Random(13)
+    conn = sqlite3.connect(path)
+    for week in range(52, meetings):
+        started = int((population.NOW - timedelta(weeks=week, hours=2)).timestamp())
+        cursor = conn.execute(
+            "INSERT INTO meetings (guild_id, title, started_at, ended_at) VALUES (?, ?, ?, ?)",
+            (GUILD, f"Week {week}", started, started + 3600),
+        )
+        conn.executemany(
+            "INSERT INTO meeting_attendance (meeting_id, member_id, source, recorded_at) "
+            "VALUES (?, ?, 'button', ?)",
+            [(cursor.lastrowid, m, started) for m in rng.sample(range(1000, 1000 + members), 300)],
+        )
+    conn.commit()
+    conn.close()
+    library = load_library(ROOT / "seeds")
+    sections = [s.slug for s in readable_sections(library.documents["anti-ai"])]
+
+    async def plan() -> None:
+        db = await Database.open(path)
+        try:
+            rule = build_recurrence("weekly", "UTC", now=population.NOW, at="18:00", weekdays="mon")
+            content = Content(kind="reading", document="anti-ai", start=sections[0])
+            new = prompts.NewSchedule(GUILD, GUILD + 1, 1000, content, rule)
+            schedule = await prompts.create_schedule(db, new, population.NOW)
+            async with db.transaction() as conn:
+                await conn.execute(
+                    "UPDATE prompt_schedules SET state = ? WHERE id = ?",
+                    (json.dumps({"next": sections[5]}), schedule.id),
+                )
+        finally:
+            await db.close()
+
+    asyncio.run(plan())
+    print(f"moderators: {meetings} meetings of 300 members; a reading plan 5 sections in")
+
+
+COLD_READING = "moderator: reading, figures not cached"
+COLD_RUNS = 20
+"""The group reading page with its minute-long cache emptied before each load (slow: fewer)."""
+
+
 def pages() -> dict[str, Callable[[int], str]]:
     return {
         "reader: /texts/anti-ai (whole text)": lambda i: "/texts/anti-ai",
@@ -192,6 +241,12 @@ def pages() -> dict[str, Callable[[int], str]]:
         "search: /search?q=...": lambda i: f"/search?q={QUERIES[i % len(QUERIES)]}",
         "member: /me/{server}": lambda i: f"/me/{GUILD}",
         "member (heaviest reader)": lambda i: f"/me/{GUILD}",
+        "moderator: meetings (500)": lambda i: f"/mod/{GUILD}/meetings",
+        "moderator: meetings chart.svg": lambda i: f"/mod/{GUILD}/meetings/chart.svg",
+        "moderator: reading (anti-ai)": lambda i: f"/mod/{GUILD}/reading?text=anti-ai",
+        "moderator: reading chart.svg": lambda i: f"/mod/{GUILD}/reading/chart.svg?text=anti-ai",
+        COLD_READING: lambda i: f"/mod/{GUILD}/reading?text=anti-ai",
+        "moderator: audit log": lambda i: f"/mod/{GUILD}/audit",
     }
 
 
@@ -204,9 +259,11 @@ async def page_times(db_path: Path, members: int, runs: int) -> None:
     try:
         async with aiohttp.ClientSession() as http:
             for label, path in pages().items():
-                for i in range(runs):
+                for i in range(COLD_RUNS if label == COLD_READING else runs):
+                    if label == COLD_READING:
+                        runner.app[group.CACHE_KEY].entries.clear()
                     cookies = {}
-                    if label.startswith("member"):
+                    if label.startswith(("member", "moderator")):
                         heavy = label.startswith("member (")
                         user = 1000 if heavy else 1000 + int(members * rng.random() ** 2)
                         cookies = {"manifesto_session": cookie(user)}
@@ -218,14 +275,18 @@ async def page_times(db_path: Path, members: int, runs: int) -> None:
                         assert response.status in (200, 302), (label, response.status)
     finally:
         await runner.cleanup()
-    print(f"\n== server time per page ({runs} loads each; target p95 <= 30 ms)")
+    print(
+        f"\n== server time per page ({runs} loads each, {COLD_RUNS} uncached; target p95 <= 30 ms,"
+        " moderator pages <= 50 ms)"
+    )
     for label, samples in timings.items():
         if label == "other":
             continue
         p95 = percentile(samples, 0.95)
+        target = 50 if label.startswith("moderator") else 30
         print(
             f"{label:<38} p50 {statistics.median(samples):6.2f} ms   p95 {p95:6.2f} ms   "
-            f"max {max(samples):6.2f} ms  {'ok' if p95 <= 30 else 'OVER TARGET'}"
+            f"max {max(samples):6.2f} ms  {'ok' if p95 <= target else 'OVER TARGET'}"
         )
 
 
@@ -680,6 +741,7 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=10_000)
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=300)
+    parser.add_argument("--meetings", type=int, default=500)
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--interactions", type=int, default=300)
     parser.add_argument("--in-flight", type=int, default=10)
@@ -717,6 +779,7 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory() as folder:
         db_path = build_database(Path(folder), args.members, args.rows)
+        add_moderator_data(db_path, args.members, args.meetings)
         asyncio.run(page_times(db_path, args.members, args.runs))
         asyncio.run(throughput(db_path, args.seconds))
     if not args.skip_bot:

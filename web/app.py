@@ -18,7 +18,7 @@ from aiohttp_session import get_session
 from aiohttp_session import setup as setup_sessions
 from cryptography.fernet import Fernet
 
-from web import auth, member, moderator_prompts, moderator_settings, reader
+from web import auth, group, member, moderator_prompts, moderator_settings, reader
 from web.context import WebContext
 from web.fairness import LoopShare
 from web.render import CONTEXT_KEY, render, setup_templates
@@ -50,7 +50,9 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 @web.middleware
 async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
     response = await handler(request)
-    response.headers.update(SECURITY_HEADERS)
+    # A response may narrow or set its own policy (a chart image allows its inline styles).
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
     # Pages differ for a signed-in visitor: a shared cache must not hand one to the other.
     response.headers["Vary"] = "Cookie"
     if request.app[CONTEXT_KEY].settings.secure_cookies:
@@ -164,5 +166,6 @@ def create_app(context: WebContext) -> web.Application:
     auth.add_routes(app)
     member.add_routes(app)
     moderator_prompts.add_routes(app)
+    group.add_routes(app)
     moderator_settings.add_routes(app)
     return app

@@ -20,7 +20,7 @@ LINES_PER_PAGE: Final = 15
 PAGE_LIMIT: Final = 1900
 """Characters per page, under Discord's 2000 for a message's content."""
 
-_SOURCE_LABEL: Final = {
+SOURCE_LABEL: Final = {  # how each surface names how an attendance came to be
     Source.BUTTON: "checked in",
     Source.VOICE: "voice",
     Source.MODERATOR: "added by a moderator",
@@ -100,7 +100,7 @@ def meeting_report(
         f"**{len(attendance)} present**"
     )
     lines = [
-        f"• <@{a.member_id}> — {_SOURCE_LABEL[a.source]} {ts(a.recorded_at, 'R')}"
+        f"• <@{a.member_id}> — {SOURCE_LABEL[a.source]} {ts(a.recorded_at, 'R')}"
         for a in attendance
     ]
     present = {a.member_id for a in attendance}

@@ -21,7 +21,7 @@ from bot.actions import Actor
 from bot.actions import meetings as actions
 from bot.meetings.attendance import date_range
 from bot.meetings.errors import MeetingError
-from bot.meetings.export import export_file
+from bot.meetings.export import export_file, export_filename
 from bot.meetings.intervals import VoiceState, counts
 from bot.meetings.model import Meeting
 from bot.meetings.render import (
@@ -552,10 +552,9 @@ class AttendanceCog(
                     "narrow it with `from` and `to`."
                 )
             raw.seek(0)
-            stamp = datetime.now(UTC).strftime("%Y%m%d")
             await interaction.followup.send(
                 f"{count_text(rows, 'attendance row', 'attendance rows')}.",
-                file=discord.File(raw, filename=f"attendance-{guild_id}-{stamp}.csv"),
+                file=discord.File(raw, filename=export_filename(guild_id, datetime.now(UTC))),
                 ephemeral=True,
             )
 
