@@ -7,6 +7,11 @@ cache of servers, and the member lookup through its REST client); a web app in a
 uses :class:`RestMembership`, the same lookups over plain HTTP with the bot token. Either way the
 answers are cached for at most :data:`MEMBERSHIP_TTL` seconds, so someone who left a server loses
 its pages within that time while a page load does not cost a Discord request.
+
+Moderator pages need a little more of the same answer: the member's roles and whether they manage
+the server (:class:`MemberAccess`, what :func:`bot.permissions.is_moderator` decides on), and the
+server's text channels and roles for the forms' pickers (:class:`ServerLayout`). Both come through
+the same source and the same cache, so a role taken away closes the pages within a minute too.
 """
 
 from __future__ import annotations
@@ -14,12 +19,14 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Collection
-from typing import Final, Protocol
+from collections.abc import Callable, Collection, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Final, Protocol
 
 import aiohttp
 
 from bot.config import Secret
+from bot.permissions import manages_server
 
 MEMBERSHIP_TTL: Final = 60.0
 CACHE_SIZE: Final = 10_000
@@ -28,6 +35,40 @@ TIMEOUT: Final = aiohttp.ClientTimeout(total=10)
 
 class MembershipUnavailable(Exception):
     """Discord could not be asked; the page says so rather than guessing either way."""
+
+
+TEXT_CHANNEL_TYPES: Final = frozenset({0, 5})
+"""Discord's text and announcement channels: where prompts post and threads open."""
+
+
+@dataclass(frozen=True, slots=True)
+class MemberAccess:
+    """What the moderator rule needs to know of a member, as Discord says it now."""
+
+    role_ids: frozenset[int]
+    manages_server: bool
+    """Owner, Administrator, or a role granting Manage Server."""
+
+
+@dataclass(frozen=True, slots=True)
+class Named:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class ServerLayout:
+    """A server's text channels and roles, in Discord's order, for the moderator forms."""
+
+    channels: tuple[Named, ...]
+    roles: tuple[Named, ...]
+    """Without ``@everyone`` and roles managed by an integration (nobody can be given them)."""
+
+    def channel_name(self, channel_id: int | None) -> str:
+        return next((c.name for c in self.channels if c.id == channel_id), "")
+
+    def role_name(self, role_id: int | None) -> str:
+        return next((r.name for r in self.roles if r.id == role_id), "")
 
 
 class MembershipSource(Protocol):
@@ -40,6 +81,33 @@ class MembershipSource(Protocol):
     async def is_member(self, guild_id: int, user_id: int) -> bool:
         """True when the bot is in the server and the user is a member of it now."""
         ...
+
+    async def member_access(self, guild_id: int, user_id: int) -> MemberAccess | None:
+        """The member's roles and Manage Server; None when they are not a member (or the bot
+        is not in the server)."""
+        ...
+
+    async def server_layout(self, guild_id: int) -> ServerLayout:
+        """The server's text channels and assignable roles (empty when the bot is not in it)."""
+        ...
+
+
+def layout_from_payloads(
+    guild_id: int, channels: Iterable[Mapping[str, Any]], roles: Iterable[Mapping[str, Any]]
+) -> ServerLayout:
+    """A :class:`ServerLayout` from Discord's channel and role objects, in Discord's order."""
+    text = sorted(
+        (c for c in channels if int(c.get("type", -1)) in TEXT_CHANNEL_TYPES),
+        key=lambda c: (int(c.get("position") or 0), int(c["id"])),
+    )
+    assignable = sorted(
+        (r for r in roles if int(r["id"]) != guild_id and not r.get("managed")),
+        key=lambda r: (-int(r.get("position") or 0), int(r["id"])),
+    )
+    return ServerLayout(
+        tuple(Named(int(c["id"]), str(c.get("name", ""))) for c in text),
+        tuple(Named(int(r["id"]), str(r.get("name", ""))) for r in assignable),
+    )
 
 
 class CachedMembership:
@@ -57,24 +125,44 @@ class CachedMembership:
         self._ttl = ttl
         self._size = size
         self._clock = clock
-        self._answers: OrderedDict[tuple[int, int], tuple[float, bool]] = OrderedDict()
+        self._answers: OrderedDict[tuple[int, int], tuple[float, MemberAccess | None]] = (
+            OrderedDict()
+        )
+        self._layouts: OrderedDict[int, tuple[float, ServerLayout]] = OrderedDict()
 
     async def shared_guilds(self, guild_ids: Collection[int]) -> dict[int, str]:
         return await self._source.shared_guilds(guild_ids)
 
     async def is_member(self, guild_id: int, user_id: int) -> bool:
+        return await self.member_access(guild_id, user_id) is not None
+
+    async def member_access(self, guild_id: int, user_id: int) -> MemberAccess | None:
+        """One cached answer serves both questions: member at all, and with which roles."""
         key = (guild_id, user_id)
         now = self._clock()
         cached = self._answers.get(key)
         if cached is not None and now - cached[0] < self._ttl:
             self._answers.move_to_end(key)
             return cached[1]
-        answer = await self._source.is_member(guild_id, user_id)
+        answer = await self._source.member_access(guild_id, user_id)
         self._answers[key] = (now, answer)
         self._answers.move_to_end(key)
         while len(self._answers) > self._size:
             self._answers.popitem(last=False)
         return answer
+
+    async def server_layout(self, guild_id: int) -> ServerLayout:
+        now = self._clock()
+        cached = self._layouts.get(guild_id)
+        if cached is not None and now - cached[0] < self._ttl:
+            self._layouts.move_to_end(guild_id)
+            return cached[1]
+        layout = await self._source.server_layout(guild_id)
+        self._layouts[guild_id] = (now, layout)
+        self._layouts.move_to_end(guild_id)
+        while len(self._layouts) > self._size:
+            self._layouts.popitem(last=False)
+        return layout
 
 
 class RestMembership:
@@ -82,7 +170,9 @@ class RestMembership:
 
     ``GET /guilds/{id}/members/{user}`` answers 200 only when the bot is in the server and the
     user a member; the bot's server list (``GET /users/@me/guilds``) is read at most once a
-    :data:`MEMBERSHIP_TTL`.
+    :data:`MEMBERSHIP_TTL`. Manage Server is computed from the member's roles and the server's
+    (``GET /guilds/{id}``: owner and roles with their permissions), also read at most once a
+    :data:`MEMBERSHIP_TTL` per server.
     """
 
     def __init__(self, api_base: str, token: Secret) -> None:
@@ -90,6 +180,7 @@ class RestMembership:
         self._token = token
         self._http: aiohttp.ClientSession | None = None
         self._guilds: tuple[float, dict[int, str]] | None = None
+        self._servers: dict[int, tuple[float, dict[str, Any]]] = {}
         self._lock = asyncio.Lock()
 
     def _session(self) -> aiohttp.ClientSession:
@@ -132,14 +223,62 @@ class RestMembership:
         mine = await self._bot_guilds()
         return {guild_id: mine[guild_id] for guild_id in guild_ids if guild_id in mine}
 
-    async def is_member(self, guild_id: int, user_id: int) -> bool:
-        url = f"{self._api}/guilds/{guild_id}/members/{user_id}"
+    async def _get(self, path: str) -> Any | None:
+        """Discord's JSON for ``path``; None for 403/404 (not there, or not for the bot)."""
         try:
-            async with self._session().get(url) as response:
-                if response.status == 200:
-                    return True
+            async with self._session().get(f"{self._api}{path}") as response:
                 if response.status in (403, 404):
-                    return False
-                raise MembershipUnavailable(f"Discord answered {response.status}")
-        except (aiohttp.ClientError, TimeoutError) as exc:
+                    return None
+                if response.status != 200:
+                    raise MembershipUnavailable(f"Discord answered {response.status}")
+                return await response.json(content_type=None)
+        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+            raise MembershipUnavailable(f"{type(exc).__name__}: {exc}") from exc
+
+    async def _server(self, guild_id: int) -> dict[str, Any] | None:
+        now = time.monotonic()
+        cached = self._servers.get(guild_id)
+        if cached is not None and now - cached[0] < MEMBERSHIP_TTL:
+            return cached[1]
+        found = await self._get(f"/guilds/{guild_id}")
+        if not isinstance(found, dict):
+            return None
+        if len(self._servers) >= CACHE_SIZE:
+            self._servers.clear()
+        self._servers[guild_id] = (now, found)
+        return found
+
+    async def is_member(self, guild_id: int, user_id: int) -> bool:
+        return await self._get(f"/guilds/{guild_id}/members/{user_id}") is not None
+
+    async def member_access(self, guild_id: int, user_id: int) -> MemberAccess | None:
+        member = await self._get(f"/guilds/{guild_id}/members/{user_id}")
+        if not isinstance(member, dict):
+            return None
+        server = await self._server(guild_id)
+        if server is None:
+            return None
+        try:
+            role_ids = frozenset(int(r) for r in member.get("roles", []))
+            permissions = {int(r["id"]): int(r.get("permissions") or 0) for r in server["roles"]}
+            owner_id = int(server["owner_id"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise MembershipUnavailable(f"{type(exc).__name__}: {exc}") from exc
+        manages = manages_server(
+            user_id,
+            guild_id=guild_id,
+            owner_id=owner_id,
+            role_ids=role_ids,
+            role_permissions=permissions,
+        )
+        return MemberAccess(role_ids, manages)
+
+    async def server_layout(self, guild_id: int) -> ServerLayout:
+        server = await self._server(guild_id)
+        channels = await self._get(f"/guilds/{guild_id}/channels")
+        if server is None or not isinstance(channels, list):
+            return ServerLayout((), ())
+        try:
+            return layout_from_payloads(guild_id, channels, server.get("roles", []))
+        except (KeyError, TypeError, ValueError) as exc:
             raise MembershipUnavailable(f"{type(exc).__name__}: {exc}") from exc

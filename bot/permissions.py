@@ -7,10 +7,38 @@ every request; neither keeps a copy of the rule.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Final
 
 from bot.storage.database import Database
 from bot.storage.guild_settings import get_setting
+
+ADMINISTRATOR: Final = 1 << 3
+MANAGE_GUILD: Final = 1 << 5
+
+
+def manages_server(
+    user_id: int,
+    *,
+    guild_id: int,
+    owner_id: int,
+    role_ids: Iterable[int],
+    role_permissions: Mapping[int, int],
+) -> bool:
+    """Discord's answer to "may this member manage the server?", from the server's roles.
+
+    Interactions carry this already computed; a process that only has the REST API (the web app
+    on its own) computes it the way Discord does: the owner may, and so may anyone whose roles
+    (``@everyone``, whose id is the server's, always among them) grant Administrator or Manage
+    Server. ``role_permissions`` maps the server's role ids to their permission bits; a role
+    id the server no longer has grants nothing.
+    """
+    if user_id == owner_id:
+        return True
+    granted = role_permissions.get(guild_id, 0)
+    for role_id in role_ids:
+        granted |= role_permissions.get(int(role_id), 0)
+    return bool(granted & (ADMINISTRATOR | MANAGE_GUILD))
 
 
 async def is_moderator(

@@ -2,7 +2,9 @@
 
 The servers come from the gateway cache (names always current); membership is asked of Discord
 through the bot's own REST client, since without the privileged members intent the cache never
-hears that someone left. :class:`bot.membership.CachedMembership` keeps each answer 60 s.
+hears that someone left. The member's roles come with that answer; Manage Server is computed
+from the cached server's owner and roles by :func:`bot.permissions.manages_server`, the rule the
+web-only process uses too. :class:`bot.membership.CachedMembership` keeps each answer 60 s.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ from typing import TYPE_CHECKING
 
 import discord
 
-from bot.membership import MembershipUnavailable
+from bot.membership import MemberAccess, MembershipUnavailable, Named, ServerLayout
+from bot.permissions import manages_server
 
 if TYPE_CHECKING:
     from cogs.client import ManifestoBot
@@ -31,14 +34,40 @@ class GatewayMembership:
         return found
 
     async def is_member(self, guild_id: int, user_id: int) -> bool:
-        if self.bot.get_guild(guild_id) is None:
-            return False
+        return await self.member_access(guild_id, user_id) is not None
+
+    async def member_access(self, guild_id: int, user_id: int) -> MemberAccess | None:
+        guild = self.bot.get_guild(guild_id)
+        if guild is None:
+            return None
         try:
-            await self.bot.http.get_member(guild_id, user_id)
-        except discord.NotFound:
-            return False
-        except discord.Forbidden:
-            return False
+            member = await self.bot.http.get_member(guild_id, user_id)
+        except (discord.NotFound, discord.Forbidden):
+            return None
         except discord.HTTPException as exc:
             raise MembershipUnavailable(str(exc)) from exc
-        return True
+        role_ids = frozenset(int(r) for r in member.get("roles", []))
+        manages = manages_server(
+            user_id,
+            guild_id=guild_id,
+            owner_id=guild.owner_id or 0,
+            role_ids=role_ids,
+            role_permissions={role.id: role.permissions.value for role in guild.roles},
+        )
+        return MemberAccess(role_ids, manages)
+
+    async def server_layout(self, guild_id: int) -> ServerLayout:
+        guild = self.bot.get_guild(guild_id)
+        if guild is None:
+            return ServerLayout((), ())
+        channels = tuple(
+            Named(c.id, c.name)
+            for c in sorted(guild.channels, key=lambda c: (c.position, c.id))
+            if isinstance(c, discord.TextChannel)
+        )
+        roles = tuple(
+            Named(r.id, r.name)
+            for r in sorted(guild.roles, key=lambda r: (-r.position, r.id))
+            if not r.is_default() and not r.managed
+        )
+        return ServerLayout(channels, roles)

@@ -19,7 +19,7 @@ from aiohttp_session import setup as setup_sessions
 from cryptography.fernet import Fernet
 
 from bot.i18n import _
-from web import auth, language, member, reader
+from web import auth, group, language, member, moderator_prompts, moderator_settings, reader
 from web.context import WebContext
 from web.fairness import LoopShare
 from web.language import language_middleware
@@ -33,7 +33,8 @@ MAX_BODY: Final = 64 * 1024
 """Forms here are a few fields; nothing needs more."""
 
 CSP: Final = (
-    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+    "default-src 'none'; style-src 'self'; img-src 'self'; script-src 'self'; "
+    "connect-src 'self'; form-action 'self'; "
     "frame-ancestors 'none'; base-uri 'none'"
 )
 SECURITY_HEADERS: Final = {
@@ -51,7 +52,9 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 @web.middleware
 async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
     response = await handler(request)
-    response.headers.update(SECURITY_HEADERS)
+    # A response may narrow or set its own policy (a chart image allows its inline styles).
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
     # Pages differ for a signed-in visitor: a shared cache must not hand one to the other.
     response.headers["Vary"] = "Cookie, Accept-Language"  # pages speak the reader's language
     if request.app[CONTEXT_KEY].settings.secure_cookies:
@@ -167,5 +170,8 @@ def create_app(context: WebContext) -> web.Application:
     reader.add_routes(app)
     auth.add_routes(app)
     member.add_routes(app)
+    moderator_prompts.add_routes(app)
+    group.add_routes(app)
+    moderator_settings.add_routes(app)
     language.add_routes(app)
     return app

@@ -30,6 +30,7 @@ from bot.streaks.reminders import parse_minute
 from bot.streaks.render import timezone_text
 from bot.streaks.summary import member_overview
 from bot.timezones import all_timezones
+from web.moderator import may_moderate
 from web.render import CONTEXT_KEY, render
 from web.sessions import SignedIn, session_lost, signed_in
 from web.textbody import text_url
@@ -200,6 +201,7 @@ async def server_page(request: web.Request) -> web.Response:
         for meeting, attended in overview.history
     ]
     settings = await store.get_member_settings(context.db, user.user_id)
+    moderator = await may_moderate(request, guild_id, user.user_id)
     reminder = ""
     if settings.reminder_minute is not None and settings.reminder_guild_id == guild_id:
         reminder = f"{settings.reminder_minute // 60:02d}:{settings.reminder_minute % 60:02d}"
@@ -215,6 +217,7 @@ async def server_page(request: web.Request) -> web.Response:
         last_read=_local(overview.last_read_at, zone),
         history=history,
         reminder=reminder,
+        moderator=moderator,
         other_reminder=settings.reminder_minute is not None and not reminder,
         flash=await _flash(request),
         error="",

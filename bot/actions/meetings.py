@@ -71,11 +71,29 @@ async def end_meeting(
     )
 
 
+REASON_LIMIT = 300
+
+
 async def correct_attendance(
-    db: Database, actor: Actor, meeting_id: int, member_id: int, *, present: bool, now: datetime
+    db: Database,
+    actor: Actor,
+    meeting_id: int,
+    member_id: int,
+    *,
+    present: bool,
+    now: datetime,
+    reason: str = "",
 ) -> None:
-    """Add or remove a member's attendance, kept with the meeting and in the audit log."""
+    """Add or remove a member's attendance, kept with the meeting and in the audit log.
+
+    ``reason`` (optional) is kept with the audit entry, so whoever reads the log later knows why.
+    """
     audit = actor.audit("attendance.add" if present else "attendance.remove", member_id=member_id)
+    reason = " ".join(reason.split())
+    if len(reason) > REASON_LIMIT:
+        raise BadMeetingSetup(
+            f"The reason is {len(reason)} characters long; keep it to {REASON_LIMIT}."
+        )
     await store.correct_attendance(
         db,
         actor.guild_id,
@@ -85,7 +103,15 @@ async def correct_attendance(
         moderator_id=actor.user_id,
         at=now,
         audit=audit,
+        reason=reason,
     )
 
 
-__all__ = ["check_rooms", "correct_attendance", "end_meeting", "start_meeting", "voice_threshold"]
+__all__ = [
+    "REASON_LIMIT",
+    "check_rooms",
+    "correct_attendance",
+    "end_meeting",
+    "start_meeting",
+    "voice_threshold",
+]

@@ -19,6 +19,7 @@ from bot.scheduling.content import (
     DocumentLookup,
     PlanFinished,
     PostOptions,
+    PostPayload,
     question_content,
     questions_content,
     reading_content,
@@ -140,7 +141,16 @@ async def check_placement(
     return Placement(channel_id, rule, options)
 
 
-async def create_prompt(
+@dataclass(frozen=True, slots=True)
+class Preview:
+    """A new prompt as it would be stored, and its first post: what a "Preview" shows."""
+
+    placement: Placement
+    content: Content
+    first_post: PostPayload
+
+
+async def preview_prompt(
     db: Database,
     actor: Actor,
     form: PromptForm,
@@ -148,8 +158,8 @@ async def create_prompt(
     documents: DocumentLookup,
     check_channel: ChannelCheck,
     now: datetime,
-) -> Schedule:
-    audit = actor.audit("prompt.create")
+) -> Preview:
+    """Every check of :func:`create_prompt`, and nothing stored."""
     placed = await check_placement(db, actor, form, check_channel=check_channel, now=now)
     content = build_content(
         form.content,
@@ -161,11 +171,33 @@ async def create_prompt(
         paragraphs=form.paragraphs,
     )
     try:
-        render(content, {}, placed.options, documents)
+        first = render(content, {}, placed.options, documents)
     except PlanFinished:
         raise ScheduleError(_("That reading plan has nothing to post.")) from None
+    return Preview(placed, content, first.payload)
+
+
+async def create_prompt(
+    db: Database,
+    actor: Actor,
+    form: PromptForm,
+    *,
+    documents: DocumentLookup,
+    check_channel: ChannelCheck,
+    now: datetime,
+) -> Schedule:
+    audit = actor.audit("prompt.create")
+    checked = await preview_prompt(
+        db, actor, form, documents=documents, check_channel=check_channel, now=now
+    )
+    placed = checked.placement
     new = store.NewSchedule(
-        actor.guild_id, placed.channel_id, actor.user_id, content, placed.rule, placed.options
+        actor.guild_id,
+        placed.channel_id,
+        actor.user_id,
+        checked.content,
+        placed.rule,
+        placed.options,
     )
     return await store.create_schedule(db, new, now, audit=audit)
 
@@ -300,6 +332,7 @@ async def remove_prompt(db: Database, actor: Actor, prompt_id: int, *, now: date
 __all__ = [
     "ChannelCheck",
     "Placement",
+    "Preview",
     "PromptChanges",
     "PromptForm",
     "build_content",
@@ -307,6 +340,7 @@ __all__ = [
     "create_prompt",
     "edit_prompt",
     "pause_prompt",
+    "preview_prompt",
     "queue_run",
     "remove_prompt",
     "resume_prompt",

@@ -122,3 +122,17 @@ def meeting_title(text: str | None, default: str) -> str:
             _("The title is too long: keep it under {limit} characters.").format(limit=TITLE_LIMIT)
         )
     return title
+
+
+def rate_over_time(attended: Sequence[bool]) -> list[float]:
+    """A member's attendance rate after each meeting held, oldest first: the chart's line.
+
+    The same rate ``/attendance member`` gives (meetings attended over meetings held), taken
+    after each meeting in turn, so the last point is the rate the report shows.
+    """
+    rates: list[float] = []
+    came = 0
+    for held, present in enumerate(attended, start=1):
+        came += present
+        rates.append(came / held)
+    return rates

@@ -27,6 +27,11 @@ HEADER = (
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+def export_filename(guild_id: int, now: datetime) -> str:
+    """The file's name, the same from ``/attendance export`` and the web page's download."""
+    return f"attendance-{guild_id}-{now.strftime('%Y%m%d')}.csv"
+
+
 def safe_cell(text: str) -> str:
     """Neutralise formula injection by prefixing an apostrophe, as spreadsheet programs expect."""
     return "'" + text if text.startswith(_FORMULA_START) else text

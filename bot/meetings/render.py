@@ -22,7 +22,7 @@ LINES_PER_PAGE: Final = 15
 PAGE_LIMIT: Final = 1900
 """Characters per page, under Discord's 2000 for a message's content."""
 
-_SOURCE_LABEL: Final = {
+SOURCE_LABEL: Final = {  # how each surface names how an attendance came to be (through ``_``)
     Source.BUTTON: N_("checked in"),
     Source.VOICE: N_("voice"),
     Source.MODERATOR: N_("added by a moderator"),
@@ -121,7 +121,7 @@ def meeting_report(
         + count_text(len(attendance), "**{n} present**", "**{n} present**")
     )
     lines = [
-        f"• <@{a.member_id}> — {_(_SOURCE_LABEL[a.source])} {ts(a.recorded_at, 'R')}"
+        f"• <@{a.member_id}> — {_(SOURCE_LABEL[a.source])} {ts(a.recorded_at, 'R')}"
         for a in attendance
     ]
     present = {a.member_id for a in attendance}

@@ -91,6 +91,7 @@ async def list_entries(
     *,
     action: str | None = None,
     actor_id: int | None = None,
+    member_id: int | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
     page: int = 0,
@@ -98,8 +99,9 @@ async def list_entries(
 ) -> tuple[list[AuditEntry], int]:
     """One server's entries, newest first, filtered, one page of them; and how many match.
 
-    ``action`` matches exactly (``prompt.edit``) or a whole area (``prompt``); ``since`` is
-    inclusive and ``until`` exclusive.
+    ``action`` matches exactly (``prompt.edit``) or a whole area (``prompt``); ``actor_id`` is
+    who made the change, ``member_id`` the member it was about; ``since`` is inclusive and
+    ``until`` exclusive.
     """
     where = ["guild_id = ?"]
     params: list[Any] = [guild_id]
@@ -109,6 +111,9 @@ async def list_entries(
     if actor_id is not None:
         where.append("actor_id = ?")
         params.append(actor_id)
+    if member_id is not None:
+        where.append("member_id = ?")
+        params.append(member_id)
     if since is not None:
         where.append("at >= ?")
         params.append(int(since.timestamp()))

@@ -471,6 +471,7 @@ async def correct_attendance(
     moderator_id: int,
     at: datetime,
     audit: Audit | None = None,
+    reason: str = "",
 ) -> None:
     """A moderator adds or removes a member's attendance; change and audit rows commit as one.
 
@@ -510,7 +511,8 @@ async def correct_attendance(
                 conn,
                 guild_id,
                 before={"member_id": member_id, "present": not present},
-                after={"member_id": member_id, "present": present},
+                after={"member_id": member_id, "present": present}
+                | ({"reason": reason} if reason else {}),
                 at=at,
             )
 
@@ -630,6 +632,74 @@ async def iter_export(
         if len(rows) < batch:
             return
         last = (rows[-1]["meeting_id"], rows[-1]["member_id"])
+
+
+# --- The moderators' meetings page ----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingCount:
+    """A meeting and how many were present: a row of the meetings page and a point of its chart."""
+
+    meeting: Meeting
+    present: int
+
+
+_COUNTED = (
+    f"SELECT {', '.join('m.' + c.strip() for c in _MEETING_COLUMNS.split(','))}, "
+    "(SELECT COUNT(*) FROM meeting_attendance a WHERE a.meeting_id = m.id) AS present "
+    "FROM meetings m WHERE m.guild_id = ? "
+)
+
+
+async def meetings_page(
+    db: Database, guild_id: int, *, page: int = 0, page_size: int = 10
+) -> tuple[list[MeetingCount], int]:
+    """One page of a server's meetings, newest first, with their head counts; and how many."""
+    total = await db.fetchone("SELECT COUNT(*) AS n FROM meetings WHERE guild_id = ?", (guild_id,))
+    rows = await db.fetchall(
+        _COUNTED + "ORDER BY m.started_at DESC, m.id DESC LIMIT ? OFFSET ?",
+        (guild_id, page_size, max(page, 0) * page_size),
+    )
+    counted = [MeetingCount(_meeting(row), int(row["present"])) for row in rows]
+    return counted, 0 if total is None else int(total["n"])
+
+
+async def recent_counts(db: Database, guild_id: int, *, limit: int = 52) -> list[MeetingCount]:
+    """The last ``limit`` meetings, oldest first, with their head counts: the group's chart."""
+    rows = await db.fetchall(
+        _COUNTED + "ORDER BY m.started_at DESC, m.id DESC LIMIT ?", (guild_id, limit)
+    )
+    return [MeetingCount(_meeting(row), int(row["present"])) for row in reversed(rows)]
+
+
+async def rosters(
+    db: Database, meeting_ids: list[int], *, now: datetime
+) -> dict[int, tuple[list[Attendance], dict[int, timedelta]]]:
+    """Who attended each meeting and their counted voice time, for a page of meetings at once."""
+    result: dict[int, tuple[list[Attendance], dict[int, timedelta]]] = {
+        m: ([], {}) for m in meeting_ids
+    }
+    if not meeting_ids:
+        return result
+    marks = ", ".join("?" for _ in meeting_ids)
+    rows = await db.fetchall(
+        "SELECT meeting_id, member_id, source, recorded_at FROM meeting_attendance "
+        f"WHERE meeting_id IN ({marks}) ORDER BY meeting_id, recorded_at, member_id",
+        meeting_ids,
+    )
+    for row in rows:
+        result[row["meeting_id"]][0].append(_attendance(row))
+    voice = await db.fetchall(
+        "SELECT meeting_id, member_id, "
+        "SUM(COALESCE(ended_at, CASE WHEN ? > started_at THEN ? ELSE started_at END) - started_at)"
+        f" AS seconds FROM meeting_voice_intervals WHERE meeting_id IN ({marks}) "
+        "GROUP BY meeting_id, member_id",
+        [_ts(now), _ts(now), *meeting_ids],
+    )
+    for row in voice:
+        result[row["meeting_id"]][1][row["member_id"]] = timedelta(seconds=row["seconds"])
+    return result
 
 
 # --- Voice presence ---------------------------------------------------------------------------
@@ -807,6 +877,7 @@ MEMBER_DATA.extend(
 __all__ = [
     "CheckInBatcher",
     "EndedMeeting",
+    "MeetingCount",
     "attendance_of",
     "audit_of",
     "check_in",
@@ -817,10 +888,13 @@ __all__ = [
     "iter_export",
     "meeting_for_event_since",
     "meetings_between",
+    "meetings_page",
     "member_history",
     "open_voice",
+    "recent_counts",
     "reconcile_voice",
     "record_voice",
+    "rosters",
     "running_for_event",
     "running_in_channel",
     "running_meetings",

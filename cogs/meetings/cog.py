@@ -23,7 +23,7 @@ from bot.actions import meetings as actions
 from bot.i18n import _
 from bot.meetings.attendance import date_range
 from bot.meetings.errors import MeetingError
-from bot.meetings.export import export_file
+from bot.meetings.export import export_file, export_filename
 from bot.meetings.intervals import VoiceState, counts
 from bot.meetings.model import Meeting
 from bot.meetings.render import (
@@ -572,10 +572,9 @@ class AttendanceCog(
                     ).format(size=i18n.number(size // 1_000_000))
                 )
             raw.seek(0)
-            stamp = datetime.now(UTC).strftime("%Y%m%d")
             await interaction.followup.send(
                 count_text(rows, "{n} attendance row.", "{n} attendance rows."),
-                file=discord.File(raw, filename=f"attendance-{guild_id}-{stamp}.csv"),
+                file=discord.File(raw, filename=export_filename(guild_id, datetime.now(UTC))),
                 ephemeral=True,
             )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from bot.membership import CachedMembership
+from bot.membership import CachedMembership, MemberAccess, ServerLayout
 
 
 class Source:
@@ -16,8 +16,16 @@ class Source:
         return {g: "x" for g in guild_ids}
 
     async def is_member(self, guild_id: int, user_id: int) -> bool:
+        return await self.member_access(guild_id, user_id) is not None
+
+    async def member_access(self, guild_id: int, user_id: int) -> MemberAccess | None:
         self.calls += 1
-        return (guild_id, user_id) in self.members
+        if (guild_id, user_id) not in self.members:
+            return None
+        return MemberAccess(frozenset(), False)
+
+    async def server_layout(self, guild_id: int) -> ServerLayout:
+        return ServerLayout((), ())
 
 
 async def test_answers_are_cached_for_the_ttl_only() -> None:

@@ -68,6 +68,11 @@ class WebWorld:
     def bob(self) -> Member:
         return self.world.bob
 
+    @property
+    def mod(self) -> Member:
+        """Reading Group's moderator: the Moderator role grants Manage Server."""
+        return self.world.mod
+
     def url(self, path: str) -> str:
         return self.base_url + path
 

@@ -22,6 +22,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.config import Secret, WebSettings
 from bot.library import Library, load_library
+from bot.membership import MemberAccess, Named, ServerLayout
 from bot.search import SearchEngine
 from bot.storage import Database
 from tests.conftest import REPO_ROOT
@@ -31,22 +32,42 @@ CLIENT_ID = "123456789012345678"
 CLIENT_SECRET = "s3cret-client-secret"
 GUILD_A, GUILD_B = 111, 222
 ALICE, BOB = 1001, 1002
+CAROL = 1003
+"""A member of server A who moderates nothing (Alice manages A, Bob manages B)."""
+CHANNEL_A, THREADS_A, CHANNEL_B = 5001, 5002, 6001
+ROLE_A, ROLE_B = 7001, 8001
 
 
 @dataclass
 class FakeMembership:
-    """Server ids to (name, member ids); ``calls`` counts the lookups reaching "Discord"."""
+    """Server ids to (name, member ids); ``calls`` counts the lookups reaching "Discord".
+
+    ``managers`` are the (server, member) pairs with Manage Server, ``roles`` each member's
+    role ids, ``layouts`` each server's channels and roles, as Discord would answer them.
+    """
 
     guilds: dict[int, tuple[str, set[int]]] = field(default_factory=dict)
     calls: int = 0
+    managers: set[tuple[int, int]] = field(default_factory=set)
+    roles: dict[tuple[int, int], set[int]] = field(default_factory=dict)
+    layouts: dict[int, ServerLayout] = field(default_factory=dict)
 
     async def shared_guilds(self, guild_ids: Collection[int]) -> dict[int, str]:
         return {g: self.guilds[g][0] for g in guild_ids if g in self.guilds}
 
     async def is_member(self, guild_id: int, user_id: int) -> bool:
+        return await self.member_access(guild_id, user_id) is not None
+
+    async def member_access(self, guild_id: int, user_id: int) -> MemberAccess | None:
         self.calls += 1
         entry = self.guilds.get(guild_id)
-        return entry is not None and user_id in entry[1]
+        if entry is None or user_id not in entry[1]:
+            return None
+        key = (guild_id, user_id)
+        return MemberAccess(frozenset(self.roles.get(key, set())), key in self.managers)
+
+    async def server_layout(self, guild_id: int) -> ServerLayout:
+        return self.layouts.get(guild_id, ServerLayout((), ()))
 
 
 @dataclass
@@ -128,6 +149,7 @@ async def discord() -> AsyncIterator[FakeDiscord]:
         users={
             ALICE: {"user": {"id": str(ALICE), "username": "alice"}, "guilds": [GUILD_A, 999]},
             BOB: {"user": {"id": str(BOB), "username": "bob"}, "guilds": [GUILD_B]},
+            CAROL: {"user": {"id": str(CAROL), "username": "carol"}, "guilds": [GUILD_A]},
         }
     )
     app = web.Application()
@@ -145,7 +167,17 @@ async def discord() -> AsyncIterator[FakeDiscord]:
 
 @pytest.fixture
 def members() -> FakeMembership:
-    return FakeMembership({GUILD_A: ("Reading Group", {ALICE}), GUILD_B: ("Other Group", {BOB})})
+    return FakeMembership(
+        {GUILD_A: ("Reading Group", {ALICE, CAROL}), GUILD_B: ("Other Group", {BOB})},
+        managers={(GUILD_A, ALICE), (GUILD_B, BOB)},
+        layouts={
+            GUILD_A: ServerLayout(
+                (Named(CHANNEL_A, "reading"), Named(THREADS_A, "discussion")),
+                (Named(ROLE_A, "Readers"),),
+            ),
+            GUILD_B: ServerLayout((Named(CHANNEL_B, "general"),), (Named(ROLE_B, "Others"),)),
+        },
+    )
 
 
 def web_settings(api_base: str, base_url: str = "http://127.0.0.1:8080") -> WebSettings:

@@ -109,7 +109,8 @@ async def test_security_headers_on_every_response(client: Client) -> None:
     for page in ("/", "/texts/anti-ai", "/nowhere", "/healthz"):
         response = await client.get(page)
         csp = response.headers["Content-Security-Policy"]
-        assert "frame-ancestors 'none'" in csp and "script-src" not in csp
+        # Scripts only from the site's own files (the live preview): never inline or eval.
+        assert "frame-ancestors 'none'" in csp and "script-src 'self';" in csp
         assert "'unsafe-inline'" not in csp and "default-src 'none'" in csp
         assert response.headers["X-Content-Type-Options"] == "nosniff"
         assert response.headers["Referrer-Policy"] == "same-origin"

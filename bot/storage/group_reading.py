@@ -1,0 +1,59 @@
+"""The group's reading of a text: how many members have read each section, and since when.
+
+Read from the ``reading_log_section`` index alone (migration 0008): one row per member and
+section with the day they first read it, counted per day, so the page costs one index range of
+the text's readings however many times each was marked.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+
+from bot.storage.database import Database
+
+
+async def first_reads(db: Database, guild_id: int, document: str) -> dict[str, dict[date, int]]:
+    """Per section slug: how many members first read it on each day (their local date)."""
+    rows = await db.fetchall(
+        "SELECT section, first_on, COUNT(*) AS n FROM ("
+        "SELECT section, user_id, MIN(read_on) AS first_on FROM reading_log "
+        "WHERE guild_id = ? AND document = ? GROUP BY section, user_id"
+        ") firsts GROUP BY section, first_on",
+        (guild_id, document),
+    )
+    result: dict[str, dict[date, int]] = defaultdict(dict)
+    for row in rows:
+        result[row["section"]][date.fromisoformat(row["first_on"])] = int(row["n"])
+    return dict(result)
+
+
+async def readers_of(
+    db: Database, guild_id: int, document: str, sections: list[str]
+) -> dict[int, set[str]]:
+    """Per member who read any of ``sections`` of the text: which of them they read."""
+    if not sections:
+        return {}
+    marks = ", ".join("?" for _ in sections)
+    rows = await db.fetchall(
+        "SELECT DISTINCT user_id, section FROM reading_log "
+        f"WHERE guild_id = ? AND document = ? AND section IN ({marks})",
+        [guild_id, document, *sections],
+    )
+    result: dict[int, set[str]] = defaultdict(set)
+    for row in rows:
+        result[int(row["user_id"])].add(row["section"])
+    return dict(result)
+
+
+async def private_members(db: Database) -> set[int]:
+    """Everyone who chose privacy (``/me privacy``): counted on the group's pages, never named.
+
+    Read whole from the partial index ``member_settings_private``: few members choose it, and
+    asking for them all is one query where asking about 10,000 readers would be twenty.
+    """
+    rows = await db.fetchall("SELECT user_id FROM member_settings WHERE private = 1")
+    return {int(row["user_id"]) for row in rows}
+
+
+__all__ = ["first_reads", "private_members", "readers_of"]
