@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po
@@ -161,3 +162,26 @@ def test_every_command_string_is_translated_within_discords_limits(language: str
         and i18n.translations(language).pgettext(context, text) != text
     ]
     assert not untranslated
+
+
+def test_the_committed_template_holds_every_message_of_the_code(tmp_path: Path) -> None:
+    """A message added to the code, a template or the command tree without running
+    bot/locale/update.sh would be shown in English: the template must already hold it."""
+    import subprocess
+    import sys
+
+    from cogs.translator import command_strings
+
+    fresh = tmp_path / "messages.pot"
+    root = i18n.LOCALE_DIR.parent.parent
+    subprocess.run(
+        [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg", "-k", "N_",
+         "-k", "count_text:2,3", "-o", str(fresh), "."],
+        cwd=root, check=True, capture_output=True,
+    )  # fmt: skip
+    with fresh.open("rb") as source:
+        extracted = {
+            (m.context, m.id if isinstance(m.id, str) else m.id[0]) for m in read_po(source) if m.id
+        }
+    extracted |= set(command_strings())
+    assert extracted - _template_ids() == set()
