@@ -226,11 +226,7 @@ class Recurrence:
                 "Every {n} months on the last {weekday} at {clock} ({zone})",
                 n,
             ).format(weekday=weekday, **fill)
-        text = ngettext(
-            "Every month on {weekday} number {nth} at {clock} ({zone})",
-            "Every {n} months on {weekday} number {nth} at {clock} ({zone})",
-            n,
-        ).format(weekday=weekday, nth=self.nth, **fill)
+        text = _nth_weekday(self.nth, n).format(weekday=weekday, **fill)
         if self.nth == 5:
             text = _("{schedule} (months without one are skipped)").format(schedule=text)
         return text
@@ -270,6 +266,39 @@ class Recurrence:
             once_at=datetime.fromisoformat(data["once_at"]) if "once_at" in data else None,
             cron=data.get("cron"),
         )
+
+
+def _nth_weekday(nth: int, n: int) -> str:
+    """One whole sentence per ordinal: ordinals agree with the weekday in many languages."""
+    if nth == 1:
+        return ngettext(
+            "Every month on the first {weekday} at {clock} ({zone})",
+            "Every {n} months on the first {weekday} at {clock} ({zone})",
+            n,
+        )
+    if nth == 2:
+        return ngettext(
+            "Every month on the second {weekday} at {clock} ({zone})",
+            "Every {n} months on the second {weekday} at {clock} ({zone})",
+            n,
+        )
+    if nth == 3:
+        return ngettext(
+            "Every month on the third {weekday} at {clock} ({zone})",
+            "Every {n} months on the third {weekday} at {clock} ({zone})",
+            n,
+        )
+    if nth == 4:
+        return ngettext(
+            "Every month on the fourth {weekday} at {clock} ({zone})",
+            "Every {n} months on the fourth {weekday} at {clock} ({zone})",
+            n,
+        )
+    return ngettext(
+        "Every month on the fifth {weekday} at {clock} ({zone})",
+        "Every {n} months on the fifth {weekday} at {clock} ({zone})",
+        n,
+    )
 
 
 def _join(items: list[str]) -> str:
