@@ -20,6 +20,7 @@ from typing import Final
 from aiohttp import web
 
 from bot.actions import Actor
+from bot.i18n import _
 from bot.membership import MembershipUnavailable, ServerLayout
 from bot.permissions import is_moderator
 from web.render import CONTEXT_KEY, render
@@ -66,7 +67,7 @@ async def moderator_of(request: web.Request) -> Moderating:
     if user is None:
         raise Refused(
             await render(
-                request, "sign_in.html", status=401, title="Sign in", lost=session_lost(request)
+                request, "sign_in.html", status=401, title=_("Sign in"), lost=session_lost(request)
             )
         )
     context = request.app[CONTEXT_KEY]
@@ -79,15 +80,15 @@ async def moderator_of(request: web.Request) -> Moderating:
         raise await _refuse(
             request,
             503,
-            "Try again shortly",
-            "Discord could not be asked whether you are in this server. Try again shortly.",
+            _("Try again shortly"),
+            _("Discord could not be asked whether you are in this server. Try again shortly."),
         ) from None
     if access is None or guild_id not in names:
         raise await _refuse(
             request,
             404,
-            "Server not found",
-            "There is no server of yours at this address. Your servers are listed on your page.",
+            _("Server not found"),
+            _("There is no server of yours at this address. Your servers are listed on your page."),
         )
     allowed = await is_moderator(
         context.db, guild_id, manages_server=access.manages_server, role_ids=access.role_ids
@@ -96,12 +97,16 @@ async def moderator_of(request: web.Request) -> Moderating:
         raise await _refuse(
             request,
             403,
-            "For moderators only",
-            "This page is for the server's moderators: members with Manage Server or the "
-            "server's moderator role.",
+            _("For moderators only"),
+            _(
+                "This page is for the server's moderators: members with Manage Server or the "
+                "server's moderator role."
+            ),
         )
     actor = Actor(user.user_id, guild_id, True, user.name)
-    return Moderating(user, guild_id, names[guild_id] or f"Server {guild_id}", actor)
+    return Moderating(
+        user, guild_id, names[guild_id] or _("Server {id}").format(id=guild_id), actor
+    )
 
 
 async def may_moderate(request: web.Request, guild_id: int, user_id: int) -> bool:

@@ -18,6 +18,7 @@ from aiohttp_session import get_session
 
 from bot.actions.settings import RULES, change_setting
 from bot.errors import BotError
+from bot.i18n import N_, _
 from bot.membership import ServerLayout
 from bot.storage.guild_settings import get_settings
 from bot.timezones import all_timezones
@@ -35,60 +36,65 @@ class Field:
 
 
 FIELDS: Final = (
-    Field("timezone", "Time zone", "For prompts’ times and members’ days.", "zone"),
+    Field("timezone", N_("Time zone"), N_("For prompts’ times and members’ days."), "zone"),
     Field(
         "moderator_role_id",
-        "Moderator role",
-        "Members with it may use moderator commands and these pages; Manage Server always may.",
+        N_("Moderator role"),
+        N_("Members with it may use moderator commands and these pages; Manage Server always may."),
         "role",
     ),
     Field(
         "log_channel_id",
-        "Log channel",
-        "Where the bot tells moderators about problems; none sends a direct message instead.",
+        N_("Log channel"),
+        N_("Where the bot tells moderators about problems; none sends a direct message instead."),
         "channel",
     ),
     Field(
         "prompt_grace_minutes",
-        "Late prompts, minutes",
-        "A prompt missed by less than this still posts late (0 skips every missed one).",
+        N_("Late prompts, minutes"),
+        N_("A prompt missed by less than this still posts late (0 skips every missed one)."),
         "number",
     ),
     Field(
         "meeting_voice_minutes",
-        "Voice minutes that count as attending",
-        "Minutes in a meeting’s voice channel.",
+        N_("Voice minutes that count as attending"),
+        N_("Minutes in a meeting’s voice channel."),
         "number",
     ),
     Field(
         "meeting_from_events",
-        "Meetings from Discord events",
-        "A scheduled event starting and ending opens and closes a meeting.",
+        N_("Meetings from Discord events"),
+        N_("A scheduled event starting and ending opens and closes a meeting."),
         "flag",
     ),
     Field(
         "streak_freezes_per_week",
-        "Streak freezes per week",
-        "Days a week a streak survives without reading (0–6).",
+        N_("Streak freezes per week"),
+        N_("Days a week a streak survives without reading (0–6)."),
         "number",
     ),
     Field(
         "streak_counts_attendance",
-        "Attending counts as reading",
-        "Whether attending a meeting counts as a streak day.",
+        N_("Attending counts as reading"),
+        N_("Whether attending a meeting counts as a streak day."),
         "flag",
     ),
-    Field("streak_cadence", "Streaks", "Daily, or weekly for groups that meet weekly.", "cadence"),
+    Field(
+        "streak_cadence",
+        N_("Streaks"),
+        N_("Daily, or weekly for groups that meet weekly."),
+        "cadence",
+    ),
     Field(
         "audit_retention_days",
-        "Audit log kept, days",
-        "How long each moderator change stays in the audit log.",
+        N_("Audit log kept, days"),
+        N_("How long each moderator change stays in the audit log."),
         "number",
     ),
     Field(
         "language",
-        "Language of the bot's posts",
-        "Prompts and meeting check-ins; automatic follows the server's Discord language.",
+        N_("Language of the bot's posts"),
+        N_("Prompts and meeting check-ins; automatic follows the server's Discord language."),
         "language",
     ),
 )
@@ -105,9 +111,9 @@ def _shown(value: Any) -> str:
 def _check(field: Field, raw: str, layout: ServerLayout) -> Any:
     """The value to store, checked by the setting's own rule (and the server's ids)."""
     if field.kind == "role" and raw and raw not in {str(r.id) for r in layout.roles}:
-        raise BotError("Choose one of this server’s roles, or none.")
+        raise BotError(_("Choose one of this server’s roles, or none."))
     if field.kind == "channel" and raw and raw not in {str(c.id) for c in layout.channels}:
-        raise BotError("Choose one of this server’s text channels, or none.")
+        raise BotError(_("Choose one of this server’s text channels, or none."))
     return RULES[field.key](raw if raw or field.kind not in ("role", "channel") else None)
 
 
@@ -123,7 +129,7 @@ async def _page(
         request,
         "mod_settings.html",
         status=status,
-        title=f"Settings · {mod.server}",
+        title=_("Settings · {server}").format(server=mod.server),
         mod=mod,
         section="settings",
         fields=FIELDS,
@@ -167,8 +173,10 @@ async def save(request: web.Request, mod: Moderating) -> web.StreamResponse:
     if "timezone" in changed:
         context.reminders_changed()
     session = await get_session(request)
-    names = ", ".join(f.label.lower() for f in FIELDS if f.key in changed)
-    session["flash"] = f"Saved: {names}." if changed else "Nothing was changed."
+    names = ", ".join(_(f.label) for f in FIELDS if f.key in changed)
+    session["flash"] = (
+        _("Saved: {names}.").format(names=names) if changed else _("Nothing was changed.")
+    )
     raise web.HTTPSeeOther(f"{mod.base}/settings")
 
 

@@ -70,7 +70,7 @@ async def test_saving_changes_only_what_changed_through_the_action(
     assert stored["streak_cadence"] == "weekly" and stored["meeting_from_events"] is True
     assert stored["prompt_grace_minutes"] == 60
     page = await (await client.get(PAGE)).text()
-    assert "Saved: time zone, moderator role, log channel" in page
+    assert "Saved: Time zone, Moderator role, Log channel" in page
     assert f'<option value="{ROLE_A}" selected>@Readers</option>' in page
     entries, _ = await list_entries(context.db, GUILD_A)
     assert len(entries) == 5 and all(e.actor_id == ALICE for e in entries)
