@@ -43,7 +43,8 @@ def choice_name(meeting: Meeting, zone: tzinfo) -> str:
 
     Autocomplete shows plain text, so the title is not escaped, only shortened to fit.
     """
-    day = i18n.day(meeting.started_at.astimezone(zone))
+    # ISO dates: short, sortable and read the same in every language within the 100 characters.
+    day = meeting.started_at.astimezone(zone).strftime("%Y-%m-%d")
     tail = f" · {day}" + (_(" · running") if meeting.running else "")
     return (
         f"#{meeting.id} {truncate(meeting.title, 100 - len(tail) - len(str(meeting.id)) - 2)}{tail}"
