@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from bot import i18n
 from bot.actions import Actor
+from bot.i18n import _
 from bot.meetings.attendance import meeting_title
 from bot.meetings.errors import BadMeetingSetup
 from bot.meetings.model import Meeting
@@ -25,8 +27,10 @@ async def voice_threshold(db: Database, guild_id: int) -> timedelta:
 def check_rooms(voice_channel_id: int | None, afk_channel_id: int | None) -> None:
     if afk_channel_id is not None and voice_channel_id == afk_channel_id:
         raise BadMeetingSetup(
-            "The AFK channel cannot be the meeting room: time there never counts. "
-            "Pick the voice channel you meet in."
+            _(
+                "The AFK channel cannot be the meeting room: time there never counts. "
+                "Pick the voice channel you meet in."
+            )
         )
 
 
@@ -92,7 +96,9 @@ async def correct_attendance(
     reason = " ".join(reason.split())
     if len(reason) > REASON_LIMIT:
         raise BadMeetingSetup(
-            f"The reason is {len(reason)} characters long; keep it to {REASON_LIMIT}."
+            _("The reason is {length} characters long; keep it to {limit}.").format(
+                length=i18n.number(len(reason)), limit=REASON_LIMIT
+            )
         )
     await store.correct_attendance(
         db,
