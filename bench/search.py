@@ -441,6 +441,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         report(name, searcher, cases, args.misses)
 
     transformer = transformer_or_none()
+    from bot.search.vectors import StaticEmbedder
+
+    unmapped = StaticEmbedder(mapped=False)
     words = {"meaning": False}
     static_alone = {"words": False, "phrase": False}
     for with_index in (True, False):
@@ -475,6 +478,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             ("engine + static, blend: + sections", Tuning(meaning_section_weight=1, **index), None),
             ("engine + static, blend, z-scores", Tuning(scale="z", **index), None),
             ("engine + static, rank fusion (RRF)", Tuning(fusion="rrf", **index), None),
+            (
+                "first version: table unmapped, weight 1",
+                Tuning(meaning_weight=1, **index),
+                unmapped,
+            ),
+            ("table unmapped alone: + sentences", Tuning(**static_alone), unmapped),
         ]
         if transformer is not None:
             variants += [
@@ -497,6 +506,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("  held-out set:")
         before = SearchEngine.build(library, tuning=Tuning(**index, **words))
         report("  words only (the engine before)", engine_searcher(before), heldout, args.misses)
+        first = SearchEngine.build(
+            library, tuning=Tuning(meaning_weight=1, **index), embedder=unmapped, cache=False
+        )
+        report("  first version (unmapped, weight 1)", engine_searcher(first), heldout, False)
         report("  engine (default)", engine_searcher(default), heldout, args.misses)
     default = SearchEngine.build(library)
 
