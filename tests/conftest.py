@@ -12,12 +12,18 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from bot.storage import Database
 from bot.storage.database import DIALECTS, Dialect
 from tests.postgres import PostgresServer
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+# No per-example deadline: the suite runs four workers on two cores beside bot processes, and a
+# property checked within 200 ms on a quiet machine failed there for being slow, not wrong.
+settings.register_profile("suite", deadline=None)
+settings.load_profile("suite")
 
 
 @pytest.fixture(scope="session")

@@ -41,6 +41,10 @@ TABLE: Final = DATA / "minilm-static.npy"
 """float16, one row per word piece of the model's vocabulary."""
 TABLE_META: Final = DATA / "minilm-static.json"
 TOKENIZER: Final = DATA / "minilm-tokenizer.json"
+MAP: Final = DATA / "minilm-map.npy"
+"""float32, table dimensions x the model's: static means to the model's sentence space
+(:mod:`bot.search.fitmap`)."""
+MAP_META: Final = DATA / "minilm-map.json"
 VECTORS_DIR: Final = "vectors"
 FORMAT: Final = 1
 """Bump when what a cached vector means changes (what text is embedded, how)."""
@@ -67,6 +71,12 @@ def table_digest() -> str:
     return str(meta["table_sha256"])
 
 
+def map_digest() -> str:
+    """The committed map's digest, as its build recorded it."""
+    meta = json.loads(MAP_META.read_text(encoding="utf-8"))
+    return str(meta["map_sha256"])
+
+
 class Embedder(Protocol):
     """What search needs of a model: texts to unit vectors, and a digest naming the model."""
 
@@ -86,7 +96,9 @@ class StaticEmbedder:
     start-up) loads the whole table for that call only.
     """
 
-    def __init__(self, table: Path = TABLE, tokenizer: Path = TOKENIZER) -> None:
+    def __init__(
+        self, table: Path = TABLE, tokenizer: Path = TOKENIZER, *, mapped: bool = True
+    ) -> None:
         from tokenizers import Tokenizer
 
         with table.open("rb") as file:
@@ -108,6 +120,15 @@ class StaticEmbedder:
         self.tokenizer.no_padding()
         self.tokenizer.no_truncation()
         self.digest = table_digest() if table == TABLE else _file_digest(table)
+        self._map: npt.NDArray[np.float32] | None = None
+        if mapped:
+            # A mean of rows each distilled from one piece alone, carried by a linear map fitted
+            # on the model's own sentence embeddings to where the model would put the sentence.
+            self._map = np.load(MAP, allow_pickle=False).astype(np.float32)
+            if self._map.shape[0] != self.dimensions:
+                raise ValueError(f"{MAP} does not fit {table}")
+            self.dimensions = int(self._map.shape[1])
+            self.digest = hashlib.sha256(f"{self.digest}\0{map_digest()}".encode()).hexdigest()
 
     def _rows(self, ids: Sequence[int]) -> npt.NDArray[np.float32]:
         unique, inverse = np.unique(np.asarray(ids, dtype=np.int64), return_inverse=True)
@@ -115,15 +136,15 @@ class StaticEmbedder:
             os.pread(self._fd, self._row_bytes, self._offset + int(i) * self._row_bytes)
             for i in unique
         )
-        rows = np.frombuffer(data, dtype=np.float16).reshape(len(unique), self.dimensions)
+        rows = np.frombuffer(data, dtype=np.float16).reshape(len(unique), self._row_bytes // 2)
         result: npt.NDArray[Any] = rows[inverse].astype(np.float32)
         return result
 
     def embed(self, texts: Sequence[str]) -> Vectors:
         """One unit vector per text (zero for a text without a single word piece)."""
-        out = np.zeros((len(texts), self.dimensions), dtype=np.float32)
+        out = np.zeros((len(texts), self._row_bytes // 2), dtype=np.float32)
         if not texts:
-            return out
+            return out if self._map is None else np.zeros((0, self.dimensions), np.float32)
         encodings = self.tokenizer.encode_batch(list(texts), add_special_tokens=False)
         table = np.load(self._path, allow_pickle=False) if len(texts) > 1 else None
         for row, encoding in enumerate(encodings):
@@ -135,6 +156,8 @@ class StaticEmbedder:
             )
             out[row] = rows.mean(0)
         del table
+        if self._map is not None:
+            out = out @ self._map
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         result: npt.NDArray[Any] = out / np.maximum(norms, 1e-12)
         return result

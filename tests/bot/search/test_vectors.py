@@ -12,9 +12,11 @@ import numpy as np
 import pytest
 
 from bot.library import load_library
-from bot.search import SearchEngine, Tuning
+from bot.search import SearchEngine, Tuning, fitmap
 from bot.search.distil import UPSTREAM_SHA256, MiniLM, model_dir, rebuild_rows
 from bot.search.vectors import (
+    MAP,
+    MAP_META,
     TABLE,
     TABLE_META,
     TOKENIZER,
@@ -63,6 +65,49 @@ def test_rows_rebuilt_from_the_model_match_the_committed_table(model: MiniLM) ->
     committed = np.asarray(table[ids], dtype=np.float32)
     assert np.abs(rebuilt - committed).max() < 2e-3
     assert np.abs(committed).max() > 0.05  # the comparison is not of two empty tables
+
+
+def test_the_map_is_the_one_its_build_recorded() -> None:
+    matrix = np.load(MAP, allow_pickle=False)
+    meta = json.loads(MAP_META.read_text(encoding="utf-8"))
+    assert matrix.dtype == np.float32 and list(matrix.shape) == meta["shape"] == [256, 384]
+    assert hashlib.sha256(matrix.tobytes()).hexdigest() == meta["map_sha256"]
+    # The embedder's digest names the map too, so the kept passage vectors follow a new one.
+    assert StaticEmbedder().digest != StaticEmbedder(mapped=False).digest
+
+
+@pytest.mark.skipif(not fitmap.WORDNET.is_dir(), reason="Debian's wordnet-base is not installed")
+def test_the_maps_sentences_are_the_ones_its_build_used() -> None:
+    # The full rebuild takes minutes (python -m bot.search.fitmap --check); its inputs are
+    # checked here: the same sample of WordNet's glosses and examples.
+    texts = fitmap.training_sentences()
+    meta = json.loads(MAP_META.read_text(encoding="utf-8"))
+    assert len(texts) == meta["sample"] == fitmap.SAMPLE
+    assert fitmap.texts_digest(texts) == meta["texts_sha256"]
+
+
+def test_the_map_carries_static_vectors_to_the_models(model: MiniLM) -> None:
+    # Sentences of the texts, never fitted on: mapped static vectors land near the model's own
+    # (cosine about 0.72-0.80 here), where the same rows through a scrambled map land nowhere.
+    texts = [
+        "Join a union, organize through it, and strike against capital.",
+        "Technologies born of collective intellect serve private interests.",
+        "A corporation that is owned by its workers is still a corporation.",
+    ]
+    target = model.embed(texts)
+    mapped = StaticEmbedder().embed(texts)
+    assert (mapped * target).sum(1).min() > 0.65
+    raw = StaticEmbedder(mapped=False).embed(texts)
+    scrambled = raw @ np.load(MAP)[np.random.default_rng(0).permutation(256)]
+    scrambled /= np.linalg.norm(scrambled, axis=1, keepdims=True)
+    assert abs((scrambled * target).sum(1).mean()) < 0.3
+
+
+def test_fitting_recovers_a_known_map() -> None:
+    rng = np.random.default_rng(14)
+    known = rng.normal(size=(8, 5)).astype(np.float32)
+    inputs = rng.normal(size=(400, 8)).astype(np.float32)
+    assert np.allclose(fitmap.fit(inputs, inputs @ known, ridge=1e-6), known, atol=1e-3)
 
 
 def test_embeddings_are_deterministic_and_unit_length() -> None:
