@@ -169,7 +169,7 @@ async def test_moderator_commands_are_hidden_from_members(world: World) -> None:
     with pytest.raises(ClientRefused):
         await world.alice.run("/settings show")
     shown = await world.mod.run("/settings show")
-    assert shown.ephemeral and "timezone" in shown.content
+    assert shown.ephemeral and "**time zone**: `UTC`" in shown.content
 
 
 async def test_a_failing_command_is_answered_and_logged(world: World) -> None:
