@@ -21,7 +21,6 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
-from aiohttp_session import get_session
 
 from bot.actions import meetings as meeting_actions
 from bot.errors import BotError
@@ -43,6 +42,7 @@ from bot.streaks.group import (
 from bot.streaks.progress import readable_sections
 from web.moderator import PREFIX, Moderating, moderator_page, not_found
 from web.render import CONTEXT_KEY, render
+from web.sessions import flash
 from web.textbody import text_url
 
 T = TypeVar("T")
@@ -70,15 +70,6 @@ def _when(moment: datetime | None, zone: ZoneInfo) -> dict[str, str] | None:
     if moment is None:
         return None
     return {"iso": moment.isoformat(), "text": moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")}
-
-
-async def _flash(request: web.Request, text: str | None = None) -> str:
-    session = await get_session(request)
-    if text is not None:
-        session["flash"] = text[:300]
-        return text
-    taken = session.pop("flash", "")
-    return taken if isinstance(taken, str) else ""
 
 
 def _member_id(text: str) -> int | None:
@@ -128,7 +119,7 @@ async def meetings_page(request: web.Request, mod: Moderating) -> web.Response:
             }
             for c in chart
         ],
-        flash=await _flash(request),
+        flash=await flash(request),
     )
 
 
@@ -176,7 +167,7 @@ async def meeting_page(request: web.Request, mod: Moderating) -> web.Response:
             for member, stretch in sorted(voice.items())
             if member not in present and stretch > timedelta()
         ],
-        flash=await _flash(request),
+        flash=await flash(request),
     )
 
 
@@ -202,10 +193,10 @@ async def correct(request: web.Request, mod: Moderating) -> web.StreamResponse:
     member_id = _member_id(str(form.get("member", "")))
     choice = form.get("present")
     if member_id is None:
-        await _flash(request, "Give the member's Discord id (or paste their mention).")
+        await flash(request, "Give the member's Discord id (or paste their mention).")
         raise web.HTTPSeeOther(back)
     if choice not in ("yes", "no"):
-        await _flash(request, "Choose whether to add or remove the attendance.")
+        await flash(request, "Choose whether to add or remove the attendance.")
         raise web.HTTPSeeOther(back)
     present = choice == "yes"
     try:
@@ -219,11 +210,11 @@ async def correct(request: web.Request, mod: Moderating) -> web.StreamResponse:
             reason=str(form.get("reason", ""))[:1000],
         )
     except BotError as exc:
-        await _flash(request, _plain(exc.message))
+        await flash(request, _plain(exc.message))
         unknown = isinstance(exc, UnknownMeeting)
         raise web.HTTPSeeOther(f"{mod.base}/meetings" if unknown else back) from None
     done = "added to" if present else "removed from"
-    await _flash(request, f"Member {member_id} was {done} meeting #{meeting_id}.")
+    await flash(request, f"Member {member_id} was {done} meeting #{meeting_id}.")
     raise web.HTTPSeeOther(back)
 
 
@@ -236,7 +227,7 @@ async def export(request: web.Request, mod: Moderating) -> web.StreamResponse:
             request.query.get("from") or None, request.query.get("to") or None, zone
         )
     except BotError as exc:
-        await _flash(request, _plain(exc.message))
+        await flash(request, _plain(exc.message))
         raise web.HTTPSeeOther(f"{mod.base}/meetings") from None
     response = web.StreamResponse(
         headers={
@@ -274,7 +265,7 @@ async def member_page(request: web.Request, mod: Moderating) -> web.Response:
     return await render(
         request,
         "mod_member.html",
-        flash=await _flash(request),
+        flash=await flash(request),
         section="meetings",
         title=f"Attendance of member {member_id} · {mod.server}",
         mod=mod,
@@ -423,7 +414,7 @@ async def reading_page(request: web.Request, mod: Moderating) -> web.Response:
     return await render(
         request,
         "mod_reading.html",
-        flash=await _flash(request),
+        flash=await flash(request),
         section="reading",
         title=f"The group's reading · {mod.server}",
         mod=mod,
@@ -505,7 +496,7 @@ async def audit_page(request: web.Request, mod: Moderating) -> web.Response:
     return await render(
         request,
         "mod_audit.html",
-        flash=await _flash(request),
+        flash=await flash(request),
         section="audit",
         title=f"Audit log · {mod.server}",
         mod=mod,

@@ -15,7 +15,6 @@ from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
-from aiohttp_session import get_session
 from babel.dates import get_day_names
 
 from bot import i18n
@@ -32,7 +31,7 @@ from bot.streaks.summary import member_overview
 from bot.timezones import all_timezones
 from web.moderator import may_moderate
 from web.render import CONTEXT_KEY, render
-from web.sessions import SignedIn, session_lost, signed_in
+from web.sessions import SignedIn, flash, session_lost, signed_in
 from web.textbody import text_url
 
 log = logging.getLogger(__name__)
@@ -114,16 +113,6 @@ def guarded(handler: Any) -> Any:
     return wrapper
 
 
-async def _flash(request: web.Request, text: str | None = None) -> str:
-    """Set (with ``text``) or take the one-line message shown after a change."""
-    session = await get_session(request)
-    if text is not None:
-        session["flash"] = text[:300]
-        return text
-    taken = session.pop("flash", "")
-    return taken if isinstance(taken, str) else ""
-
-
 async def my_servers(request: web.Request) -> web.Response:
     user = await _member(request)
     context = request.app[CONTEXT_KEY]
@@ -147,7 +136,7 @@ async def my_servers(request: web.Request) -> web.Response:
         servers=servers,
         settings=settings,
         zones=all_timezones(),
-        flash=await _flash(request),
+        flash=await flash(request),
         error="",
     )
 
@@ -219,7 +208,7 @@ async def server_page(request: web.Request) -> web.Response:
         reminder=reminder,
         moderator=moderator,
         other_reminder=settings.reminder_minute is not None and not reminder,
-        flash=await _flash(request),
+        flash=await flash(request),
         error="",
     )
 
@@ -234,7 +223,7 @@ async def set_timezone(request: web.Request) -> web.StreamResponse:
     except BotError as exc:
         return await _me_error(request, user, exc.message)
     context.reminders_changed()
-    await _flash(request, timezone_text(key))
+    await flash(request, timezone_text(key))
     raise web.HTTPSeeOther("/me")
 
 
@@ -247,7 +236,7 @@ async def set_privacy(request: web.Request) -> web.StreamResponse:
         return await _me_error(request, user, _("Choose whether to keep your streak private."))
     hidden = choice == "yes"
     await store.set_private(context.db, user.user_id, hidden, now=context.clock())
-    await _flash(
+    await flash(
         request,
         _("You are now left out of leaderboards and your streak is private.")
         if hidden
@@ -281,16 +270,16 @@ async def set_reminder(request: web.Request) -> web.StreamResponse:
     try:
         minute = parse_minute(typed)
     except BotError as exc:
-        await _flash(request, exc.message)
+        await flash(request, exc.message)
         raise web.HTTPSeeOther(f"/me/{guild_id}") from None
     at = await store.set_reminder(
         context.db, user.user_id, guild_id, minute, now=context.clock(), locale=i18n.current()
     )
     context.reminders_changed()
     if minute is None or at is None:
-        await _flash(request, _("Your reading reminder is off."))
+        await flash(request, _("Your reading reminder is off."))
     else:
-        await _flash(
+        await flash(
             request,
             _("You will get a DM at {time} your time on days you have not read yet.").format(
                 time=f"{minute // 60:02d}:{minute % 60:02d}"

@@ -36,6 +36,7 @@ from bot.storage.prompts import Schedule, UnknownSchedule
 from bot.timezones import all_timezones, parse_timezone
 from web.moderator import PREFIX, Moderating, layout_of, moderator_page, not_found
 from web.render import CONTEXT_KEY, render
+from web.sessions import flash
 
 PAGE_SIZE: Final = 50
 LISTED_RUNS: Final = 3
@@ -432,17 +433,6 @@ async def index(request: web.Request, mod: Moderating) -> web.StreamResponse:
     raise web.HTTPSeeOther(f"{mod.base}/prompts")
 
 
-async def _flash(request: web.Request, text: str | None = None) -> str:
-    from aiohttp_session import get_session
-
-    session = await get_session(request)
-    if text is not None:
-        session["flash"] = text[:300]
-        return text
-    taken = session.pop("flash", "")
-    return taken if isinstance(taken, str) else ""
-
-
 async def prompt_list(request: web.Request, mod: Moderating) -> web.StreamResponse:
     context = request.app[CONTEXT_KEY]
     try:
@@ -481,7 +471,7 @@ async def prompt_list(request: web.Request, mod: Moderating) -> web.StreamRespon
         page=page,
         pages=max(1, -(-total // PAGE_SIZE)),
         viewer_zone=viewer.key,
-        flash=await _flash(request),
+        flash=await flash(request),
     )
 
 
@@ -546,7 +536,7 @@ async def _form_page(
         zones=all_timezones(),
         server_zone=server_zone,
         viewer_zone=viewer.key,
-        flash=await _flash(request),
+        flash=await flash(request),
     )
 
 
@@ -607,7 +597,7 @@ async def create(request: web.Request, mod: Moderating) -> web.StreamResponse:
         return await _form_page(request, mod, values, errors=refused.errors, status=400)
     except BotError as exc:
         return await _form_page(request, mod, values, errors={"form": exc.message}, status=400)
-    await _flash(request, f"Prompt #{schedule.id} added: {schedule.recurrence.describe()}.")
+    await flash(request, f"Prompt #{schedule.id} added: {schedule.recurrence.describe()}.")
     raise web.HTTPSeeOther(f"{mod.base}/prompts/{schedule.id}")
 
 
@@ -681,7 +671,7 @@ async def update(request: web.Request, mod: Moderating) -> web.StreamResponse:
         return await _form_page(
             request, mod, values, schedule=schedule, errors={"form": exc.message}, status=400
         )
-    await _flash(request, f"Prompt #{updated.id} saved: {updated.recurrence.describe()}.")
+    await flash(request, f"Prompt #{updated.id} saved: {updated.recurrence.describe()}.")
     raise web.HTTPSeeOther(f"{mod.base}/prompts/{updated.id}")
 
 
@@ -695,9 +685,9 @@ async def _act(
     try:
         result = await action(schedule)
     except BotError as exc:
-        await _flash(request, exc.message)
+        await flash(request, exc.message)
     else:
-        await _flash(request, done(schedule, result))
+        await flash(request, done(schedule, result))
     raise web.HTTPSeeOther(f"{mod.base}/prompts/{schedule.id}")
 
 
@@ -773,9 +763,9 @@ async def remove(request: web.Request, mod: Moderating) -> web.StreamResponse:
     try:
         await actions.remove_prompt(context.db, mod.actor, schedule.id, now=context.clock())
     except BotError as exc:
-        await _flash(request, exc.message)
+        await flash(request, exc.message)
         raise web.HTTPSeeOther(f"{mod.base}/prompts/{schedule.id}") from None
-    await _flash(request, f"Prompt #{schedule.id} was removed.")
+    await flash(request, f"Prompt #{schedule.id} was removed.")
     raise web.HTTPSeeOther(f"{mod.base}/prompts")
 
 

@@ -103,3 +103,14 @@ async def begin(
 async def end(request: web.Request) -> None:
     session = await get_session(request)
     session.invalidate()
+
+
+async def flash(request: web.Request, text: str | None = None) -> str:
+    """Set (with ``text``) or take the one-line notice shown on the page after a change: a
+    POST redirects (303) and the page it lands on says what happened."""
+    session = await get_session(request)
+    if text is not None:
+        session["flash"] = text[:300]
+        return text
+    taken = session.pop("flash", "")
+    return taken if isinstance(taken, str) else ""
