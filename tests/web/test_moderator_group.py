@@ -230,8 +230,11 @@ async def test_audit_log_pages_and_filters(
     first = await (await client.get(f"/mod/{GUILD_A}/audit")).text()
     assert "30 entries" in first and "Page 1 of 2" in first
     assert "member <a" in first and ">929<" in first and ">904<" not in first
+    assert f'href="/mod/{GUILD_A}/audit?page=2">Next</a>' in first
     second = await (await client.get(f"/mod/{GUILD_A}/audit?page=2")).text()
     assert ">904<" in second
+    assert f'href="/mod/{GUILD_A}/audit?page=1">Previous</a>' in second
+    assert ">Next</a>" not in second
     bad = await (await client.get(f"/mod/{GUILD_A}/audit?member=someone")).text()
     assert "must be a Discord id" in bad
 
