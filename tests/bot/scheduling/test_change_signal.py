@@ -78,9 +78,11 @@ async def test_prompts_made_by_another_process_are_posted_within_5_seconds(
             runner=actions.queue_run(web_db, lookup, now=clock.now),
         )
         await wait_for(lambda: len(poster.sent) == 2, 5)
+        # The scheduler may post the queued run before the watcher's next poll (a second on
+        # SQLite) sees the change; the watcher must still notice it, within the same 5 s.
+        await wait_for(lambda: watcher.wakes >= 2, 5)
         await asyncio.sleep(0.3)
         assert len(poster.sent) == 2, "posted exactly once"
-        assert watcher.wakes >= 2
     finally:
         await watcher.stop()
         await scheduler.stop()
