@@ -495,9 +495,12 @@ async def claim_reminders(
     db: Database, members: list[MemberSettings], now: datetime
 ) -> list[MemberSettings]:
     """Take due reminders before sending them: each moves on to its next local time, only if it
-    is still due as read, all in one transaction. Returns those taken: another process (two
-    overlap in a rolling restart) may have taken some, and a member never gets a reminder twice;
-    a crash after the claim skips that day's DM instead."""
+    is still due as read and still due at ``now``, all in one transaction. Returns those taken:
+    another process (two overlap in a rolling restart) may have taken some, and a member never
+    gets a reminder twice; a crash after the claim skips that day's DM instead.
+
+    "Still due" matters as much as "as read": a member read after the other process had sent
+    and moved them on carries tomorrow's time, which alone would match and be taken again."""
     plans: list[tuple[MemberSettings, int | None]] = []
     for member in members:
         if member.reminder_next_at is None:
@@ -512,8 +515,14 @@ async def claim_reminders(
         for member, following in plans:
             cursor = await conn.execute(
                 "UPDATE member_settings SET reminder_next_at = ?, updated_at = ? "
-                "WHERE user_id = ? AND reminder_next_at = ?",
-                (following, _now_text(now), member.user_id, member.reminder_next_at),
+                "WHERE user_id = ? AND reminder_next_at = ? AND reminder_next_at <= ?",
+                (
+                    following,
+                    _now_text(now),
+                    member.user_id,
+                    member.reminder_next_at,
+                    int(now.timestamp()),
+                ),
             )
             if cursor.rowcount == 1:
                 taken.append(member)

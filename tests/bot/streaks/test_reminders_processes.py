@@ -75,3 +75,22 @@ async def test_a_reminder_taken_meanwhile_is_not_sent(database_url: str) -> None
         assert await store.next_reminder_due(db) == NOW.replace(hour=20) + timedelta(days=1)
     finally:
         await db.close()
+
+
+async def test_a_reminder_read_after_another_process_sent_it_is_not_taken(
+    database_url: str,
+) -> None:
+    """The overlap that once sent a DM twice: one process lists the due members, the other sends
+    and moves a member on before the first reads that member's row, which then shows tomorrow."""
+    await setup(database_url, {7: guild_on(0)})
+    old, new = await Database.open(database_url), await Database.open(database_url)
+    try:
+        due = NOW.replace(hour=20, minute=0, second=30)
+        outbox = Outbox()
+        assert (await send_due_reminders(old, due, outbox)).sent == [7]
+        moved_on = await store.get_member_settings(new, 7)
+        assert await store.claim_reminders(new, [moved_on], due) == []
+        assert [user for user, _ in outbox.sent] == [7]
+    finally:
+        await old.close()
+        await new.close()
