@@ -13,9 +13,13 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.config import DEFAULTS, configure_logging, load_settings
 from bot.errors import BotError, ConfigError, EmptyQuery
+
+if TYPE_CHECKING:
+    from bot.search.vectors import SentenceModel
 
 EXIT_USAGE = 2
 
@@ -129,20 +133,40 @@ def _cmd_quote(args: argparse.Namespace) -> int:
 
 def _cmd_check(args: argparse.Namespace) -> int:
     from bot.library import load_library
-    from bot.search.vectors import document_vectors
+    from bot.search.vectors import document_vectors, embedded_ahead
 
     library = load_library(_seeds_dir(args))
+    model = None
     for document in library.documents.values():
         paragraphs = sum(1 for _ in document.paragraphs())
         sections = sum(1 for _ in document.walk())
-        # A new or edited text is embedded for search by meaning now, not at the bot's start.
-        vectors = "vectors embedded" if document_vectors(document).embedded else "vectors current"
+        # A new or edited text is embedded for search by meaning now, not at the bot's start:
+        # by the transformer when its files are installed, else by the table alone.
+        if not embedded_ahead(document) and model is None:
+            model = _sentence_model()
+        found = document_vectors(document, model=model)
+        if not found.embedded:
+            vectors = "vectors current"
+        elif found.ahead:
+            vectors = "vectors embedded by the model"
+        else:
+            vectors = "vectors embedded by the table (install the model to embed them ahead)"
         print(
             f"ok  {document.slug}: {_english(sections, 'section')}, "
             f"{_english(paragraphs, 'paragraph')}, "
             f"{_english(len(document.footnotes), 'note')}, {vectors}"
         )
     return 0
+
+
+def _sentence_model() -> SentenceModel | None:
+    """The transformer when the development dependency that carries it is installed."""
+    try:
+        from bot.search.distil import MiniLM, ModelFilesError
+
+        return MiniLM()
+    except (ImportError, ModelFilesError):
+        return None
 
 
 def _cmd_backup(args: argparse.Namespace) -> int:

@@ -6,10 +6,15 @@ once from all-MiniLM-L6-v2 by :mod:`bot.search.distil`), scaled to unit length, 
 that mean the same thing in different words lie close together. Embedding a query costs a
 tokenizer call and a few dozen rows read from the file; none of the table stays in memory.
 
-Passage vectors are cheap too, but the library's are still kept in ``seeds/vectors/<slug>.npz``
-keyed by a hash of the document's passages and of the table: an edited seed, or a new one, is
-embedded again when the engine is built (at start-up, or by ``python -m bot check``), and only
-that text is.
+Passages are embedded better ahead of time: the transformer itself reads each paragraph
+(``python -m bot.search.ahead`` for the seeds, or ``python -m bot check`` for a new text, both
+with the development dependency that carries the model), and its vector, blended with the
+table's, is kept in ``seeds/vectors/<slug>.npz`` keyed by a hash of the document's passages and
+of the models. The table's mapped means land in the transformer's sentence space, so a query
+embedded by the table is compared with either. A text whose kept vectors do not match it (new,
+or edited) is embedded by the table alone when the engine is built, at start-up, which keeps
+start-up fast and needs no model; it is then searched as well as before the transformer's
+vectors existed, until they are embedded ahead again.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ import logging
 import os
 import re
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -46,8 +51,17 @@ MAP: Final = DATA / "minilm-map.npy"
 (:mod:`bot.search.fitmap`)."""
 MAP_META: Final = DATA / "minilm-map.json"
 VECTORS_DIR: Final = "vectors"
-FORMAT: Final = 1
+FORMAT: Final = 2
 """Bump when what a cached vector means changes (what text is embedded, how)."""
+PASSAGE_BLEND: Final = 0.7
+"""A passage's kept vector: this much of the transformer's, the rest the table's (both unit
+length, in the same space). The transformer knows what a paragraph means; the table's share
+keeps the word-level likeness a query embedded by the same table has with it, which gist and
+misspelt queries rely on (measured with 1, 0.7 and 0.5 in ``bench/search.py``)."""
+SENTENCE_BLEND: Final = 0.0
+"""The same for sentences: the table's alone, which kept gist queries best (0.5 measured too)."""
+TRANSFORMER: Final = "all-MiniLM-L6-v2@1110a243fdf4706b3f48f1d95db1a4f5529b4d41"
+"""The model whose passage vectors are kept; part of their cache key."""
 
 SIF_COEFFICIENT: Final = 1e-4
 
@@ -191,6 +205,8 @@ class DocumentVectors:
     owners: npt.NDArray[np.int32]
     embedded: bool
     """True when they were computed now rather than read from the cache."""
+    ahead: bool = False
+    """True when the transformer embedded the passages (ahead of time), False for the table's."""
 
 
 _SENTENCE_END: Final = re.compile(r"(?<=[.!?;:])\s+(?=\S)")
@@ -226,10 +242,12 @@ def _section_vectors(document: Document, passages: Vectors, headings: Vectors) -
     return result
 
 
-def cache_key(document: Document, embedder: Embedder) -> str:
-    """A hash of everything a document's vectors depend on: its texts and the model."""
+def cache_key(document: Document, embedder: Embedder, *, ahead: bool = False) -> str:
+    """A hash of everything a document's vectors depend on: its texts and the models (the
+    transformer and the blend too, for vectors embedded ahead)."""
     passages, headings = passage_texts(document)
-    digest = hashlib.sha256(f"{FORMAT}\0{embedder.digest}\0".encode())
+    model = f"{TRANSFORMER}\0{PASSAGE_BLEND}\0{SENTENCE_BLEND}" if ahead else "table"
+    digest = hashlib.sha256(f"{FORMAT}\0{embedder.digest}\0{model}\0".encode())
     for text in (*passages, "\0", *headings):
         digest.update(text.encode())
         digest.update(b"\0")
@@ -246,10 +264,12 @@ def cache_path(document: Document) -> Path | None:
 _ARRAYS: Final = ("passages", "sections", "sentences", "owners")
 
 
-def _read(path: Path, key: str) -> DocumentVectors | None:
+def read_kept(path: Path, keys: Mapping[str, bool]) -> DocumentVectors | None:
+    """The kept vectors when their key is one of ``keys`` (key → embedded ahead or not)."""
     try:
         with np.load(path, allow_pickle=False) as data:
-            if str(data["key"]) != key:
+            key = str(data["key"])
+            if key not in keys:
                 return None
             arrays = {name: data[name] for name in _ARRAYS}
     except (OSError, KeyError, ValueError):
@@ -260,6 +280,7 @@ def _read(path: Path, key: str) -> DocumentVectors | None:
         arrays["sentences"].astype(np.float32),
         arrays["owners"].astype(np.int32),
         embedded=False,
+        ahead=keys[key],
     )
 
 
@@ -284,19 +305,64 @@ def _write(path: Path, key: str, vectors: DocumentVectors) -> None:
         log.warning("could not keep the vectors of %s in %s: %s", path.stem, path.parent, exc)
 
 
+def embedded_ahead(document: Document, embedder: Embedder | None = None) -> bool:
+    """Whether the document's kept vectors are current and were embedded by the transformer."""
+    path = cache_path(document)
+    if path is None or not path.is_file():
+        return False
+    key = cache_key(document, embedder or default_embedder(), ahead=True)
+    return read_kept(path, {key: True}) is not None
+
+
+class SentenceModel(Protocol):
+    """What embedding ahead needs of the transformer (:class:`bot.search.distil.MiniLM`)."""
+
+    def embed(self, texts: Sequence[str]) -> Vectors: ...
+
+
 def document_vectors(
-    document: Document, embedder: Embedder | None = None, *, cache: bool = True
+    document: Document,
+    embedder: Embedder | None = None,
+    *,
+    cache: bool = True,
+    model: SentenceModel | None = None,
 ) -> DocumentVectors:
     """The document's vectors from the cache when its key matches, else embedded (and cached).
 
+    Kept vectors embedded ahead by the transformer are preferred; the table's own are taken
+    too. Without ``model`` a stale or missing file is embedded by the table alone (at start-up:
+    fast, and no model needed); with it (``python -m bot check``, or the seeds' rebuild) the
+    transformer embeds the passages, and table-only vectors no longer count as current.
     ``cache=False`` neither reads nor writes the cache (the benchmark's other models)."""
     embedder = embedder or default_embedder()
-    key = cache_key(document, embedder)
+    ahead_key = cache_key(document, embedder, ahead=True)
+    table_key = cache_key(document, embedder)
+    keys = {ahead_key: True} if model is not None else {ahead_key: True, table_key: False}
     path = cache_path(document) if cache else None
     if path is not None and path.is_file():
-        found = _read(path, key)
+        found = read_kept(path, keys)
         if found is not None:
             return found
+    vectors = embed_document(document, embedder, model)
+    if path is not None:
+        _write(path, ahead_key if model is not None else table_key, vectors)
+    return vectors
+
+
+def _blend(table: Vectors, transformer: Vectors, share: float) -> Vectors:
+    if share <= 0.0:
+        return table
+    mixed = share * transformer + (1.0 - share) * table
+    norms = np.linalg.norm(mixed, axis=1, keepdims=True)
+    result: npt.NDArray[Any] = (mixed / np.maximum(norms, 1e-12)).astype(np.float32)
+    return result
+
+
+def embed_document(
+    document: Document, embedder: Embedder, model: SentenceModel | None = None
+) -> DocumentVectors:
+    """The document's vectors computed now: by the table, blended with the transformer's
+    (``model``) when it is given (see :data:`PASSAGE_BLEND`)."""
     passages, headings = passage_texts(document)
     parts: list[str] = []
     owners: list[int] = []
@@ -304,18 +370,24 @@ def document_vectors(
         for part in sentences(text):
             parts.append(part)
             owners.append(number)
+
+    def embed(texts: list[str], share: float) -> Vectors:
+        table = embedder.embed(texts)
+        if model is None or share <= 0.0 or not texts:
+            return table
+        return _blend(table, model.embed(texts), share)
+
     # Stored as float16 in the cache: round now too, so a fresh and a cached vector are equal.
-    passage_vectors = _half(embedder.embed(passages))
-    vectors = DocumentVectors(
+    passage_vectors = _half(embed(passages, PASSAGE_BLEND))
+    heading_vectors = embed(headings, PASSAGE_BLEND)
+    return DocumentVectors(
         passages=passage_vectors,
-        sections=_half(_section_vectors(document, passage_vectors, embedder.embed(headings))),
-        sentences=_half(embedder.embed(parts)),
+        sections=_half(_section_vectors(document, passage_vectors, heading_vectors)),
+        sentences=_half(embed(parts, SENTENCE_BLEND)),
         owners=np.asarray(owners, dtype=np.int32),
         embedded=True,
+        ahead=model is not None,
     )
-    if path is not None:
-        _write(path, key, vectors)
-    return vectors
 
 
 def _half(vectors: Vectors) -> Vectors:

@@ -23,6 +23,8 @@ from bot.search.vectors import (
     StaticEmbedder,
     cache_path,
     document_vectors,
+    embed_document,
+    embedded_ahead,
     sentences,
 )
 
@@ -130,12 +132,25 @@ def _copy_seeds(tmp_path: Path) -> Path:
     return seeds
 
 
-def test_the_committed_vectors_are_current() -> None:
+def test_the_committed_vectors_are_current_and_the_transformers() -> None:
     library = load_library(REPO_ROOT / "seeds")
     for document in library.documents.values():
-        assert not document_vectors(document, cache=True).embedded, (
-            f"seeds/vectors/{document.slug}.npz is stale: run python -m bot check"
+        kept = document_vectors(document, cache=True)
+        assert not kept.embedded and kept.ahead and embedded_ahead(document), (
+            f"seeds/vectors/{document.slug}.npz is stale: run python -m bot.search.ahead"
         )
+
+
+def test_the_kept_vectors_are_what_the_transformer_makes_of_the_text(model: MiniLM) -> None:
+    # The whole rebuild is python -m bot.search.ahead --check; the shorter text is redone here.
+    document = load_library(REPO_ROOT / "seeds").documents["technocommunist"]
+    kept = document_vectors(document)
+    fresh = embed_document(document, StaticEmbedder(), model)
+    table_only = embed_document(document, StaticEmbedder())
+    for name in ("passages", "sections", "sentences"):
+        assert np.allclose(getattr(kept, name), getattr(fresh, name), atol=2e-3), name
+    # The transformer's share is there: its passages are not the table's alone.
+    assert np.abs(kept.passages - table_only.passages).max() > 0.05
 
 
 def test_a_seed_edited_in_one_paragraph_re_embeds_that_text_only(tmp_path: Path) -> None:
@@ -154,13 +169,17 @@ def test_a_seed_edited_in_one_paragraph_re_embeds_that_text_only(tmp_path: Path)
     assert untouched.read_bytes() == before
 
     again = load_library(seeds)
-    assert not document_vectors(again.documents["anti-ai"]).embedded
-    # The edited text was embedded by the build and kept: the next start reads it back.
-    assert not document_vectors(again.documents["technocommunist"]).embedded
-    fresh = document_vectors(again.documents["technocommunist"], cache=False)
+    assert document_vectors(again.documents["anti-ai"]).ahead
+    # The edited text was embedded by the table at the build (start-up needs no model) and
+    # kept: the next start reads it back, until it is embedded ahead again.
     kept = document_vectors(again.documents["technocommunist"])
+    assert not kept.embedded and not kept.ahead
+    assert not embedded_ahead(again.documents["technocommunist"])
+    fresh = document_vectors(again.documents["technocommunist"], cache=False)
     assert np.array_equal(fresh.passages, kept.passages)
-    old = document_vectors(load_library(REPO_ROOT / "seeds").documents["technocommunist"])
+    old = embed_document(
+        load_library(REPO_ROOT / "seeds").documents["technocommunist"], StaticEmbedder()
+    )
     changed = [
         i for i in range(len(old.passages)) if not np.array_equal(old.passages[i], kept.passages[i])
     ]
@@ -212,3 +231,17 @@ def test_more_like_this_of_an_unknown_passage_says_so(engine: SearchEngine) -> N
 
     with pytest.raises(BotError, match="no passage"):
         engine.similar("anti-ai:nowhere:1")
+
+
+def test_a_new_text_is_embedded_ahead_when_the_model_is_given(
+    tmp_path: Path, model: MiniLM
+) -> None:
+    # What python -m bot check does for a new text when the model is installed.
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    shutil.copy(REPO_ROOT / "tests" / "fixtures" / "seeds-third" / "utopia.md", seeds)
+    document = load_library(seeds).documents["utopia"]
+    assert not document_vectors(document).ahead  # start-up: the table's, kept
+    assert document_vectors(document, model=model).ahead  # the table's no longer count
+    again = document_vectors(load_library(seeds).documents["utopia"])
+    assert again.ahead and not again.embedded
