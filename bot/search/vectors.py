@@ -53,13 +53,14 @@ MAP_META: Final = DATA / "minilm-map.json"
 VECTORS_DIR: Final = "vectors"
 FORMAT: Final = 2
 """Bump when what a cached vector means changes (what text is embedded, how)."""
-PASSAGE_BLEND: Final = 0.7
-"""A passage's kept vector: this much of the transformer's, the rest the table's (both unit
-length, in the same space). The transformer knows what a paragraph means; the table's share
-keeps the word-level likeness a query embedded by the same table has with it, which gist and
-misspelt queries rely on (measured with 1, 0.7 and 0.5 in ``bench/search.py``)."""
+PASSAGE_BLEND: Final = 1.0
+"""A passage's (and a heading's) kept vector: this much of the transformer's, the rest the
+table's (both unit length, in the same space). The transformer's alone: blends of 0.7 and 0.5
+were measured in ``bench/search.py`` and found fewer paraphrases for no gain elsewhere."""
 SENTENCE_BLEND: Final = 0.0
-"""The same for sentences: the table's alone, which kept gist queries best (0.5 measured too)."""
+"""The same for sentences: the table's alone. The table's sentence vectors share word pieces
+with a query embedded by the same table, which is what finds a gist in the text's own words
+(0.25 and 0.5 found more paraphrases at rank 3 but lost gist queries without a topic index)."""
 TRANSFORMER: Final = "all-MiniLM-L6-v2@1110a243fdf4706b3f48f1d95db1a4f5529b4d41"
 """The model whose passage vectors are kept; part of their cache key."""
 
