@@ -481,7 +481,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             ("engine + static, rank fusion (RRF)", Tuning(fusion="rrf", **index), None),
             (
                 "first version: table unmapped, weight 1",
-                Tuning(meaning_weight=1, **index),
+                Tuning(meaning_weight=1, meaning_gate=0, **index),
                 unmapped,
             ),
             ("table unmapped alone: + sentences", Tuning(**static_alone), unmapped),
@@ -525,7 +525,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         before = SearchEngine.build(library, tuning=Tuning(**index, **words))
         report("  words only (the engine before)", engine_searcher(before), heldout, args.misses)
         first = SearchEngine.build(
-            library, tuning=Tuning(meaning_weight=1, **index), embedder=unmapped, cache=False
+            library,
+            tuning=Tuning(meaning_weight=1, meaning_gate=0, **index),
+            embedder=unmapped,
+            cache=False,
         )
         report("  first version (unmapped, weight 1)", engine_searcher(first), heldout, False)
         previous = SearchEngine.build(

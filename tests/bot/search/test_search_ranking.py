@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 
 from bot.errors import UnknownDocument
-from bot.library import Footnote, Paragraph, Passage
-from bot.search import SearchEngine
+from bot.library import Footnote, Library, Paragraph, Passage
+from bot.search import SearchEngine, Tuning
 
 
 def unit(passage: Passage) -> str:
@@ -128,3 +128,21 @@ def test_suggest_offers_close_words_of_the_texts(engine: SearchEngine) -> None:
     assert "hegemony" in suggestions
     assert len(engine.suggest("hegemonny", limit=2)) <= 2
     assert engine.suggest("   ") == []
+
+
+def test_meaning_gives_way_when_some_passage_holds_every_word_of_the_query(
+    search_library: Library,
+) -> None:
+    # With the gate at full strength and no power, a query whose every word one passage holds
+    # is ranked by its words alone, exactly as with meaning weighed at nothing; a paraphrase,
+    # whose words no passage holds together, still counts its meaning.
+    gated = SearchEngine.build(search_library, tuning=Tuning(meaning_gate=1.0, gate_power=1.0))
+    no_meaning = SearchEngine.build(search_library, tuning=Tuning(meaning_weight=0.0))
+
+    def ranked(engine: SearchEngine, query: str) -> list[tuple[str, float]]:
+        return [(hit.passage.ref, hit.score) for hit in engine.search(query, limit=10)]
+
+    words = "labor unions lead to the creation of the weekend"
+    assert ranked(gated, words) == ranked(no_meaning, words)
+    paraphrase = "government as a short-lived manager of the handover"
+    assert ranked(gated, paraphrase) != ranked(no_meaning, paraphrase)
