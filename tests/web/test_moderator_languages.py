@@ -226,6 +226,9 @@ async def test_no_moderator_page_is_left_in_plain_english(
         "meetings chart": f"{base}/meetings/chart.svg",
         "member chart": f"{base}/attendance/chart.svg?member={CAROL}",
         "reading chart": f"{base}/reading/chart.svg?text=anti-ai",
+        # The member's pages a moderator passes through on the way.
+        "me": "/me",
+        "server": f"/me/{GUILD_A}",
     }.items():
         pages[name] = await (await client.get(url)).text()
     paused = await prompt_store.get_schedule(sqlite_db, GUILD_A, other)
