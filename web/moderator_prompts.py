@@ -30,6 +30,7 @@ from bot.membership import ServerLayout
 from bot.scheduling import recurrence as rules
 from bot.scheduling.content import PlanFinished, PostPayload, thread_name
 from bot.scheduling.content import render as render_post
+from bot.scheduling.present import pause_reason
 from bot.scheduling.timing import Timing
 from bot.storage import prompts as store
 from bot.storage import streaks as member_store
@@ -478,7 +479,7 @@ async def prompt_list(request: web.Request, mod: Moderating) -> web.StreamRespon
             "channel": layout.channel_name(s.channel_id) or str(s.channel_id),
             "status": s.status,
             "status_label": status_label(s.status),
-            "paused_reason": s.paused_reason or "",
+            "paused_reason": pause_reason(s.paused_reason) if s.status == "paused" else "",
             "runs": runs_in(next_runs(s, LISTED_RUNS), s.recurrence.zone, viewer),
             "show_yours": s.recurrence.timezone != viewer.key,
             "url": f"{mod.base}/prompts/{s.id}",
@@ -538,7 +539,9 @@ async def _form_page(
             "what": schedule.content.describe().replace("`", ""),
             "status": schedule.status,
             "status_label": status_label(schedule.status),
-            "paused_reason": schedule.paused_reason or "",
+            "paused_reason": (
+                pause_reason(schedule.paused_reason) if schedule.status == "paused" else ""
+            ),
         }
         plan = calendar(schedule, context.library.document, viewer)
     return await render(

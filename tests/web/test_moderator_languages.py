@@ -232,6 +232,7 @@ async def test_no_moderator_page_is_left_in_plain_english(
     }.items():
         pages[name] = await (await client.get(url)).text()
     paused = await prompt_store.get_schedule(sqlite_db, GUILD_A, other)
+    assert paused.status == "paused" and paused.paused_reason == "paused by alice"
     await post(f"{base}/prompts/{other}/remove", {}, "removed")
     document = library.documents["anti-ai"]
     data = [
@@ -246,7 +247,6 @@ async def test_no_moderator_page_is_left_in_plain_english(
         "UTC",
         "0 18 * * sun",  # input syntax: placeholders of what to type
         "sun",
-        paused.paused_reason or "",
         *(d.title for d in library.documents.values()),
         *(s.title for d in library.documents.values() for s in d.walk()),
         document.title,
