@@ -73,7 +73,7 @@ def _page_number(request: web.Request) -> int:
 def _when(moment: datetime | None, zone: ZoneInfo) -> dict[str, str] | None:
     if moment is None:
         return None
-    return {"iso": moment.isoformat(), "text": moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")}
+    return {"iso": moment.isoformat(), "text": i18n.moment(moment.astimezone(zone))}
 
 
 def _member_id(text: str) -> int | None:
@@ -118,7 +118,7 @@ async def meetings_page(request: web.Request, mod: Moderating) -> web.Response:
         chart=[
             {
                 "title": c.meeting.title,
-                "day": c.meeting.started_at.astimezone(zone).strftime("%Y-%m-%d"),
+                "day": i18n.day(c.meeting.started_at.astimezone(zone)),
                 "present": c.present,
             }
             for c in chart
