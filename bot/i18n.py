@@ -170,3 +170,22 @@ def percent(fraction: float) -> str:
     from babel.numbers import format_percent
 
     return format_percent(fraction, locale=babel_locale())
+
+
+def moment(value: datetime) -> str:
+    """A wall-clock time with its short weekday and date, in the current language's order
+    (``Wed, Mar 4, 2026, 18:00`` / ``Mi., 4. März 2026, 18:00``): 24-hour, as a schedule reads."""
+    from babel.dates import format_skeleton, format_time
+
+    locale = babel_locale()
+    on = format_skeleton("yMMMEd", value, locale=locale)
+    at = format_time(value, "HH:mm", locale=locale)
+    pattern = str(locale.datetime_formats.get("medium", "{1} {0}"))
+    return pattern.replace("{1}", on).replace("{0}", at).replace("'", "")
+
+
+def month(value: date | datetime) -> str:
+    """A month and its year as a calendar heading (``March 2026`` / ``март 2026 г.``)."""
+    from babel.dates import format_skeleton
+
+    return format_skeleton("yMMMM", value, locale=babel_locale())

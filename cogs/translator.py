@@ -140,6 +140,10 @@ def command_strings() -> list[tuple[str, str]]:
                 module = importlib.import_module(module_name)
             except ModuleNotFoundError:
                 continue
+            loose = getattr(module, "loose_commands", None)
+            if callable(loose):
+                for command in loose(None):
+                    walk(command)
             for _name, cls in inspect.getmembers(module, inspect.isclass):
                 if issubclass(cls, ext.Cog) and cls.__module__ == module.__name__:
                     for command in cls.__cog_app_commands__:

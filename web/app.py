@@ -18,7 +18,7 @@ from aiohttp_session import get_session
 from aiohttp_session import setup as setup_sessions
 from cryptography.fernet import Fernet
 
-from bot.i18n import _
+from bot.i18n import N_, _
 from web import auth, group, language, member, moderator_prompts, moderator_settings, reader
 from web.context import WebContext
 from web.fairness import LoopShare
@@ -63,9 +63,9 @@ async def security_headers(request: web.Request, handler: Handler) -> web.Stream
 
 
 ERROR_PAGES: Final[dict[int, tuple[str, str]]] = {
-    404: ("Page not found", "There is no page at this address."),
-    405: ("Not allowed here", "This page cannot be used that way."),
-    413: ("Too much", "That request was too large."),
+    404: (N_("Page not found"), N_("There is no page at this address.")),
+    405: (N_("Not allowed here"), N_("This page cannot be used that way.")),
+    413: (N_("Too much"), N_("That request was too large.")),
 }
 """The HTTP errors aiohttp raises itself, as a heading and a sentence for the error page."""
 
@@ -82,7 +82,7 @@ async def error_pages(request: web.Request, handler: Handler) -> web.StreamRespo
         if page is not None:
             heading, message = page
             return await render(
-                request, "error.html", status=exc.status, heading=heading, message=message
+                request, "error.html", status=exc.status, heading=_(heading), message=_(message)
             )
         raise
     except Exception:

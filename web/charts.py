@@ -13,6 +13,8 @@ from typing import Any, Final
 
 from aiohttp import web
 
+from bot import i18n
+
 SVG_POLICY: Final = "default-src 'none'; style-src 'unsafe-inline'"
 WIDTH: Final = 760
 HEIGHT: Final = 360
@@ -51,6 +53,7 @@ def _config(title: str, **extra: Any) -> dict[str, Any]:
         "truncate_label": 18,
         "x_label_rotation": extra.pop("x_label_rotation", 0),
         "margin": 12,
+        "no_data_text": i18n._("No data"),
         **extra,
     }
 
@@ -66,7 +69,7 @@ def line_chart(
 
     extra: dict[str, Any] = {"show_legend": len(series) > 1, "x_label_rotation": 30}
     if percent:
-        extra |= {"range": (0, 1), "value_formatter": lambda v: f"{v:.0%}"}
+        extra |= {"range": (0, 1), "value_formatter": i18n.percent}
     chart = pygal.Line(**_config(title, show_dots=len(x_labels) <= 60, **extra))
     chart.x_labels = list(x_labels)
     if len(x_labels) > 12:

@@ -22,8 +22,10 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
+from bot import i18n
 from bot.actions import meetings as meeting_actions
 from bot.errors import BotError
+from bot.i18n import N_, _
 from bot.meetings.attendance import date_range, rate_over_time
 from bot.meetings.errors import UnknownMeeting
 from bot.meetings.export import export_file, export_filename
@@ -56,7 +58,9 @@ _MENTION: Final = re.compile(r"<@!?(\d+)>")
 
 def _plain(message: str) -> str:
     """A domain message written for Discord, for a page: ``<@id>`` becomes "member id"."""
-    return _MENTION.sub(r"member \1", message).replace("`", "")
+    return _MENTION.sub(lambda found: _("member {id}").format(id=found[1]), message).replace(
+        "`", ""
+    )
 
 
 def _page_number(request: web.Request) -> int:
@@ -69,7 +73,7 @@ def _page_number(request: web.Request) -> int:
 def _when(moment: datetime | None, zone: ZoneInfo) -> dict[str, str] | None:
     if moment is None:
         return None
-    return {"iso": moment.isoformat(), "text": moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")}
+    return {"iso": moment.isoformat(), "text": i18n.moment(moment.astimezone(zone))}
 
 
 def _member_id(text: str) -> int | None:
@@ -104,7 +108,7 @@ async def meetings_page(request: web.Request, mod: Moderating) -> web.Response:
         request,
         "mod_meetings.html",
         section="meetings",
-        title=f"Meetings · {mod.server}",
+        title=_("Meetings · {server}").format(server=mod.server),
         mod=mod,
         zone=zone.key,
         meetings=shown,
@@ -114,7 +118,7 @@ async def meetings_page(request: web.Request, mod: Moderating) -> web.Response:
         chart=[
             {
                 "title": c.meeting.title,
-                "day": c.meeting.started_at.astimezone(zone).strftime("%Y-%m-%d"),
+                "day": i18n.day(c.meeting.started_at.astimezone(zone)),
                 "present": c.present,
             }
             for c in chart
@@ -133,7 +137,9 @@ async def meeting_page(request: web.Request, mod: Moderating) -> web.Response:
         )
     except UnknownMeeting:
         raise await not_found(
-            request, "Meeting not found", "There is no meeting of this server at this address."
+            request,
+            _("Meeting not found"),
+            _("There is no meeting of this server at this address."),
         ) from None
     attendance, voice = (await store.rosters(context.db, [meeting.id], now=context.clock()))[
         meeting.id
@@ -143,7 +149,7 @@ async def meeting_page(request: web.Request, mod: Moderating) -> web.Response:
         request,
         "mod_meeting.html",
         section="meetings",
-        title=f"Meeting #{meeting.id} · {mod.server}",
+        title=_("Meeting #{id} · {server}").format(id=meeting.id, server=mod.server),
         mod=mod,
         zone=zone.key,
         m={
@@ -156,7 +162,7 @@ async def meeting_page(request: web.Request, mod: Moderating) -> web.Response:
         roster=[
             {
                 "member_id": a.member_id,
-                "how": SOURCE_LABEL[a.source],
+                "how": _(SOURCE_LABEL[a.source]),
                 "at": _when(a.recorded_at, zone),
                 "voice": voice_duration(voice[a.member_id]) if a.member_id in voice else "",
             }
@@ -179,7 +185,7 @@ async def meetings_chart(request: web.Request, mod: Moderating) -> web.Response:
     counted = await store.recent_counts(context.db, mod.guild_id, limit=CHART_MEETINGS)
     labels = [c.meeting.started_at.astimezone(zone).strftime("%Y-%m-%d") for c in counted]
     svg = line_chart(
-        "Members present per meeting", labels, [("Present", [c.present for c in counted])]
+        _("Members present per meeting"), labels, [(_("Present"), [c.present for c in counted])]
     )
     return svg_response(svg)
 
@@ -193,10 +199,10 @@ async def correct(request: web.Request, mod: Moderating) -> web.StreamResponse:
     member_id = _member_id(str(form.get("member", "")))
     choice = form.get("present")
     if member_id is None:
-        await flash(request, "Give the member's Discord id (or paste their mention).")
+        await flash(request, _("Give the member’s Discord id (or paste their mention)."))
         raise web.HTTPSeeOther(back)
     if choice not in ("yes", "no"):
-        await flash(request, "Choose whether to add or remove the attendance.")
+        await flash(request, _("Choose whether to add or remove the attendance."))
         raise web.HTTPSeeOther(back)
     present = choice == "yes"
     try:
@@ -213,8 +219,12 @@ async def correct(request: web.Request, mod: Moderating) -> web.StreamResponse:
         await flash(request, _plain(exc.message))
         unknown = isinstance(exc, UnknownMeeting)
         raise web.HTTPSeeOther(f"{mod.base}/meetings" if unknown else back) from None
-    done = "added to" if present else "removed from"
-    await flash(request, f"Member {member_id} was {done} meeting #{meeting_id}.")
+    done = (
+        _("Member {member} was added to meeting #{id}.")
+        if present
+        else _("Member {member} was removed from meeting #{id}.")
+    )
+    await flash(request, done.format(member=member_id, id=meeting_id))
     raise web.HTTPSeeOther(back)
 
 
@@ -260,29 +270,31 @@ async def member_page(request: web.Request, mod: Moderating) -> web.Response:
     zone = await guild_zone(context.db, mod.guild_id)
     member_id, history = await _member_history(request, mod)
     held = [(m, a) for m, a in history if m.ended_at is not None]
-    came = sum(1 for _, a in held if a is not None)
-    rates = rate_over_time([a is not None for _, a in reversed(held)])
+    came = sum(1 for _m, a in held if a is not None)
+    rates = rate_over_time([a is not None for _m, a in reversed(held)])
     return await render(
         request,
         "mod_member.html",
         flash=await flash(request),
         section="meetings",
-        title=f"Attendance of member {member_id} · {mod.server}",
+        title=_("Attendance of member {member} · {server}").format(
+            member=member_id, server=mod.server
+        ),
         mod=mod,
         member_id=member_id,
         zone=zone.key,
         held=len(held),
         came=came,
-        rate=f"{came / len(held):.0%}" if held else "",
+        rate=i18n.percent(came / len(held)) if held else "",
         history=[
             {
                 "id": m.id,
                 "title": m.title,
                 "started": _when(m.started_at, zone),
                 "running": m.ended_at is None,
-                "how": SOURCE_LABEL[a.source] if a is not None else "",
+                "how": _(SOURCE_LABEL[a.source]) if a is not None else "",
                 "present": a is not None,
-                "rate": f"{rate:.0%}" if rate is not None else "",
+                "rate": i18n.percent(rate) if rate is not None else "",
             }
             for (m, a), rate in zip(history, _rates_newest_first(history, rates), strict=True)
         ],
@@ -292,7 +304,7 @@ async def member_page(request: web.Request, mod: Moderating) -> web.Response:
 def _rates_newest_first(history: list[Any], rates: list[float]) -> list[float | None]:
     """The running rate beside each meeting of the (newest-first) history; None while running."""
     remaining = list(reversed(rates))
-    return [None if m.ended_at is None else remaining.pop(0) for m, _ in history]
+    return [None if m.ended_at is None else remaining.pop(0) for m, _a in history]
 
 
 async def member_chart(request: web.Request, mod: Moderating) -> web.Response:
@@ -302,10 +314,13 @@ async def member_chart(request: web.Request, mod: Moderating) -> web.Response:
     zone = await guild_zone(context.db, mod.guild_id)
     member_id, history = await _member_history(request, mod)
     held = [(m, a) for m, a in reversed(history) if m.ended_at is not None]
-    rates = rate_over_time([a is not None for _, a in held])
-    labels = [m.started_at.astimezone(zone).strftime("%Y-%m-%d") for m, _ in held]
+    rates = rate_over_time([a is not None for _m, a in held])
+    labels = [m.started_at.astimezone(zone).strftime("%Y-%m-%d") for m, _a in held]
     svg = line_chart(
-        f"Attendance rate of member {member_id}", labels, [("Rate", rates)], percent=True
+        _("Attendance rate of member {member}").format(member=member_id),
+        labels,
+        [(_("Rate"), rates)],
+        percent=True,
     )
     return svg_response(svg)
 
@@ -416,7 +431,7 @@ async def reading_page(request: web.Request, mod: Moderating) -> web.Response:
         "mod_reading.html",
         flash=await flash(request),
         section="reading",
-        title=f"The group's reading · {mod.server}",
+        title=_("The group’s reading · {server}").format(server=mod.server),
         mod=mod,
         document=document,
         texts=[
@@ -434,9 +449,9 @@ async def reading_page(request: web.Request, mod: Moderating) -> web.Response:
 async def reading_chart(request: web.Request, mod: Moderating) -> web.Response:
     from web.charts import bar_chart, svg_response
 
-    document, rows, _ = await _readers(request, mod)
+    document, rows, _ends = await _readers(request, mod)
     svg = bar_chart(
-        f"Members who have read each section of {document.title}",
+        _("Members who have read each section of {title}").format(title=document.title),
         [r.section.title for r in rows],
         [r.readers for r in rows],
     )
@@ -465,11 +480,11 @@ async def audit_page(request: web.Request, mod: Moderating) -> web.Response:
     member_id = _member_id(member) if member else None
     actor_id = _member_id(actor) if actor else None
     if member and member_id is None:
-        errors.append("The member must be a Discord id.")
+        errors.append(_("The member must be a Discord id."))
     if actor and actor_id is None:
-        errors.append("The moderator must be a Discord id.")
+        errors.append(_("The moderator must be a Discord id."))
     if (query.get("from") and since is None) or (query.get("to") and until is None):
-        errors.append("Dates are YYYY-MM-DD.")
+        errors.append(_("Dates are written YYYY-MM-DD."))
     page = _page_number(request)
     entries: list[audit_store.AuditEntry] = []
     total = 0
@@ -498,7 +513,7 @@ async def audit_page(request: web.Request, mod: Moderating) -> web.Response:
         "mod_audit.html",
         flash=await flash(request),
         section="audit",
-        title=f"Audit log · {mod.server}",
+        title=_("Audit log · {server}").format(server=mod.server),
         mod=mod,
         zone=zone.key,
         form=form,
@@ -508,7 +523,8 @@ async def audit_page(request: web.Request, mod: Moderating) -> web.Response:
                 "at": _when(e.at, zone),
                 "actor": e.actor_id,
                 "action": e.action,
-                "target": e.target,
+                "label": _(ACTION_LABELS[e.action]) if e.action in ACTION_LABELS else e.action,
+                "target": _target(e.target),
                 "member": e.member_id,
                 "before": _state(e.before),
                 "after": _state(e.after),
@@ -519,11 +535,47 @@ async def audit_page(request: web.Request, mod: Moderating) -> web.Response:
         page=page + 1,
         pages=pages,
         page_link=lambda n: f"{mod.base}/audit?{urlencode({**filters, 'page': n})}",
-        actions=ACTION_AREAS,
+        actions=[(area, _(label)) for area, label in ACTION_AREAS],
     )
 
 
-ACTION_AREAS: Final = ("prompt", "meeting", "attendance", "setting")
+ACTION_AREAS: Final = (
+    ("prompt", N_("Prompts")),
+    ("meeting", N_("Meetings")),
+    ("attendance", N_("Attendance")),
+    ("setting", N_("Settings")),
+)
+"""The audit log's filter: an area's actions all start with its name (``prompt.…``)."""
+ACTION_LABELS: Final = {
+    "prompt.create": N_("Prompt added"),
+    "prompt.edit": N_("Prompt changed"),
+    "prompt.pause": N_("Prompt paused"),
+    "prompt.resume": N_("Prompt resumed"),
+    "prompt.skip": N_("Next run skipped"),
+    "prompt.run": N_("Prompt run now"),
+    "prompt.remove": N_("Prompt removed"),
+    "meeting.start": N_("Meeting started"),
+    "meeting.end": N_("Meeting ended"),
+    "attendance.add": N_("Attendance added"),
+    "attendance.remove": N_("Attendance removed"),
+    "setting.change": N_("Setting changed"),
+}
+"""What each audited action is called on the page (its code stays in the cell's tooltip)."""
+
+
+def _target(target: str) -> str:
+    """What an entry is about, as the page names it: ``meeting:12`` is "meeting #12"."""
+    kind, _sep, name = target.partition(":")
+    if kind == "meeting" and name.isdigit():
+        return _("meeting #{id}").format(id=name)
+    if kind == "prompt" and name.isdigit():
+        return _("prompt #{id}").format(id=name)
+    if kind == "setting":
+        from web.moderator_settings import FIELDS
+
+        labels = {f.key: f.label for f in FIELDS}
+        return _(labels[name]) if name in labels else name
+    return target
 
 
 def _midnight(day: date, zone: ZoneInfo) -> datetime:

@@ -22,12 +22,15 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 from multidict import MultiDictProxy
 
+from bot import i18n
 from bot.actions import prompts as actions
 from bot.errors import BotError
+from bot.i18n import N_, _
 from bot.membership import ServerLayout
 from bot.scheduling import recurrence as rules
 from bot.scheduling.content import PlanFinished, PostPayload, thread_name
 from bot.scheduling.content import render as render_post
+from bot.scheduling.present import pause_reason
 from bot.scheduling.timing import Timing
 from bot.storage import prompts as store
 from bot.storage import streaks as member_store
@@ -46,20 +49,21 @@ CALENDAR_POSTS: Final = 60
 PROMPT_ID: Final = r"{prompt_id:\d{1,12}}"
 FIELD_LIMIT: Final = 4000
 CONTENT_KINDS: Final = (
-    ("question", "A fixed question"),
-    ("questions", "A rotating list of questions"),
-    ("reading", "A reading plan"),
+    ("question", N_("A fixed question")),
+    ("questions", N_("A rotating list of questions")),
+    ("reading", N_("A reading plan")),
 )
 REPEATS: Final = (
-    ("once", "Once"),
-    ("daily", "Daily / every N days"),
-    ("weekly", "Weekly on chosen days / every N weeks"),
-    ("monthly_day", "Monthly on a day of the month"),
-    ("monthly_weekday", "Monthly on the n-th weekday"),
-    ("cron", "Cron expression"),
+    ("once", N_("Once")),
+    ("daily", N_("Daily / every N days")),
+    ("weekly", N_("Weekly on chosen days / every N weeks")),
+    ("monthly_day", N_("Monthly on a day of the month")),
+    ("monthly_weekday", N_("Monthly on the n-th weekday")),
+    ("cron", N_("Cron expression")),
 )
-ARCHIVES: Final = ((60, "1 hour"), (1440, "1 day"), (4320, "3 days"), (10080, "1 week"))
-"""Discord's thread auto-archive durations."""
+ARCHIVES: Final = (60, 1440, 4320, 10080)
+"""Discord's thread auto-archive durations, in minutes."""
+STATUS_LABELS: Final = {"active": N_("Active"), "paused": N_("Paused"), "finished": N_("Finished")}
 TEXT_FIELDS: Final = (
     "content",
     "text",
@@ -111,8 +115,20 @@ class FieldError(Exception):
 
 
 def when(moment: datetime, zone: ZoneInfo) -> dict[str, str]:
-    local = moment.astimezone(zone)
-    return {"iso": moment.isoformat(), "text": local.strftime("%a %d %b %Y %H:%M")}
+    return {"iso": moment.isoformat(), "text": i18n.moment(moment.astimezone(zone))}
+
+
+def archive_label(minutes: int) -> str:
+    """A thread auto-archive duration in words: hours under a day, then days or weeks."""
+    if minutes % 10080 == 0:
+        return i18n.ngettext("{n} week", "{n} weeks", minutes // 10080).format(n=minutes // 10080)
+    if minutes % 1440 == 0:
+        return i18n.ngettext("{n} day", "{n} days", minutes // 1440).format(n=minutes // 1440)
+    return i18n.ngettext("{n} hour", "{n} hours", minutes // 60).format(n=minutes // 60)
+
+
+def status_label(status: str) -> str:
+    return _(STATUS_LABELS[status]) if status in STATUS_LABELS else status
 
 
 async def viewer_zone(request: web.Request, user_id: int, server_zone: str) -> ZoneInfo:
@@ -207,10 +223,10 @@ def timing_changed(values: Mapping[str, str], current: Mapping[str, str]) -> boo
 # --- Checking a form, field by field ------
 
 
-def _int_field(values: Mapping[str, str], name: str, errors: dict[str, str], what: str) -> int:
+def _int_field(values: Mapping[str, str], name: str, errors: dict[str, str], refusal: str) -> int:
     raw = values[name]
     if raw and not raw.isdigit():
-        errors[name] = f"Write {what} as a whole number."
+        errors[name] = refusal
         return 0
     return int(raw) if raw else 0
 
@@ -219,7 +235,7 @@ def _channel(values: Mapping[str, str], layout: ServerLayout, errors: dict[str, 
     raw = values["channel"]
     chosen = int(raw) if raw.isdigit() else 0
     if chosen not in {c.id for c in layout.channels}:
-        errors["channel"] = "Choose one of this server’s text channels."
+        errors["channel"] = _("Choose one of this server’s text channels.")
         return 0
     return chosen
 
@@ -230,15 +246,15 @@ def _ping(values: Mapping[str, str], layout: ServerLayout, errors: dict[str, str
         return None
     chosen = int(raw) if raw.isdigit() else 0
     if chosen not in {r.id for r in layout.roles}:
-        errors["ping"] = "Choose one of this server’s roles, or no ping."
+        errors["ping"] = _("Choose one of this server’s roles, or no ping.")
         return None
     return chosen
 
 
 def _archive(values: Mapping[str, str], errors: dict[str, str]) -> int:
     raw = values["archive"] or str(actions.DEFAULT_ARCHIVE_MINUTES)
-    if not raw.isdigit() or int(raw) not in dict(ARCHIVES):
-        errors["archive"] = "Choose how long a quiet thread stays open: 1 hour to 1 week."
+    if not raw.isdigit() or int(raw) not in ARCHIVES:
+        errors["archive"] = _("Choose how long a quiet thread stays open: 1 hour to 1 week.")
         return actions.DEFAULT_ARCHIVE_MINUTES
     return int(raw)
 
@@ -249,7 +265,7 @@ def check_timing(
     """Build the rule as the action will; on a refusal, say it beside the field it is about."""
     kind = values["repeat"]
     if kind not in rules.KINDS:
-        errors["repeat"] = "Choose how often it posts."
+        errors["repeat"] = _("Choose how often it posts.")
         return
     try:
         timing_of(values).recurrence(kind, zone, now=now)
@@ -257,7 +273,7 @@ def check_timing(
     except BotError as exc:
         message = exc.message
     if values["every"] and not values["every"].isdigit():
-        errors["every"] = "Write “every” as a whole number from 1 to 366, or leave it empty."
+        errors["every"] = _("Write “every” as a whole number from 1 to 366, or leave it empty.")
         return
     if values["every"]:
         try:
@@ -285,12 +301,17 @@ def check_content(
 ) -> None:
     kind = values["content"]
     if kind not in dict(CONTENT_KINDS):
-        errors["content"] = "Choose what to post: a question, a list of questions, or a plan."
+        errors["content"] = _("Choose what to post: a question, a list of questions, or a plan.")
         return
-    count = _int_field(values, "paragraphs", errors, "the number of paragraphs") or 3
+    count = (
+        _int_field(
+            values, "paragraphs", errors, _("Write the number of paragraphs as a whole number.")
+        )
+        or 3
+    )
     if kind == "reading":
         if not values["document"]:
-            errors["document"] = "Choose the text the plan reads."
+            errors["document"] = _("Choose the text the plan reads.")
             return
         try:
             documents(values["document"])
@@ -352,7 +373,7 @@ def channel_check(layout: ServerLayout) -> actions.ChannelCheck:
 
     async def check(channel_id: int, opens_threads: bool) -> int:
         if channel_id not in {c.id for c in layout.channels}:
-            raise FieldError({"channel": "Choose one of this server’s text channels."})
+            raise FieldError({"channel": _("Choose one of this server’s text channels.")})
         return channel_id
 
     return check
@@ -370,7 +391,10 @@ def prompt_form(values: Mapping[str, str], layout: ServerLayout) -> actions.Prom
         document=values["document"] or None,
         start=values["start"] or None,
         unit=values["unit"] or "section",
-        paragraphs=_int_field(values, "paragraphs", errors, "the number of paragraphs") or 3,
+        paragraphs=_int_field(
+            values, "paragraphs", errors, _("Write the number of paragraphs as a whole number.")
+        )
+        or 3,
         thread=values["thread"] or None,
         archive=_archive(values, errors),
         ping_role_id=_ping(values, layout, errors),
@@ -389,7 +413,8 @@ def post_view(payload: PostPayload | None, layout: ServerLayout) -> dict[str, An
     text = payload.embed_text or ""
     return {
         "content": payload.content.replace(
-            f"<@&{payload.ping_role_id}>", f"@{layout.role_name(payload.ping_role_id) or 'role'}"
+            f"<@&{payload.ping_role_id}>",
+            f"@{layout.role_name(payload.ping_role_id) or _('role')}",
         ),
         "title": payload.embed_title or "",
         "excerpt": text[:600].rstrip() + ("…" if len(text) > 600 else ""),
@@ -415,7 +440,7 @@ def calendar(
         zone = schedule.recurrence.zone
         rows.append(
             {
-                "month": moment.astimezone(zone).strftime("%B %Y"),
+                "month": i18n.month(moment.astimezone(zone)),
                 "when": when(moment, zone),
                 "yours": when(moment, viewer),
                 "section": rendered.payload.embed_title or "",
@@ -453,7 +478,8 @@ async def prompt_list(request: web.Request, mod: Moderating) -> web.StreamRespon
             "when": s.recurrence.describe().replace("`", ""),
             "channel": layout.channel_name(s.channel_id) or str(s.channel_id),
             "status": s.status,
-            "paused_reason": s.paused_reason or "",
+            "status_label": status_label(s.status),
+            "paused_reason": pause_reason(s.paused_reason) if s.status == "paused" else "",
             "runs": runs_in(next_runs(s, LISTED_RUNS), s.recurrence.zone, viewer),
             "show_yours": s.recurrence.timezone != viewer.key,
             "url": f"{mod.base}/prompts/{s.id}",
@@ -463,7 +489,7 @@ async def prompt_list(request: web.Request, mod: Moderating) -> web.StreamRespon
     return await render(
         request,
         "mod_prompts.html",
-        title=f"Prompts · {mod.server}",
+        title=_("Prompts · {server}").format(server=mod.server),
         mod=mod,
         section="prompts",
         prompts=rows,
@@ -512,14 +538,21 @@ async def _form_page(
             "when": schedule.recurrence.describe().replace("`", ""),
             "what": schedule.content.describe().replace("`", ""),
             "status": schedule.status,
-            "paused_reason": schedule.paused_reason or "",
+            "status_label": status_label(schedule.status),
+            "paused_reason": (
+                pause_reason(schedule.paused_reason) if schedule.status == "paused" else ""
+            ),
         }
         plan = calendar(schedule, context.library.document, viewer)
     return await render(
         request,
         "mod_prompt_form.html",
         status=status,
-        title=(f"Prompt #{schedule.id}" if schedule else "New prompt") + f" · {mod.server}",
+        title=(
+            _("Prompt #{id} · {server}").format(id=schedule.id, server=mod.server)
+            if schedule
+            else _("New prompt · {server}").format(server=mod.server)
+        ),
         mod=mod,
         section="prompts",
         schedule=schedule,
@@ -530,9 +563,9 @@ async def _form_page(
         plan=plan,
         layout=layout,
         documents=documents,
-        contents=CONTENT_KINDS,
-        repeats=REPEATS,
-        archives=ARCHIVES,
+        contents=[(kind, _(label)) for kind, label in CONTENT_KINDS],
+        repeats=[(kind, _(label)) for kind, label in REPEATS],
+        archives=[(minutes, archive_label(minutes)) for minutes in ARCHIVES],
         zones=all_timezones(),
         server_zone=server_zone,
         viewer_zone=viewer.key,
@@ -597,7 +630,12 @@ async def create(request: web.Request, mod: Moderating) -> web.StreamResponse:
         return await _form_page(request, mod, values, errors=refused.errors, status=400)
     except BotError as exc:
         return await _form_page(request, mod, values, errors={"form": exc.message}, status=400)
-    await flash(request, f"Prompt #{schedule.id} added: {schedule.recurrence.describe()}.")
+    await flash(
+        request,
+        _("Prompt #{id} added: {when}.").format(
+            id=schedule.id, when=schedule.recurrence.describe().replace("`", "")
+        ),
+    )
     raise web.HTTPSeeOther(f"{mod.base}/prompts/{schedule.id}")
 
 
@@ -608,7 +646,7 @@ async def _schedule(request: web.Request, mod: Moderating) -> Schedule:
         return await store.get_schedule(request.app[CONTEXT_KEY].db, mod.guild_id, prompt_id)
     except UnknownSchedule:
         raise await not_found(
-            request, "Prompt not found", "This server has no prompt at this address."
+            request, _("Prompt not found"), _("This server has no prompt at this address.")
         ) from None
 
 
@@ -671,7 +709,12 @@ async def update(request: web.Request, mod: Moderating) -> web.StreamResponse:
         return await _form_page(
             request, mod, values, schedule=schedule, errors={"form": exc.message}, status=400
         )
-    await flash(request, f"Prompt #{updated.id} saved: {updated.recurrence.describe()}.")
+    await flash(
+        request,
+        _("Prompt #{id} saved: {when}.").format(
+            id=updated.id, when=updated.recurrence.describe().replace("`", "")
+        ),
+    )
     raise web.HTTPSeeOther(f"{mod.base}/prompts/{updated.id}")
 
 
@@ -697,7 +740,9 @@ async def pause(request: web.Request, mod: Moderating) -> web.StreamResponse:
         request,
         mod,
         lambda s: actions.pause_prompt(db, mod.actor, s.id, now=now),
-        lambda s, _: f"Prompt #{s.id} is paused: it posts nothing until resumed.",
+        lambda s, _result: _("Prompt #{id} is paused: it posts nothing until resumed.").format(
+            id=s.id
+        ),
     )
 
 
@@ -707,7 +752,7 @@ async def resume(request: web.Request, mod: Moderating) -> web.StreamResponse:
         request,
         mod,
         lambda s: actions.resume_prompt(db, mod.actor, s.id, now=now),
-        lambda s, _: f"Prompt #{s.id} is running again.",
+        lambda s, _result: _("Prompt #{id} is running again.").format(id=s.id),
     )
 
 
@@ -718,7 +763,9 @@ async def skip(request: web.Request, mod: Moderating) -> web.StreamResponse:
         request,
         mod,
         lambda s: actions.skip_next_run(db, mod.actor, s.id, now=now),
-        lambda s, result: f"Skipped the run of {when(result[0], zone)['text']}.",
+        lambda s, result: _("Skipped the run of {time}.").format(
+            time=when(result[0], zone)["text"]
+        ),
     )
 
 
@@ -736,7 +783,7 @@ async def run_now(request: web.Request, mod: Moderating) -> web.StreamResponse:
             check_channel=channel_check(layout),
             runner=actions.queue_run(context.db, context.library.document, now=now),
         ),
-        lambda s, _: f"Prompt #{s.id} will be posted within a few seconds.",
+        lambda s, _result: _("Prompt #{id} will be posted within a few seconds.").format(id=s.id),
     )
 
 
@@ -746,7 +793,7 @@ async def remove_form(request: web.Request, mod: Moderating) -> web.StreamRespon
     return await render(
         request,
         "mod_prompt_remove.html",
-        title=f"Remove prompt #{schedule.id} · {mod.server}",
+        title=_("Remove prompt #{id} · {server}").format(id=schedule.id, server=mod.server),
         mod=mod,
         section="prompts",
         schedule=schedule,
@@ -765,7 +812,7 @@ async def remove(request: web.Request, mod: Moderating) -> web.StreamResponse:
     except BotError as exc:
         await flash(request, exc.message)
         raise web.HTTPSeeOther(f"{mod.base}/prompts/{schedule.id}") from None
-    await flash(request, f"Prompt #{schedule.id} was removed.")
+    await flash(request, _("Prompt #{id} was removed.").format(id=schedule.id))
     raise web.HTTPSeeOther(f"{mod.base}/prompts")
 
 

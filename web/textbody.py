@@ -1,8 +1,9 @@
 """A whole text as HTML: table of contents, sections, paragraphs with their references as ids,
 and footnotes linked both ways.
 
-A text never changes while the process runs, so each is rendered once at start-up and kept; a
-page is then a string copied into the layout. Seeds are Markdown written by
+A text never changes while the process runs, so each is rendered once per language (English at
+start-up, another the first time a reader asks for it) and kept; a page is then a string copied
+into the layout. Seeds are Markdown written by
 the project: markdown-it renders their inline emphasis and links with raw HTML disabled, so
 nothing in a seed can inject markup.
 """
@@ -18,6 +19,7 @@ from urllib.parse import quote
 from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
 
+from bot import i18n
 from bot.library import Document, Library, Section
 from bot.render import permalink_path
 
@@ -91,7 +93,8 @@ def _paragraphs(section: Section, document: Document) -> Iterator[str]:
         yield (
             f'<p id="{escape(ref)}" class="para">'
             f'<a class="pref" href="{escape(permalink(ref))}" '
-            f'aria-label="Permalink to paragraph {escape(ref)}">{paragraph.index}</a> '
+            f'aria-label="{escape(i18n._("Permalink to paragraph {ref}").format(ref=ref))}">'
+            f"{paragraph.index}</a> "
             f"{_inline(paragraph.text, document, ref)}</p>"
         )
 
@@ -117,10 +120,11 @@ def render_document(library: Library, slug: str) -> RenderedText:
     if opening is not None:
         sections = opening.children + sections[1:]
     if sections:
-        parts.append('<nav class="toc" aria-labelledby="toc-h"><h2 id="toc-h">Contents</h2>')
+        contents = escape(i18n._("Contents"))
+        parts.append(f'<nav class="toc" aria-labelledby="toc-h"><h2 id="toc-h">{contents}</h2>')
         parts.extend(_toc(sections))
         if document.footnotes:
-            parts.append('<p><a href="#notes">Notes</a></p>')
+            parts.append(f'<p><a href="#notes">{escape(i18n._("Notes"))}</a></p>')
         parts.append("</nav>")
     if opening is not None:
         parts.append(f'<div id="{escape(opening.ref)}" class="opening">')
@@ -130,14 +134,17 @@ def render_document(library: Library, slug: str) -> RenderedText:
         parts.extend(_section(section, document, 0))
     if document.footnotes:
         parts.append('<section id="notes" class="notes" aria-labelledby="notes-h">')
-        parts.append('<h2 id="notes-h">Notes</h2><ol>')
+        parts.append(f'<h2 id="notes-h">{escape(i18n._("Notes"))}</h2><ol>')
         for label, note in document.footnotes.items():
             back = ""
             citing = first_citation.get(label)
             if citing is not None:
+                back_label = escape(
+                    i18n._("Back to the text citing note {label}").format(label=label)
+                )
                 back = (
                     f' <a class="back" href="#{escape(_cite_id(citing, label))}" '
-                    f'aria-label="Back to the text citing note {escape(label)}">↩</a>'
+                    f'aria-label="{back_label}">↩</a>'
                 )
             parts.append(
                 f'<li id="{escape(note.ref)}" class="para" value="{escape(label)}">'
@@ -152,14 +159,25 @@ def render_document(library: Library, slug: str) -> RenderedText:
 
 
 class TextCache:
-    """Every text rendered once, when the app is built (about 10 ms for both seeds, before the
-    bot connects): a page is then a dictionary lookup, with nothing to render on the loop."""
+    """Every text rendered once per language: English when the app is built (about 10 ms for
+    both seeds, before the bot connects), another language the first time a page asks for it
+    (its headings and link labels are translated); a page is then a dictionary lookup."""
 
     def __init__(self, library: Library) -> None:
-        self._done = {slug: render_document(library, slug) for slug in library.documents}
+        self._library = library
+        with i18n.language(i18n.DEFAULT):
+            self._done = {
+                (i18n.DEFAULT, slug): render_document(library, slug) for slug in library.documents
+            }
 
     def get(self, slug: str) -> RenderedText:
-        return self._done[slug]
+        key = (i18n.current(), slug)
+        found = self._done.get(key)
+        if found is None:
+            if slug not in self._library.documents:
+                raise KeyError(slug)
+            found = self._done[key] = render_document(self._library, slug)
+        return found
 
 
 def highlighted(html: Markup, ref: str) -> Markup:

@@ -26,6 +26,7 @@ from bot.scheduling.content import (
     render,
     thread_name,
 )
+from bot.scheduling.present import MANUAL_PAUSE
 from bot.scheduling.recurrence import Recurrence, ScheduleError
 from bot.scheduling.timing import NO_TIMING, Timing, changed_recurrence
 from bot.storage import prompts as store
@@ -268,7 +269,7 @@ async def edit_prompt(
 
 async def pause_prompt(db: Database, actor: Actor, prompt_id: int, *, now: datetime) -> Schedule:
     audit = actor.audit("prompt.pause")
-    reason = f"paused by {actor.shown_name}"
+    reason = f"{MANUAL_PAUSE}{actor.shown_name}"
     return await store.pause_schedule(db, actor.guild_id, prompt_id, reason, now, audit=audit)
 
 

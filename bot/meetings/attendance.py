@@ -70,13 +70,11 @@ def summarise(meeting_ids: Sequence[int], attendance: Iterable[tuple[int, int]])
     return Summary(members=members, meetings=meetings)
 
 
-def _parse_day(text: str, label: str) -> date:
+def _parse_day(text: str, refusal: str) -> date:
     try:
         return date.fromisoformat(text.strip())
     except ValueError:
-        raise BadDateRange(
-            f"“{text}” is not a date for {label}: write it as YYYY-MM-DD, for example 2024-09-01."
-        ) from None
+        raise BadDateRange(refusal.format(text=text)) from None
 
 
 def date_range(
@@ -87,12 +85,27 @@ def date_range(
     An omitted bound is open. An end before the start is refused rather than silently swapped, since
     it is usually a typo the person wants to notice.
     """
-    lo = _parse_day(start, "from") if start else None
-    hi = _parse_day(end, "to") if end else None
+    lo = (
+        _parse_day(
+            start,
+            _("“{text}” is not a start date: write it as YYYY-MM-DD, for example 2024-09-01."),
+        )
+        if start
+        else None
+    )
+    hi = (
+        _parse_day(
+            end, _("“{text}” is not an end date: write it as YYYY-MM-DD, for example 2024-09-30.")
+        )
+        if end
+        else None
+    )
     if lo is not None and hi is not None and hi < lo:
         raise BadDateRange(
-            f"The end date {hi.isoformat()} is before the start date {lo.isoformat()}: "
-            "swap them or pick a later end."
+            _(
+                "The end date {end} is before the start date {start}: swap them or pick a "
+                "later end."
+            ).format(end=hi.isoformat(), start=lo.isoformat())
         )
     lo_utc = datetime.combine(lo, time(), tz).astimezone(ZoneInfo("UTC")) if lo else None
     hi_utc = (

@@ -22,9 +22,21 @@ from bot.storage import prompts as store
 from bot.storage.database import Database
 from bot.storage.prompts import Run, Schedule
 
+MANUAL_PAUSE: Final = "paused by "
+"""How a moderator's pause is stored (``paused by alice``): data, read back in any language by
+:func:`pause_reason`. The scheduler's own reasons are stored in the server's language."""
 PREVIEW_RUNS: Final = 5
 PAGE_SIZE: Final = 8
 _EXCERPT: Final = 600
+
+
+def pause_reason(stored: str | None) -> str:
+    """Why a prompt is paused, in the reader's language: "by alice" for a moderator's pause."""
+    if not stored:
+        return _("by a moderator")
+    if stored.startswith(MANUAL_PAUSE):
+        return _("by {name}").format(name=stored[len(MANUAL_PAUSE) :])
+    return stored
 
 
 def stamp(moment: datetime, style: str = "f") -> str:
@@ -70,7 +82,7 @@ def preview(
     if options.ping_role_id:
         lines.append(_("Pings {role}.").format(role=f"<@&{options.ping_role_id}>"))
     if status == "paused":
-        lines.append(_("**Paused**: {reason}.").format(reason=paused_reason or _("by a moderator")))
+        lines.append(_("**Paused**: {reason}.").format(reason=pause_reason(paused_reason)))
     elif status == "finished":
         lines.append(_("**Finished**: nothing more to post."))
     if status == "active" and runs:
@@ -99,7 +111,7 @@ def list_page(schedules: Sequence[Schedule], last: Mapping[int, Run], page: int,
                 when=stamp(s.next_run_at), relative=stamp(s.next_run_at, "R")
             )
         elif s.status == "paused":
-            when = _("**paused**: {reason}").format(reason=s.paused_reason or _("by a moderator"))
+            when = _("**paused**: {reason}").format(reason=pause_reason(s.paused_reason))
         else:
             when = _("**finished**")
         previous = last.get(s.id)

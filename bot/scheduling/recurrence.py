@@ -182,8 +182,9 @@ class Recurrence:
     def describe(self) -> str:
         """A sentence a moderator can check against what they meant."""
         clock = self.at.strftime("%H:%M") if self.at.second == 0 else self.at.strftime("%H:%M:%S")
-        # Each shape is one whole sentence of the catalogs (their plural forms for "every N"),
-        # with weekday names and dates from Babel in the reader's language.
+        # Each shape is one whole sentence of the catalogs, with weekday names and dates from
+        # Babel in the reader's language. "Every day" is its own sentence, not the first plural
+        # form of "every N days": Russian counts 21 with that form ("каждый 21 день").
         n, zone = self.interval, self.timezone
         fill = {"n": i18n.number(n), "clock": clock, "zone": zone}
         if self.kind == "once":
@@ -193,27 +194,43 @@ class Recurrence:
         if self.kind == "cron":
             return _("Cron `{cron}` ({zone})").format(cron=self.cron, zone=zone)
         if self.kind == "daily":
-            return ngettext(
-                "Every day at {clock} ({zone})", "Every {n} days at {clock} ({zone})", n
+            return (
+                _("Every day at {clock} ({zone})")
+                if n == 1
+                else ngettext(
+                    "Every {n} day at {clock} ({zone})", "Every {n} days at {clock} ({zone})", n
+                )
             ).format(**fill)
         if self.kind == "weekly":
             days = _join([weekday_name(d) for d in sorted(self.weekdays)])
-            return ngettext(
-                "Every {days} at {clock} ({zone})",
-                "Every {n} weeks on {days} at {clock} ({zone})",
-                n,
+            return (
+                _("Every {days} at {clock} ({zone})")
+                if n == 1
+                else ngettext(
+                    "Every {n} week on {days} at {clock} ({zone})",
+                    "Every {n} weeks on {days} at {clock} ({zone})",
+                    n,
+                )
             ).format(days=days, **fill)
         if self.kind == "monthly_day":
             if self.month_day == -1:
-                return ngettext(
-                    "Every month on the last day at {clock} ({zone})",
-                    "Every {n} months on the last day at {clock} ({zone})",
-                    n,
+                return (
+                    _("Every month on the last day at {clock} ({zone})")
+                    if n == 1
+                    else ngettext(
+                        "Every {n} month on the last day at {clock} ({zone})",
+                        "Every {n} months on the last day at {clock} ({zone})",
+                        n,
+                    )
                 ).format(**fill)
-            text = ngettext(
-                "Every month on day {day} at {clock} ({zone})",
-                "Every {n} months on day {day} at {clock} ({zone})",
-                n,
+            text = (
+                _("Every month on day {day} at {clock} ({zone})")
+                if n == 1
+                else ngettext(
+                    "Every {n} month on day {day} at {clock} ({zone})",
+                    "Every {n} months on day {day} at {clock} ({zone})",
+                    n,
+                )
             ).format(day=self.month_day, **fill)
             if (self.month_day or 0) > 28:
                 text = _("{schedule} (months without that day are skipped)").format(schedule=text)
@@ -221,10 +238,14 @@ class Recurrence:
         assert self.nth is not None and self.weekday is not None
         weekday = weekday_name(self.weekday)
         if self.nth == -1:
-            return ngettext(
-                "Every month on the last {weekday} at {clock} ({zone})",
-                "Every {n} months on the last {weekday} at {clock} ({zone})",
-                n,
+            return (
+                _("Every month on the last {weekday} at {clock} ({zone})")
+                if n == 1
+                else ngettext(
+                    "Every {n} month on the last {weekday} at {clock} ({zone})",
+                    "Every {n} months on the last {weekday} at {clock} ({zone})",
+                    n,
+                )
             ).format(weekday=weekday, **fill)
         text = _nth_weekday(self.nth, n).format(weekday=weekday, **fill)
         if self.nth == 5:
@@ -271,33 +292,53 @@ class Recurrence:
 def _nth_weekday(nth: int, n: int) -> str:
     """One whole sentence per ordinal: ordinals agree with the weekday in many languages."""
     if nth == 1:
-        return ngettext(
-            "Every month on the first {weekday} at {clock} ({zone})",
-            "Every {n} months on the first {weekday} at {clock} ({zone})",
-            n,
+        return (
+            _("Every month on the first {weekday} at {clock} ({zone})")
+            if n == 1
+            else ngettext(
+                "Every {n} month on the first {weekday} at {clock} ({zone})",
+                "Every {n} months on the first {weekday} at {clock} ({zone})",
+                n,
+            )
         )
     if nth == 2:
-        return ngettext(
-            "Every month on the second {weekday} at {clock} ({zone})",
-            "Every {n} months on the second {weekday} at {clock} ({zone})",
-            n,
+        return (
+            _("Every month on the second {weekday} at {clock} ({zone})")
+            if n == 1
+            else ngettext(
+                "Every {n} month on the second {weekday} at {clock} ({zone})",
+                "Every {n} months on the second {weekday} at {clock} ({zone})",
+                n,
+            )
         )
     if nth == 3:
-        return ngettext(
-            "Every month on the third {weekday} at {clock} ({zone})",
-            "Every {n} months on the third {weekday} at {clock} ({zone})",
-            n,
+        return (
+            _("Every month on the third {weekday} at {clock} ({zone})")
+            if n == 1
+            else ngettext(
+                "Every {n} month on the third {weekday} at {clock} ({zone})",
+                "Every {n} months on the third {weekday} at {clock} ({zone})",
+                n,
+            )
         )
     if nth == 4:
-        return ngettext(
-            "Every month on the fourth {weekday} at {clock} ({zone})",
-            "Every {n} months on the fourth {weekday} at {clock} ({zone})",
+        return (
+            _("Every month on the fourth {weekday} at {clock} ({zone})")
+            if n == 1
+            else ngettext(
+                "Every {n} month on the fourth {weekday} at {clock} ({zone})",
+                "Every {n} months on the fourth {weekday} at {clock} ({zone})",
+                n,
+            )
+        )
+    return (
+        _("Every month on the fifth {weekday} at {clock} ({zone})")
+        if n == 1
+        else ngettext(
+            "Every {n} month on the fifth {weekday} at {clock} ({zone})",
+            "Every {n} months on the fifth {weekday} at {clock} ({zone})",
             n,
         )
-    return ngettext(
-        "Every month on the fifth {weekday} at {clock} ({zone})",
-        "Every {n} months on the fifth {weekday} at {clock} ({zone})",
-        n,
     )
 
 

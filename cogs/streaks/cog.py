@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import io
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import discord
 from discord import app_commands
@@ -137,6 +137,14 @@ def add_me_commands(bot: ManifestoBot) -> None:
     if not isinstance(group, app_commands.Group):
         group = app_commands.Group(name="me", description="Your own data")
         bot.tree.add_command(group)
+    for command in loose_commands(bot):
+        group.add_command(command)
+
+
+def loose_commands(bot: ManifestoBot) -> list[app_commands.Command[Any, ..., Any]]:
+    """``/me timezone``, ``privacy`` and ``reminder``: commands of another cog's group, so not
+    attributes of a cog class; the catalogs' extraction reads them from here (``bot`` is only
+    used when one runs)."""
 
     @app_commands.command(name="timezone", description="Your time zone for streak days.")
     @app_commands.describe(zone="An IANA zone such as Europe/Paris (empty: the server's zone)")
@@ -174,6 +182,4 @@ def add_me_commands(bot: ManifestoBot) -> None:
         wake_reminders(bot)
         await interaction.response.send_message(reminder_text(minute, at), ephemeral=True)
 
-    group.add_command(timezone)
-    group.add_command(privacy)
-    group.add_command(reminder)
+    return [timezone, privacy, reminder]

@@ -70,6 +70,28 @@ def test_russian_counts_take_the_three_plural_forms() -> None:
     assert shown == ["1 раздел", "2 раздела", "5 разделов", "21 раздел", "111 разделов"]
 
 
+def test_a_schedule_every_21_days_is_not_every_day_in_russian() -> None:
+    """Russian counts 21 with the form of 1: "every day" must be its own sentence."""
+    from bot.scheduling.recurrence import build_recurrence
+
+    now = datetime(2026, 3, 1, 12, tzinfo=UTC)
+    with i18n.language("ru"):
+        shown = [
+            build_recurrence("daily", "UTC", now=now, at="18:00", every=n).describe()
+            for n in (1, 2, 5, 21)
+        ]
+        monthly = build_recurrence(
+            "monthly_day", "UTC", now=now, at="18:00", day="3", every=21
+        ).describe()
+    assert shown == [
+        "Каждый день в 18:00 (UTC)",
+        "Каждые 2 дня в 18:00 (UTC)",
+        "Каждые 5 дней в 18:00 (UTC)",
+        "Каждый 21 день в 18:00 (UTC)",
+    ]
+    assert monthly == "Каждый 21 месяц 3-го числа в 18:00 (UTC)"
+
+
 def test_numbers_follow_the_language() -> None:
     with i18n.language("de"):
         assert i18n.number(12345) == "12.345"

@@ -47,7 +47,7 @@ async def test_a_correction_in_the_browser_reaches_the_audit_log_and_discord(
         .get_by_role("link", name="Audit log")
         .click()
     )
-    entry = page.locator("table.audit tbody tr", has_text="attendance.add").first
+    entry = page.locator("table.audit tbody tr", has_text="Attendance added").first
     text = await entry.inner_text()
     assert str(mod.id) in text and str(member.id) in text and "came without pressing" in text
     await audit(page, "mod-audit")

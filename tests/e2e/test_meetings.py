@@ -163,7 +163,7 @@ async def test_reports_corrections_exports_and_bad_input(world: World) -> None:
         ("/attendance remove", {"member": carol, "meeting": meeting_id}, "nothing to remove"),
         ("/attendance summary", {"from": "2030-01-02", "to": "2030-01-01"}, "is before the start"),
         ("/attendance export", {"from": "2030-01-02", "to": "2030-01-01"}, "is before the start"),
-        ("/attendance summary", {"from": "last week"}, "is not a date"),
+        ("/attendance summary", {"from": "last week"}, "is not a start date"),
     ):
         reply = await world.mod.run(command, **options)
         assert_private(reply, says)

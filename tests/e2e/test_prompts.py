@@ -350,7 +350,7 @@ async def test_list_pages_and_every_management_command(world: World) -> None:
     twice = await prompt(mod, "pause", prompt=target)
     assert twice.ephemeral and "is paused, not running" in twice.text
     listed = await prompt(mod, "list")
-    assert "**paused**: paused by" in listed.text
+    assert "**paused**: by " in listed.text
 
     # resume: active again, from the next run after now.
     resumed = await prompt(mod, "resume", prompt=target)

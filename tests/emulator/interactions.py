@@ -495,12 +495,14 @@ async def run_command(
     channel: Channel | None,
     timeout: float,
     wait: bool,
-    locale: str,
+    locale: str | None,
 ) -> InteractionResult:
     channel = channel or member.guild.default_channel
     command, data = _command_data(emu, member, channel, text, options)
     since = len(emu.requests)
-    interaction = _dispatch(emu, member, channel, 2, data, locale=locale, command=command)
+    interaction = _dispatch(
+        emu, member, channel, 2, data, locale=locale or member.user.locale, command=command
+    )
     if not wait:
         return InteractionResult(emu, interaction)
     return await _await_answer(emu, interaction, timeout, since)
@@ -520,7 +522,9 @@ async def run_autocomplete(
     channel = channel or member.guild.default_channel
     command, data = _command_data(emu, member, channel, text, options, focused=(option, typed))
     since = len(emu.requests)
-    interaction = _dispatch(emu, member, channel, 4, data, locale="en-US", command=command)
+    interaction = _dispatch(
+        emu, member, channel, 4, data, locale=member.user.locale, command=command
+    )
     result = await _await_answer(emu, interaction, timeout, since)
     return list(result.choices or [])
 
@@ -562,7 +566,10 @@ async def click_button(
     channel = emu.channels[message.channel_id]
     data = {"custom_id": button["custom_id"], "component_type": 2}
     since = len(emu.requests)
-    interaction = _dispatch(emu, member, channel, 3, data, locale="en-US", message=message)
+    # Discord sends the clicker's own client language, whoever's message the button is on.
+    interaction = _dispatch(
+        emu, member, channel, 3, data, locale=member.user.locale, message=message
+    )
     if not wait:
         return InteractionResult(emu, interaction)
     return await _await_answer(emu, interaction, timeout, since)
@@ -603,7 +610,9 @@ async def choose_in_select(
     channel = emu.channels[message.channel_id]
     data = {"custom_id": menu["custom_id"], "component_type": 3, "values": list(values)}
     since = len(emu.requests)
-    interaction = _dispatch(emu, member, channel, 3, data, locale="en-US", message=message)
+    interaction = _dispatch(
+        emu, member, channel, 3, data, locale=member.user.locale, message=message
+    )
     return await _await_answer(emu, interaction, timeout, since)
 
 
@@ -675,6 +684,6 @@ async def submit_modal(
     data = {"custom_id": modal["custom_id"], "components": components}
     since = len(emu.requests)
     interaction = _dispatch(
-        emu, member, channel, 5, data, locale="en-US", message=opened.interaction.message
+        emu, member, channel, 5, data, locale=member.user.locale, message=opened.interaction.message
     )
     return await _await_answer(emu, interaction, timeout, since)

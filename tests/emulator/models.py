@@ -76,6 +76,9 @@ class User:
     bot: bool = False
     dms_open: bool = True
     """False when the person blocks DMs from server members: Discord then answers 50007."""
+    locale: str = "en-US"
+    """Their Discord client's language: sent as ``locale`` with every interaction they make
+    (commands, autocomplete, clicks, selects, forms) and on ``/users/@me`` to an OAuth token."""
 
     def payload(self) -> dict[str, JSON]:
         data: dict[str, JSON] = {
@@ -700,6 +703,12 @@ class Guild:
             self, "GUILD_ROLE_UPDATE", {"guild_id": str(self.id), "role": role.payload()}
         )
 
+    def set_preferred_locale(self, locale: str) -> None:
+        """Change the server's language (Server Settings › Community), as Discord then tells the
+        bot with GUILD_UPDATE and sends it as ``guild_locale`` on every interaction."""
+        self.preferred_locale = locale
+        self._emu.dispatch_guild_event(self, "GUILD_UPDATE", self.payload())
+
     def set_bot_permissions(self, permissions: int) -> None:
         """Change what the bot's own role allows, as a server admin would."""
         self.set_role_permissions(self.bot_role, permissions)
@@ -1056,14 +1065,15 @@ class Member:
         channel: Channel | None = None,
         timeout: float = 10.0,
         wait: bool = True,
-        locale: str = "en-US",
+        locale: str | None = None,
         **options: Any,
     ) -> InteractionResult:
         """Type ``/command [subcommand] option:value ...`` and press Enter.
 
         Options are checked against the synced definition as Discord's client would (required,
         choices, lengths, ranges). Waits for the bot's answer (and, if it defers, for the deferred
-        message) unless ``wait`` is False.
+        message) unless ``wait`` is False. ``locale`` sends this one command from a client in
+        another language; by default it is the person's own (``user.locale``).
         """
         from tests.emulator.interactions import run_command
 

@@ -147,7 +147,7 @@ class RestApi:
             person: dict[str, JSON] = {
                 **call.bearer.user.payload(),
                 "mfa_enabled": False,
-                "locale": "en-US",
+                "locale": call.bearer.user.locale,
                 "premium_type": 0,
             }
             if "email" in call.bearer.scopes:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import discord
 import pytest
@@ -336,3 +337,27 @@ async def test_silence_is_detectable_and_explained(harness: Harness) -> None:
     assert [i.command.name for i in harness.discord.unanswered_interactions() if i.command] == [
         "do"
     ]
+
+
+async def test_every_interaction_carries_the_clickers_own_client_language(
+    harness: Harness,
+) -> None:
+    sent: list[str] = []
+
+    class Languages(discord.ui.View):
+        @discord.ui.button(label="Which")
+        async def which(self, interaction: discord.Interaction, _: discord.ui.Button[Any]) -> None:
+            sent.append(str(interaction.locale))
+            await interaction.response.defer()
+
+    async def handler(interaction: discord.Interaction) -> None:
+        sent.append(str(interaction.locale))
+        await interaction.response.send_message("which?", view=Languages())
+
+    harness.bot.handler = handler
+    harness.alice.user.locale = "de"
+    reply = await harness.alice.run("/do")
+    await harness.alice.click(reply, "Which")
+    await harness.mod.click(reply, "Which")  # the same message, clicked from an English client
+    await harness.alice.run("/do", locale="ru")  # one command from a client in another language
+    assert sent == ["de", "de", "en-US", "ru"]

@@ -209,7 +209,7 @@ async def test_reading_page_counts_private_members_but_never_names_them(
     assert str(shy) not in html
     assert str(open_reader) in html and str(behind) in html
     assert "2 on track" in html and "1 behind" in html
-    assert "1 member who keep their reading private" in html
+    assert "1 member who keeps their reading private" in html
     # The table: 3 readers of the first section, 2 of the second.
     assert re.search(rf"{first}\">[^<]+</a></th><td>3</td>", html), html
     assert re.search(rf"{second}\">[^<]+</a></th><td>2</td>", html), html
