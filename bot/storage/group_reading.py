@@ -1,8 +1,9 @@
 """The group's reading of a text: how many members have read each section, and since when.
 
-Read from the ``reading_log_section`` index alone (migration 0008): one row per member and
-section with the day they first read it, counted per day, so the page costs one index range of
-the text's readings however many times each was marked.
+Read from ``reading_firsts`` (migration 0010): one row per member and section with the day they
+first read it, kept by the reading log's triggers in the same transaction as every reading, undo
+and forgetting. The page therefore reads one row per reader and section, however many times each
+marked it, and never counts the reading log itself.
 """
 
 from __future__ import annotations
@@ -16,10 +17,8 @@ from bot.storage.database import Database
 async def first_reads(db: Database, guild_id: int, document: str) -> dict[str, dict[date, int]]:
     """Per section slug: how many members first read it on each day (their local date)."""
     rows = await db.fetchall(
-        "SELECT section, first_on, COUNT(*) AS n FROM ("
-        "SELECT section, user_id, MIN(read_on) AS first_on FROM reading_log "
-        "WHERE guild_id = ? AND document = ? GROUP BY section, user_id"
-        ") firsts GROUP BY section, first_on",
+        "SELECT section, first_on, COUNT(*) AS n FROM reading_firsts "
+        "WHERE guild_id = ? AND document = ? GROUP BY section, first_on",
         (guild_id, document),
     )
     result: dict[str, dict[date, int]] = defaultdict(dict)
@@ -36,7 +35,7 @@ async def readers_of(
         return {}
     marks = ", ".join("?" for _ in sections)
     rows = await db.fetchall(
-        "SELECT DISTINCT user_id, section FROM reading_log "
+        "SELECT user_id, section FROM reading_firsts "
         f"WHERE guild_id = ? AND document = ? AND section IN ({marks})",
         [guild_id, document, *sections],
     )

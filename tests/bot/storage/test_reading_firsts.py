@@ -1,0 +1,133 @@
+"""``reading_firsts`` agrees with the reading log it is kept from, on both databases.
+
+The group's reading page counts members per section from this table alone, so any write to the
+log that forgot it (marking read, undo, forgetting a member) would show a wrong count. Random
+sequences of those writes are compared with counting the log directly after each step.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.privacy import forget_member
+from bot.storage import group_reading
+from bot.storage.database import Database, Dialect, load_migrations
+from bot.storage.reading_log import record_reading, undo_last_reading
+
+NOW = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
+DAY0 = date(2026, 2, 1)
+GUILDS = (10, 20)
+USERS = (1, 2)
+SECTIONS = (("doc", "one"), ("doc", "two"), ("other", "one"))
+
+_read = st.tuples(
+    st.just("read"),
+    st.sampled_from(GUILDS),
+    st.sampled_from(USERS),
+    st.sampled_from(SECTIONS),
+    st.integers(0, 2),  # paragraph
+    st.integers(0, 3),  # day
+    st.integers(0, 9),  # minutes after NOW: undo removes the latest created
+)
+_undo = st.tuples(st.just("undo"), st.sampled_from(GUILDS), st.sampled_from(USERS))
+_forget = st.tuples(st.just("forget"), st.sampled_from(USERS))
+OPERATIONS = st.lists(st.one_of(_read, _read, _read, _undo, _forget), min_size=1, max_size=25)
+
+
+async def _from_log(db: Database) -> list[tuple[Any, ...]]:
+    rows = await db.fetchall(
+        "SELECT guild_id, document, section, user_id, MIN(read_on) AS first_on FROM reading_log "
+        "GROUP BY guild_id, document, section, user_id ORDER BY 1, 2, 3, 4"
+    )
+    return [tuple(row) for row in rows]
+
+
+async def _kept(db: Database) -> list[tuple[Any, ...]]:
+    rows = await db.fetchall(
+        "SELECT guild_id, document, section, user_id, first_on FROM reading_firsts "
+        "ORDER BY 1, 2, 3, 4"
+    )
+    return [tuple(row) for row in rows]
+
+
+async def _apply(db: Database, op: tuple[Any, ...]) -> None:
+    if op[0] == "read":
+        _, guild, user, (document, section), paragraph, day, minutes = op
+        await record_reading(
+            db,
+            guild_id=guild,
+            user_id=user,
+            document=document,
+            section=section,
+            ref=f"{document}:{section}:{paragraph}",
+            read_on=DAY0 + timedelta(days=day),
+            source="command",
+            now=NOW + timedelta(minutes=minutes),
+        )
+    elif op[0] == "undo":
+        await undo_last_reading(db, guild_id=op[1], user_id=op[2])
+    else:
+        await forget_member(db, op[1])
+
+
+@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(operations=OPERATIONS)
+async def test_first_reads_follow_every_write_of_the_log(
+    db: Database, operations: list[tuple[Any, ...]]
+) -> None:
+    async with db.transaction() as conn:  # the fixture's database is shared by the examples
+        await conn.execute("DELETE FROM reading_log")
+    assert await _kept(db) == []
+    for op in operations:
+        await _apply(db, op)
+        assert await _kept(db) == await _from_log(db), op
+
+
+async def test_migration_backfills_readings_written_before_it(
+    database_url: str, dialect: Dialect
+) -> None:
+    before = [m for m in load_migrations(dialect=dialect) if m.version < 10]
+    old = await Database.open(database_url, before)
+    try:
+        for op in [
+            ("read", 10, 1, ("doc", "one"), 0, 4, 0),
+            ("read", 10, 1, ("doc", "one"), 1, 2, 1),
+            ("read", 10, 2, ("doc", "two"), 0, 5, 2),
+            ("read", 20, 1, ("doc", "one"), 0, 6, 3),
+        ]:
+            await _apply(old, op)
+        assert "reading_firsts" not in await old.tables()
+    finally:
+        await old.close()
+    db = await Database.open(database_url)
+    try:
+        assert await _kept(db) == await _from_log(db)
+        assert len(await _kept(db)) == 3
+    finally:
+        await db.close()
+
+
+async def test_page_counts_come_from_the_kept_table(db: Database) -> None:
+    """An undo of a member's first reading moves their first day; undoing the last removes them."""
+    for day, minutes in ((3, 0), (1, 1)):
+        await record_reading(
+            db,
+            guild_id=10,
+            user_id=1,
+            document="doc",
+            section="one",
+            ref=f"doc:one:{day}",
+            read_on=DAY0 + timedelta(days=day),
+            source="command",
+            now=NOW + timedelta(minutes=minutes),
+        )
+    assert await group_reading.first_reads(db, 10, "doc") == {"one": {DAY0 + timedelta(days=1): 1}}
+    await undo_last_reading(db, guild_id=10, user_id=1)
+    assert await group_reading.first_reads(db, 10, "doc") == {"one": {DAY0 + timedelta(days=3): 1}}
+    assert await group_reading.readers_of(db, 10, "doc", ["one", "two"]) == {1: {"one"}}
+    await undo_last_reading(db, guild_id=10, user_id=1)
+    assert await group_reading.first_reads(db, 10, "doc") == {}
