@@ -40,7 +40,7 @@ from bot.streaks.group import (
     week_ends,
 )
 from bot.streaks.progress import readable_sections
-from web.moderator import PREFIX, Moderating, moderator_page, not_found
+from web.moderator import PREFIX, Moderating, moderator_page, names_of, not_found
 from web.render import CONTEXT_KEY, render
 from web.sessions import flash
 from web.textbody import text_url
@@ -139,9 +139,11 @@ async def meeting_page(request: web.Request, mod: Moderating) -> web.Response:
         meeting.id
     ]
     present = {a.member_id for a in attendance}
+    names = await names_of(request, mod.guild_id, [*present, *voice])
     return await render(
         request,
         "mod_meeting.html",
+        names=names,
         section="meetings",
         title=f"Meeting #{meeting.id} · {mod.server}",
         mod=mod,
@@ -262,14 +264,16 @@ async def member_page(request: web.Request, mod: Moderating) -> web.Response:
     held = [(m, a) for m, a in history if m.ended_at is not None]
     came = sum(1 for _, a in held if a is not None)
     rates = rate_over_time([a is not None for _, a in reversed(held)])
+    name = (await names_of(request, mod.guild_id, [member_id])).get(member_id)
     return await render(
         request,
         "mod_member.html",
         flash=await flash(request),
         section="meetings",
-        title=f"Attendance of member {member_id} · {mod.server}",
+        title=f"Attendance of {name or f'member {member_id}'} · {mod.server}",
         mod=mod,
         member_id=member_id,
+        name=name,
         zone=zone.key,
         held=len(held),
         came=came,
@@ -411,6 +415,7 @@ async def _plans(request: web.Request, mod: Moderating, document: Any) -> list[d
 async def reading_page(request: web.Request, mod: Moderating) -> web.Response:
     context = request.app[CONTEXT_KEY]
     document, rows, ends = await _readers(request, mod)
+    plans = await _plans(request, mod, document)
     return await render(
         request,
         "mod_reading.html",
@@ -426,7 +431,10 @@ async def reading_page(request: web.Request, mod: Moderating) -> web.Response:
         text_url=text_url(document.slug),
         rows=rows,
         weeks=[end.isoformat() for end in ends],
-        plans=await _plans(request, mod, document),
+        plans=plans,
+        names=await names_of(
+            request, mod.guild_id, [m for p in plans for m in (*p["on_track"], *p["behind"])]
+        ),
         chart_url=f"{mod.base}/reading/chart.svg?{urlencode({'text': document.slug})}",
     )
 
@@ -493,6 +501,7 @@ async def audit_page(request: web.Request, mod: Moderating) -> web.Response:
     }
     filters = {k: v for k, v in form.items() if v}
     pages = max(1, -(-total // audit_store.PAGE_SIZE))
+    named = [i for e in entries for i in (e.actor_id, e.member_id) if i is not None]
     return await render(
         request,
         "mod_audit.html",
@@ -503,6 +512,7 @@ async def audit_page(request: web.Request, mod: Moderating) -> web.Response:
         zone=zone.key,
         form=form,
         errors=errors,
+        names=await names_of(request, mod.guild_id, named),
         entries=[
             {
                 "at": _when(e.at, zone),

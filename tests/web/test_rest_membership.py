@@ -32,5 +32,10 @@ async def test_roles_manage_server_and_the_servers_channels_come_from_rest() -> 
             assert [c.name for c in layout.channels] == ["general", "reading"]
             names = [r.name for r in layout.roles]
             assert "Readers" in names and "Moderator" in names and "@everyone" not in names
+
+            nicknamed = guild.add_member("dora", nick="Dora the Reader")
+            named = await source.member_names(guild.id, [member.id, nicknamed.id, stranger.id])
+            # The nickname, else the display name; someone not in the server is left out (by id).
+            assert named == {member.id: "Alice", nicknamed.id: "Dora the Reader"}
         finally:
             await source.close()
