@@ -24,6 +24,7 @@ from multidict import MultiDictProxy
 
 from bot.actions import prompts as actions
 from bot.errors import BotError
+from bot.i18n import _
 from bot.membership import ServerLayout
 from bot.scheduling import recurrence as rules
 from bot.scheduling.content import PlanFinished, PostPayload, thread_name
@@ -621,7 +622,8 @@ async def update(request: web.Request, mod: Moderating) -> web.StreamResponse:
     context = request.app[CONTEXT_KEY]
     schedule = await _schedule(request, mod)
     current = form_of(schedule)
-    submitted = typed(await request.post())
+    posted = await request.post()
+    submitted = typed(posted)
     # What an edit cannot change stays as stored, whatever the form says.
     values = {
         **submitted,
@@ -653,14 +655,28 @@ async def update(request: web.Request, mod: Moderating) -> web.StreamResponse:
         ping_role_id=ping,
         no_ping=ping is None,
     )
+    check = channel_check(layout)
+    documents = context.library.document
     try:
+        if posted.get("action") == "preview":  # every check of a save, and nothing stored
+            would = await actions.preview_edit(
+                context.db,
+                mod.actor,
+                schedule.id,
+                changes,
+                documents=documents,
+                check_channel=check,
+                now=now,
+            )
+            preview = await _edit_preview(request, mod, would, layout)
+            return await _form_page(request, mod, values, schedule=schedule, preview=preview)
         updated = await actions.edit_prompt(
             context.db,
             mod.actor,
             schedule.id,
             changes,
-            documents=context.library.document,
-            check_channel=channel_check(layout),
+            documents=documents,
+            check_channel=check,
             now=now,
         )
     except FieldError as refused:
@@ -673,6 +689,27 @@ async def update(request: web.Request, mod: Moderating) -> web.StreamResponse:
         )
     await flash(request, f"Prompt #{updated.id} saved: {updated.recurrence.describe()}.")
     raise web.HTTPSeeOther(f"{mod.base}/prompts/{updated.id}")
+
+
+async def _edit_preview(
+    request: web.Request, mod: Moderating, would: Schedule, layout: ServerLayout
+) -> dict[str, Any]:
+    """The next post and the next runs of a prompt as an edit would leave it (not stored)."""
+    context = request.app[CONTEXT_KEY]
+    viewer = await viewer_zone(request, mod.user.user_id, would.recurrence.timezone)
+    try:
+        post: PostPayload | None = render_post(
+            would.content, would.state, would.options, context.library.document
+        ).payload
+    except PlanFinished:
+        post = None
+    return {
+        "post": post_view(post, layout),
+        "runs": runs_in(next_runs(would, PREVIEW_RUNS), would.recurrence.zone, viewer),
+        "when": would.recurrence.describe().replace("`", ""),
+        "what": would.content.describe().replace("`", ""),
+        "heading": _("Next post"),
+    }
 
 
 async def _act(

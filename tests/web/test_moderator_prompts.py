@@ -97,6 +97,35 @@ async def test_preview_shows_the_first_post_and_five_runs_and_stores_nothing(
     assert await store.count_schedules(context.db, GUILD_A) == 0
 
 
+async def test_previewing_an_edit_shows_its_next_post_and_runs_and_stores_nothing(
+    client: Client, discord: FakeDiscord, context: WebContext
+) -> None:
+    await sign_in(client, discord, ALICE)
+    new = f"/mod/{GUILD_A}/prompts/new"
+    await _post(client, new, plan(), new)
+    (before,) = await store.list_schedules(context.db, GUILD_A)
+    url = f"/mod/{GUILD_A}/prompts/{before.id}"
+    audit = await context.db.fetchall("SELECT id FROM audit_log")
+
+    edit = plan(action="preview", time="09:30", days="mon", text="What would you change?")
+    response = await _post(client, url, edit, url)
+    html = await response.text()
+    assert response.status == 200, html
+    preview = html.split('id="preview"')[1].split("</section>")[0]
+    assert "Every Monday at 09:30" in preview
+    assert preview.count("<time") == 5 and "09:30" in preview and "18:00" not in preview
+    assert "Next post" in html and "What would you change?" in html
+    assert 'value="09:30"' in html  # the form keeps what was typed, to save it next
+    assert await store.get_schedule(context.db, GUILD_A, before.id) == before
+    assert await context.db.fetchall("SELECT id FROM audit_log") == audit
+
+    # A bad field is said beside it, as a save would, and nothing is stored either.
+    bad = await _post(client, url, plan(action="preview", repeat="cron", cron="61 * * * *"), url)
+    assert bad.status == 400
+    assert _error_beside(await bad.text(), "cron")
+    assert await store.get_schedule(context.db, GUILD_A, before.id) == before
+
+
 async def test_a_bad_cron_or_an_unknown_zone_is_said_beside_its_field_and_nothing_is_stored(
     client: Client, discord: FakeDiscord, context: WebContext
 ) -> None:
