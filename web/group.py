@@ -12,10 +12,7 @@ from __future__ import annotations
 
 import re
 import tempfile
-import time
-from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
-from functools import partial
 from typing import Any, Final, TypeVar
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -34,7 +31,6 @@ from bot.storage import meetings as store
 from bot.storage import prompts as prompt_store
 from bot.storage.streaks import guild_zone
 from bot.streaks.group import (
-    plan_standing,
     section_readers,
     sections_posted,
     week_ends,
@@ -325,49 +321,13 @@ def _document(request: web.Request) -> Any:
     return library.documents[slug]
 
 
-class _ReadingCache:
-    """The group's reading figures per server and text, kept ``READING_SECONDS``.
-
-    Counting who read what reads every reading of a text (a million rows on a big server): once
-    a minute is plenty for a page about weeks of reading. Who chose privacy is never cached, so
-    a member who asks is unnamed on the next load.
-    """
-
-    def __init__(self) -> None:
-        self.entries: dict[tuple[Any, ...], tuple[float, Any]] = {}
-
-
-READING_SECONDS: Final = 60.0
-CACHE_KEY: Final = web.AppKey("group_reading_cache", _ReadingCache)
-
-
-async def _cached(
-    request: web.Request, key: tuple[Any, ...], compute: Callable[[], Awaitable[T]]
-) -> T:
-    cache = request.app[CACHE_KEY]
-    now = time.monotonic()
-    found = cache.entries.get(key)
-    if found is not None and found[0] > now:
-        value: T = found[1]
-        return value
-    fresh = await compute()
-    if len(cache.entries) > 256:  # servers x texts x plans: never more than a handful each
-        cache.entries.clear()
-    cache.entries[key] = (now + READING_SECONDS, fresh)
-    return fresh
-
-
 async def _readers(request: web.Request, mod: Moderating) -> tuple[Any, list[Any], list[date]]:
     context = request.app[CONTEXT_KEY]
     document = _document(request)
     zone = await guild_zone(context.db, mod.guild_id)
     today = context.clock().astimezone(zone).date()
     ends = week_ends(today, READING_WEEKS)
-    firsts = await _cached(
-        request,
-        ("firsts", mod.guild_id, document.slug),
-        lambda: group_reading.first_reads(context.db, mod.guild_id, document.slug),
-    )
+    firsts = await group_reading.first_reads(context.db, mod.guild_id, document.slug)
     return document, section_readers(readable_sections(document), firsts, ends), ends
 
 
@@ -392,21 +352,17 @@ async def _plans(request: web.Request, mod: Moderating, document: Any) -> list[d
             schedule.state.get("next"),
             started="next" in schedule.state,
         )
-        readers = await _cached(
-            request,
-            ("readers", mod.guild_id, document.slug, *posted),
-            partial(group_reading.readers_of, context.db, mod.guild_id, document.slug, posted),
+        standing = await group_reading.plan_standing(
+            context.db, mod.guild_id, document.slug, posted, named=NAMED_LIMIT
         )
-        private = await group_reading.private_members(context.db)
-        standing = plan_standing(posted, readers, private)
         titles = {s.slug: s.title for s in sections}
         plans.append(
             {
                 "id": schedule.id,
                 "due": [titles[s] for s in standing.due],
                 "standing": standing,
-                "on_track": standing.on_track[:NAMED_LIMIT],
-                "behind": standing.behind[:NAMED_LIMIT],
+                "on_track": standing.on_track,
+                "behind": standing.behind,
             }
         )
     return plans
@@ -561,7 +517,6 @@ def _short(value: Any) -> str:
 
 
 def add_routes(app: web.Application) -> None:
-    app[CACHE_KEY] = _ReadingCache()
     app.router.add_get(PREFIX + "/meetings", moderator_page(meetings_page))
     app.router.add_get(PREFIX + "/meetings/chart.svg", moderator_page(meetings_chart))
     app.router.add_get(PREFIX + "/meetings/export.csv", moderator_page(export))

@@ -1,29 +1,31 @@
 """The group's reading of a text: how many members have read each section, and since when.
 
-Read from ``reading_firsts`` (migration 0010): one row per member and section with the day they
-first read it, kept by the reading log's triggers in the same transaction as every reading, undo
-and forgetting. The page therefore reads one row per reader and section, however many times each
-marked it, and never counts the reading log itself.
+Read from the tables migration 0010 keeps with the reading log's triggers, in the same transaction
+as every reading, undo and forgetting: ``reading_firsts`` (each member's first day per section)
+and ``reading_first_days`` (how many members first read each section on each day). A page thus
+reads a few rows per section and day, and one per member of a plan's readers, never the log.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import date
 
 from bot.storage.database import Database
+from bot.streaks.group import PlanStanding, standing_from_counts
 
 
 async def first_reads(db: Database, guild_id: int, document: str) -> dict[str, dict[date, int]]:
     """Per section slug: how many members first read it on each day (their local date)."""
     rows = await db.fetchall(
-        "SELECT section, first_on, COUNT(*) AS n FROM reading_firsts "
-        "WHERE guild_id = ? AND document = ? GROUP BY section, first_on",
+        "SELECT section, first_on, members FROM reading_first_days "
+        "WHERE guild_id = ? AND document = ?",
         (guild_id, document),
     )
     result: dict[str, dict[date, int]] = defaultdict(dict)
     for row in rows:
-        result[row["section"]][date.fromisoformat(row["first_on"])] = int(row["n"])
+        result[row["section"]][date.fromisoformat(row["first_on"])] = int(row["members"])
     return dict(result)
 
 
@@ -45,6 +47,27 @@ async def readers_of(
     return dict(result)
 
 
+async def plan_standing(
+    db: Database, guild_id: int, document: str, due: Sequence[str], *, named: int
+) -> PlanStanding:
+    """Who is on track with a plan's ``due`` sections, naming at most ``named`` of each list.
+
+    The database counts how many of them each reader read (one row per reader, not per
+    reading); :func:`bot.streaks.group.standing_from_counts` applies the rule.
+    """
+    if not due:
+        return standing_from_counts(due, {}, set())
+    sections = list(dict.fromkeys(due))
+    marks = ", ".join("?" for _ in sections)
+    rows = await db.fetchall(
+        "SELECT user_id, COUNT(*) AS n FROM reading_firsts "
+        f"WHERE guild_id = ? AND document = ? AND section IN ({marks}) GROUP BY user_id",
+        [guild_id, document, *sections],
+    )
+    counts = {int(row[0]): int(row[1]) for row in rows}
+    return standing_from_counts(due, counts, await private_members(db), named=named)
+
+
 async def private_members(db: Database) -> set[int]:
     """Everyone who chose privacy (``/me privacy``): counted on the group's pages, never named.
 
@@ -55,4 +78,4 @@ async def private_members(db: Database) -> set[int]:
     return {int(row["user_id"]) for row in rows}
 
 
-__all__ = ["first_reads", "private_members", "readers_of"]
+__all__ = ["first_reads", "plan_standing", "private_members", "readers_of"]

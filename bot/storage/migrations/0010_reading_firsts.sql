@@ -9,14 +9,27 @@ CREATE TABLE reading_firsts (
     first_on  TEXT    NOT NULL,   -- YYYY-MM-DD, the member's local date of their first reading
     PRIMARY KEY (guild_id, document, section, user_id)
 );
--- Members per section and first day, read from the index alone.
-CREATE INDEX reading_firsts_day ON reading_firsts (guild_id, document, section, first_on);
--- Forgetting a member.
-CREATE INDEX reading_firsts_user ON reading_firsts (user_id);
+-- No index on user_id: forgetting deletes through the reading log, whose triggers find each row
+-- by its key; and one would lead the planner away from the key on a plan's sections.
+
+-- How many members first read each section on each day: the page's table and chart read these
+-- few rows (sections x days) rather than one per member.
+CREATE TABLE reading_first_days (
+    guild_id  INTEGER NOT NULL,
+    document  TEXT    NOT NULL,
+    section   TEXT    NOT NULL,
+    first_on  TEXT    NOT NULL,
+    members   INTEGER NOT NULL CHECK (members > 0),
+    PRIMARY KEY (guild_id, document, section, first_on)
+);
 
 INSERT INTO reading_firsts (guild_id, document, section, user_id, first_on)
     SELECT guild_id, document, section, user_id, MIN(read_on) FROM reading_log
     GROUP BY guild_id, document, section, user_id;
+
+INSERT INTO reading_first_days (guild_id, document, section, first_on, members)
+    SELECT guild_id, document, section, first_on, COUNT(*) FROM reading_firsts
+    GROUP BY guild_id, document, section, first_on;
 
 -- Every writer of the reading log (marking read, undo, forgetting, any later one) keeps the table
 -- in the same transaction: an earlier reading moves the first day back; deleting the first one
@@ -43,4 +56,33 @@ BEGIN
               AND section = OLD.section AND user_id = OLD.user_id)
         WHERE guild_id = OLD.guild_id AND document = OLD.document AND section = OLD.section
           AND user_id = OLD.user_id AND first_on = OLD.read_on;
+END;
+
+-- Each change of a member's first day moves them from one day's count to another's.
+CREATE TRIGGER reading_first_days_insert AFTER INSERT ON reading_firsts
+BEGIN
+    INSERT INTO reading_first_days (guild_id, document, section, first_on, members)
+        VALUES (NEW.guild_id, NEW.document, NEW.section, NEW.first_on, 1)
+        ON CONFLICT (guild_id, document, section, first_on) DO UPDATE SET members = members + 1;
+END;
+CREATE TRIGGER reading_first_days_delete AFTER DELETE ON reading_firsts
+BEGIN
+    DELETE FROM reading_first_days
+        WHERE guild_id = OLD.guild_id AND document = OLD.document AND section = OLD.section
+          AND first_on = OLD.first_on AND members = 1;
+    UPDATE reading_first_days SET members = members - 1
+        WHERE guild_id = OLD.guild_id AND document = OLD.document AND section = OLD.section
+          AND first_on = OLD.first_on;
+END;
+CREATE TRIGGER reading_first_days_update AFTER UPDATE OF first_on ON reading_firsts
+BEGIN
+    DELETE FROM reading_first_days
+        WHERE guild_id = OLD.guild_id AND document = OLD.document AND section = OLD.section
+          AND first_on = OLD.first_on AND members = 1;
+    UPDATE reading_first_days SET members = members - 1
+        WHERE guild_id = OLD.guild_id AND document = OLD.document AND section = OLD.section
+          AND first_on = OLD.first_on;
+    INSERT INTO reading_first_days (guild_id, document, section, first_on, members)
+        VALUES (NEW.guild_id, NEW.document, NEW.section, NEW.first_on, 1)
+        ON CONFLICT (guild_id, document, section, first_on) DO UPDATE SET members = members + 1;
 END;

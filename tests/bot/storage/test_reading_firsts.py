@@ -7,6 +7,7 @@ sequences of those writes are compared with counting the log directly after each
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -17,11 +18,13 @@ from bot.privacy import forget_member
 from bot.storage import group_reading
 from bot.storage.database import Database, Dialect, load_migrations
 from bot.storage.reading_log import record_reading, undo_last_reading
+from bot.storage.streaks import set_private
+from bot.streaks.group import plan_standing
 
 NOW = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
 DAY0 = date(2026, 2, 1)
 GUILDS = (10, 20)
-USERS = (1, 2)
+USERS = (1, 2, 3)
 SECTIONS = (("doc", "one"), ("doc", "two"), ("other", "one"))
 
 _read = st.tuples(
@@ -35,7 +38,10 @@ _read = st.tuples(
 )
 _undo = st.tuples(st.just("undo"), st.sampled_from(GUILDS), st.sampled_from(USERS))
 _forget = st.tuples(st.just("forget"), st.sampled_from(USERS))
-OPERATIONS = st.lists(st.one_of(_read, _read, _read, _undo, _forget), min_size=1, max_size=25)
+_private = st.tuples(st.just("private"), st.sampled_from(USERS), st.booleans())
+OPERATIONS = st.lists(
+    st.one_of(_read, _read, _read, _undo, _forget, _private), min_size=1, max_size=25
+)
 
 
 async def _from_log(db: Database) -> list[tuple[Any, ...]]:
@@ -54,6 +60,32 @@ async def _kept(db: Database) -> list[tuple[Any, ...]]:
     return [tuple(row) for row in rows]
 
 
+async def _days_from_log(db: Database) -> list[tuple[Any, ...]]:
+    rows = await db.fetchall(
+        "SELECT guild_id, document, section, first_on, COUNT(*) FROM ("
+        "SELECT guild_id, document, section, user_id, MIN(read_on) AS first_on FROM reading_log "
+        "GROUP BY guild_id, document, section, user_id) firsts "
+        "GROUP BY guild_id, document, section, first_on ORDER BY 1, 2, 3, 4"
+    )
+    return [tuple(row) for row in rows]
+
+
+async def _days_kept(db: Database) -> list[tuple[Any, ...]]:
+    rows = await db.fetchall(
+        "SELECT guild_id, document, section, first_on, members FROM reading_first_days "
+        "ORDER BY 1, 2, 3, 4"
+    )
+    return [tuple(row) for row in rows]
+
+
+async def _standing_agrees(db: Database, due: list[str], named: int) -> None:
+    """The database's count of a plan's standing is the pure rule's, cut to ``named`` names."""
+    readers = await group_reading.readers_of(db, 10, "doc", due)
+    rule = plan_standing(due, readers, await group_reading.private_members(db))
+    counted = await group_reading.plan_standing(db, 10, "doc", due, named=named)
+    assert counted == replace(rule, on_track=rule.on_track[:named], behind=rule.behind[:named])
+
+
 async def _apply(db: Database, op: tuple[Any, ...]) -> None:
     if op[0] == "read":
         _, guild, user, (document, section), paragraph, day, minutes = op
@@ -70,6 +102,8 @@ async def _apply(db: Database, op: tuple[Any, ...]) -> None:
         )
     elif op[0] == "undo":
         await undo_last_reading(db, guild_id=op[1], user_id=op[2])
+    elif op[0] == "private":
+        await set_private(db, op[1], op[2], now=NOW)
     else:
         await forget_member(db, op[1])
 
@@ -81,10 +115,15 @@ async def test_first_reads_follow_every_write_of_the_log(
 ) -> None:
     async with db.transaction() as conn:  # the fixture's database is shared by the examples
         await conn.execute("DELETE FROM reading_log")
-    assert await _kept(db) == []
+        await conn.execute("DELETE FROM member_settings")
+    assert await _kept(db) == [] and await _days_kept(db) == []
     for op in operations:
         await _apply(db, op)
         assert await _kept(db) == await _from_log(db), op
+        assert await _days_kept(db) == await _days_from_log(db), op
+    for due in (["one"], ["one", "two"]):
+        for named in (1, 5):
+            await _standing_agrees(db, due, named)
 
 
 async def test_migration_backfills_readings_written_before_it(
@@ -106,6 +145,7 @@ async def test_migration_backfills_readings_written_before_it(
     db = await Database.open(database_url)
     try:
         assert await _kept(db) == await _from_log(db)
+        assert await _days_kept(db) == await _days_from_log(db)
         assert len(await _kept(db)) == 3
     finally:
         await db.close()
