@@ -31,7 +31,7 @@ from typing import Any, Final, Protocol
 import aiohttp
 
 from bot.config import Secret
-from bot.permissions import manages_server
+from bot.permissions import channel_permissions, manages_server
 
 MEMBERSHIP_TTL: Final = 60.0
 CACHE_SIZE: Final = 10_000
@@ -84,6 +84,8 @@ class ServerLayout:
     channels: tuple[Named, ...]
     roles: tuple[Named, ...]
     """Without ``@everyone`` and roles managed by an integration (nobody can be given them)."""
+    bot_permissions: Mapping[int, int] | None = None
+    """The bot's permission bits in each of ``channels``; None when the source cannot tell."""
 
     def channel_name(self, channel_id: int | None) -> str:
         return next((c.name for c in self.channels if c.id == channel_id), "")
@@ -118,7 +120,11 @@ class MembershipSource(Protocol):
 
 
 def layout_from_payloads(
-    guild_id: int, channels: Iterable[Mapping[str, Any]], roles: Iterable[Mapping[str, Any]]
+    guild_id: int,
+    channels: Iterable[Mapping[str, Any]],
+    roles: Iterable[Mapping[str, Any]],
+    *,
+    bot_permissions: Mapping[int, int] | None = None,
 ) -> ServerLayout:
     """A :class:`ServerLayout` from Discord's channel and role objects, in Discord's order."""
     text = sorted(
@@ -132,6 +138,7 @@ def layout_from_payloads(
     return ServerLayout(
         tuple(Named(int(c["id"]), str(c.get("name", ""))) for c in text),
         tuple(Named(int(r["id"]), str(r.get("name", ""))) for r in assignable),
+        bot_permissions,
     )
 
 
@@ -234,6 +241,7 @@ class RestMembership:
         self._http: aiohttp.ClientSession | None = None
         self._guilds: tuple[float, dict[int, str]] | None = None
         self._servers: dict[int, tuple[float, dict[str, Any]]] = {}
+        self._bot_id: int | None = None
         self._lock = asyncio.Lock()
 
     def _session(self) -> aiohttp.ClientSession:
@@ -338,12 +346,41 @@ class RestMembership:
         )
         return MemberAccess(role_ids, manages)
 
+    async def _bot_user_id(self) -> int | None:
+        if self._bot_id is None:
+            me = await self._get("/users/@me")
+            if isinstance(me, dict) and "id" in me:
+                self._bot_id = int(me["id"])
+        return self._bot_id
+
     async def server_layout(self, guild_id: int) -> ServerLayout:
+        """Also the bot's permissions in each channel: its roles and the channels' overwrites,
+        as Discord would compute them (:func:`bot.permissions.channel_permissions`)."""
         server = await self._server(guild_id)
         channels = await self._get(f"/guilds/{guild_id}/channels")
         if server is None or not isinstance(channels, list):
             return ServerLayout((), ())
+        bot_id = await self._bot_user_id()
+        me = await self._get(f"/guilds/{guild_id}/members/{bot_id}") if bot_id else None
         try:
-            return layout_from_payloads(guild_id, channels, server.get("roles", []))
+            permissions = None
+            if isinstance(me, dict) and bot_id is not None:
+                role_permissions = {
+                    int(r["id"]): int(r.get("permissions") or 0) for r in server["roles"]
+                }
+                permissions = {
+                    int(c["id"]): channel_permissions(
+                        bot_id,
+                        guild_id=guild_id,
+                        owner_id=int(server["owner_id"]),
+                        role_ids=[int(r) for r in me.get("roles", [])],
+                        role_permissions=role_permissions,
+                        overwrites=c.get("permission_overwrites") or [],
+                    )
+                    for c in channels
+                }
+            return layout_from_payloads(
+                guild_id, channels, server.get("roles", []), bot_permissions=permissions
+            )
         except (KeyError, TypeError, ValueError) as exc:
             raise MembershipUnavailable(f"{type(exc).__name__}: {exc}") from exc

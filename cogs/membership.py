@@ -68,17 +68,20 @@ class GatewayMembership:
         guild = self.bot.get_guild(guild_id)
         if guild is None:
             return ServerLayout((), ())
-        channels = tuple(
-            Named(c.id, c.name)
+        text = [
+            c
             for c in sorted(guild.channels, key=lambda c: (c.position, c.id))
             if isinstance(c, discord.TextChannel)
-        )
+        ]
+        channels = tuple(Named(c.id, c.name) for c in text)
+        me = guild.me
+        permissions = None if me is None else {c.id: c.permissions_for(me).value for c in text}
         roles = tuple(
             Named(r.id, r.name)
             for r in sorted(guild.roles, key=lambda r: (-r.position, r.id))
             if not r.is_default() and not r.managed
         )
-        return ServerLayout(channels, roles)
+        return ServerLayout(channels, roles, permissions)
 
     async def member_names(self, guild_id: int, user_ids: Collection[int]) -> dict[int, str]:
         """From the gateway cache first; the others by REST, the first NAME_LOOKUPS only."""

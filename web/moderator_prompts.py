@@ -26,6 +26,7 @@ from bot.actions import prompts as actions
 from bot.errors import BotError
 from bot.i18n import _
 from bot.membership import ServerLayout
+from bot.permissions import missing_to_post
 from bot.scheduling import recurrence as rules
 from bot.scheduling.content import PlanFinished, PostPayload, thread_name
 from bot.scheduling.content import render as render_post
@@ -348,12 +349,32 @@ def check_thread(values: Mapping[str, str], errors: dict[str, str]) -> None:
 
 
 def channel_check(layout: ServerLayout) -> actions.ChannelCheck:
-    """The web's channel check: one of this server’s text channels (the bot checks its own
-    permissions when it posts, and pauses the prompt with the reason if it cannot)."""
+    """The web's channel check: one of this server’s text channels where the bot may post.
+
+    The bot's permissions come with the layout (the membership source works them out as the
+    cog's check does, :func:`bot.permissions.missing_to_post`); a source that cannot tell leaves
+    it to the bot, which checks again when it posts and pauses the prompt with the reason.
+    """
 
     async def check(channel_id: int, opens_threads: bool) -> int:
         if channel_id not in {c.id for c in layout.channels}:
             raise FieldError({"channel": "Choose one of this server’s text channels."})
+        known = layout.bot_permissions
+        if known is not None and channel_id in known:
+            missing = missing_to_post(known[channel_id], threads=opens_threads)
+            if missing:
+                raise FieldError(
+                    {
+                        "channel": _(
+                            "The bot cannot post in #{channel}: it is missing {permissions} "
+                            "there. Fix the channel’s permissions in Discord or pick another "
+                            "channel."
+                        ).format(
+                            channel=layout.channel_name(channel_id),
+                            permissions=", ".join(missing),
+                        )
+                    }
+                )
         return channel_id
 
     return check
@@ -723,6 +744,8 @@ async def _act(
         result = await action(schedule)
     except BotError as exc:
         await flash(request, exc.message)
+    except FieldError as refused:  # the channel check: run now in a channel the bot cannot use
+        await flash(request, str(refused))
     else:
         await flash(request, done(schedule, result))
     raise web.HTTPSeeOther(f"{mod.base}/prompts/{schedule.id}")
