@@ -110,12 +110,13 @@ async def test_pages_name_members_escaped_and_show_ids_discord_cannot_name(
     await sign_in(client, discord, ALICE)
     escaped = "&lt;b&gt;@everyone&lt;/b&gt; Carol"
     roster = _main(await (await client.get(f"/mod/{GUILD_A}/meetings/{meeting}")).text())
-    assert f">{escaped}</a>" in roster and hostile not in roster
+    assert f'>{escaped}</a> <span class="hint">{CAROL}</span>' in roster
+    assert hostile not in roster
     assert ">555</a>" in roster  # no longer a member: Discord has no name, the id stands in
     history = _main(await (await client.get(f"/mod/{GUILD_A}/attendance?member={CAROL}")).text())
     assert f"Attendance of {escaped}" in history and hostile not in history
     audit = _main(await (await client.get(f"/mod/{GUILD_A}/audit")).text())
-    assert "<td>Alice Moderator</td>" in audit
+    assert f'<td>Alice Moderator <span class="hint">{ALICE}</span></td>' in audit
     assert f">{escaped}</a>" in audit and hostile not in audit
 
 
