@@ -327,7 +327,7 @@ async def _readers(request: web.Request, mod: Moderating) -> tuple[Any, list[Any
     zone = await guild_zone(context.db, mod.guild_id)
     today = context.clock().astimezone(zone).date()
     ends = week_ends(today, READING_WEEKS)
-    firsts = await group_reading.first_reads(context.db, mod.guild_id, document.slug)
+    firsts = await group_reading.first_reads(context.db, mod.guild_id, document.slug, weeks=ends)
     return document, section_readers(readable_sections(document), firsts, ends), ends
 
 

@@ -16,16 +16,30 @@ from bot.storage.database import Database
 from bot.streaks.group import PlanStanding, standing_from_counts
 
 
-async def first_reads(db: Database, guild_id: int, document: str) -> dict[str, dict[date, int]]:
-    """Per section slug: how many members first read it on each day (their local date)."""
+async def first_reads(
+    db: Database, guild_id: int, document: str, *, weeks: Sequence[date] = ()
+) -> dict[str, dict[date, int]]:
+    """Per section slug: how many members first read it on each day (their local date).
+
+    With ``weeks`` (ascending week ends, as the page's table has them), each day is counted on
+    the first of them on or after it instead: the same figures for "read by the end of each
+    week", in a few rows per section rather than one per day since the text was first read.
+    """
+    day = "first_on"
+    params: list[object] = []
+    if weeks:
+        cases = " ".join("WHEN first_on <= ? THEN ?" for _ in weeks)
+        day = f"CASE {cases} ELSE first_on END"
+        for end in weeks:
+            params += [end.isoformat(), end.isoformat()]
     rows = await db.fetchall(
-        "SELECT section, first_on, members FROM reading_first_days "
-        "WHERE guild_id = ? AND document = ?",
-        (guild_id, document),
+        f"SELECT section, {day} AS first_on, SUM(members) AS n FROM reading_first_days "
+        "WHERE guild_id = ? AND document = ? GROUP BY 1, 2",
+        [*params, guild_id, document],
     )
     result: dict[str, dict[date, int]] = defaultdict(dict)
     for row in rows:
-        result[row["section"]][date.fromisoformat(row["first_on"])] = int(row["members"])
+        result[row["section"]][date.fromisoformat(row["first_on"])] = int(row["n"])
     return dict(result)
 
 

@@ -14,12 +14,13 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.library.model import Section
 from bot.privacy import forget_member
 from bot.storage import group_reading
 from bot.storage.database import Database, Dialect, load_migrations
 from bot.storage.reading_log import record_reading, undo_last_reading
 from bot.storage.streaks import set_private
-from bot.streaks.group import plan_standing
+from bot.streaks.group import plan_standing, section_readers
 
 NOW = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
 DAY0 = date(2026, 2, 1)
@@ -86,6 +87,16 @@ async def _standing_agrees(db: Database, due: list[str], named: int) -> None:
     assert counted == replace(rule, on_track=rule.on_track[:named], behind=rule.behind[:named])
 
 
+async def _weeks_agree(db: Database) -> None:
+    """Days rounded up to the page's week ends give the page the same figures as every day."""
+    ends = [DAY0 + timedelta(days=1), DAY0 + timedelta(days=2)]  # day 3 is after the last
+    sections = [Section("doc", slug, slug, 2) for slug in ("one", "two")]
+    every_day = await group_reading.first_reads(db, 10, "doc")
+    by_week = await group_reading.first_reads(db, 10, "doc", weeks=ends)
+    assert section_readers(sections, by_week, ends) == section_readers(sections, every_day, ends)
+    assert all(day in ends or day > ends[-1] for days in by_week.values() for day in days)
+
+
 async def _apply(db: Database, op: tuple[Any, ...]) -> None:
     if op[0] == "read":
         _, guild, user, (document, section), paragraph, day, minutes = op
@@ -124,6 +135,7 @@ async def test_first_reads_follow_every_write_of_the_log(
     for due in (["one"], ["one", "two"]):
         for named in (1, 5):
             await _standing_agrees(db, due, named)
+    await _weeks_agree(db)
 
 
 async def test_migration_backfills_readings_written_before_it(
