@@ -12,6 +12,11 @@ Moderator pages need a little more of the same answer: the member's roles and wh
 the server (:class:`MemberAccess`, what :func:`bot.permissions.is_moderator` decides on), and the
 server's text channels and roles for the forms' pickers (:class:`ServerLayout`). Both come through
 the same source and the same cache, so a role taken away closes the pages within a minute too.
+
+Moderator pages name members (:meth:`MembershipSource.member_names`): the server nickname, else
+the Discord display name, else the username, as Discord shows them. A member Discord does not
+know any more (left, or more than one page's lookups at once) is shown by id instead. Names are
+user text: pages escape them and never send them to Discord.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from typing import Any, Final, Protocol
 import aiohttp
 
 from bot.config import Secret
-from bot.permissions import manages_server
+from bot.permissions import channel_permissions, manages_server
 
 MEMBERSHIP_TTL: Final = 60.0
 CACHE_SIZE: Final = 10_000
@@ -35,6 +40,22 @@ TIMEOUT: Final = aiohttp.ClientTimeout(total=10)
 
 class MembershipUnavailable(Exception):
     """Discord could not be asked; the page says so rather than guessing either way."""
+
+
+NAME_LOOKUPS: Final = 50
+"""Members looked up one by one per page at most (REST, 5 at a time); the rest show their ids
+until a later load, so a page of 200 names never costs Discord 200 requests at once."""
+NAME_TTL: Final = 600.0
+"""Names change rarely and are not a permission: kept ten minutes."""
+
+
+def display_name(member: Mapping[str, Any]) -> str:
+    """The name Discord shows for a guild member object: nickname, display name, username."""
+    user = member.get("user") or {}
+    for name in (member.get("nick"), user.get("global_name"), user.get("username")):
+        if isinstance(name, str) and name.strip():
+            return name
+    return ""
 
 
 TEXT_CHANNEL_TYPES: Final = frozenset({0, 5})
@@ -63,6 +84,8 @@ class ServerLayout:
     channels: tuple[Named, ...]
     roles: tuple[Named, ...]
     """Without ``@everyone`` and roles managed by an integration (nobody can be given them)."""
+    bot_permissions: Mapping[int, int] | None = None
+    """The bot's permission bits in each of ``channels``; None when the source cannot tell."""
 
     def channel_name(self, channel_id: int | None) -> str:
         return next((c.name for c in self.channels if c.id == channel_id), "")
@@ -91,9 +114,17 @@ class MembershipSource(Protocol):
         """The server's text channels and assignable roles (empty when the bot is not in it)."""
         ...
 
+    async def member_names(self, guild_id: int, user_ids: Collection[int]) -> dict[int, str]:
+        """Display names of those of ``user_ids`` Discord knows in the server; others left out."""
+        ...
+
 
 def layout_from_payloads(
-    guild_id: int, channels: Iterable[Mapping[str, Any]], roles: Iterable[Mapping[str, Any]]
+    guild_id: int,
+    channels: Iterable[Mapping[str, Any]],
+    roles: Iterable[Mapping[str, Any]],
+    *,
+    bot_permissions: Mapping[int, int] | None = None,
 ) -> ServerLayout:
     """A :class:`ServerLayout` from Discord's channel and role objects, in Discord's order."""
     text = sorted(
@@ -107,6 +138,7 @@ def layout_from_payloads(
     return ServerLayout(
         tuple(Named(int(c["id"]), str(c.get("name", ""))) for c in text),
         tuple(Named(int(r["id"]), str(r.get("name", ""))) for r in assignable),
+        bot_permissions,
     )
 
 
@@ -129,6 +161,7 @@ class CachedMembership:
             OrderedDict()
         )
         self._layouts: OrderedDict[int, tuple[float, ServerLayout]] = OrderedDict()
+        self._names: OrderedDict[tuple[int, int], tuple[float, str | None]] = OrderedDict()
 
     async def shared_guilds(self, guild_ids: Collection[int]) -> dict[int, str]:
         return await self._source.shared_guilds(guild_ids)
@@ -164,6 +197,33 @@ class CachedMembership:
             self._layouts.popitem(last=False)
         return layout
 
+    async def member_names(self, guild_id: int, user_ids: Collection[int]) -> dict[int, str]:
+        """Names known within :data:`NAME_TTL` answered here; only the others reach the source.
+
+        A member the source had no name for is remembered as unknown too, so a page naming
+        members who left does not ask about them on every load.
+        """
+        now = self._clock()
+        found: dict[int, str] = {}
+        missing = []
+        for user_id in dict.fromkeys(user_ids):
+            cached = self._names.get((guild_id, user_id))
+            if cached is not None and now - cached[0] < NAME_TTL:
+                if cached[1]:
+                    found[user_id] = cached[1]
+            else:
+                missing.append(user_id)
+        if missing:
+            fresh = await self._source.member_names(guild_id, missing)
+            # The source looked up the first NAME_LOOKUPS: their misses are known misses.
+            for user_id in [*missing[:NAME_LOOKUPS], *fresh]:
+                self._names[(guild_id, user_id)] = (now, fresh.get(user_id))
+                self._names.move_to_end((guild_id, user_id))
+            found.update(fresh)
+            while len(self._names) > self._size:
+                self._names.popitem(last=False)
+        return found
+
 
 class RestMembership:
     """Membership over Discord's REST API with the bot token, for a web-only process.
@@ -181,6 +241,7 @@ class RestMembership:
         self._http: aiohttp.ClientSession | None = None
         self._guilds: tuple[float, dict[int, str]] | None = None
         self._servers: dict[int, tuple[float, dict[str, Any]]] = {}
+        self._bot_id: int | None = None
         self._lock = asyncio.Lock()
 
     def _session(self) -> aiohttp.ClientSession:
@@ -251,6 +312,18 @@ class RestMembership:
     async def is_member(self, guild_id: int, user_id: int) -> bool:
         return await self._get(f"/guilds/{guild_id}/members/{user_id}") is not None
 
+    async def member_names(self, guild_id: int, user_ids: Collection[int]) -> dict[int, str]:
+        """One member lookup each, the first :data:`NAME_LOOKUPS` only, five at a time."""
+        gate = asyncio.Semaphore(5)
+
+        async def one(user_id: int) -> tuple[int, str]:
+            async with gate:
+                member = await self._get(f"/guilds/{guild_id}/members/{user_id}")
+            return user_id, display_name(member) if isinstance(member, dict) else ""
+
+        found = await asyncio.gather(*(one(u) for u in list(user_ids)[:NAME_LOOKUPS]))
+        return {user_id: name for user_id, name in found if name}
+
     async def member_access(self, guild_id: int, user_id: int) -> MemberAccess | None:
         member = await self._get(f"/guilds/{guild_id}/members/{user_id}")
         if not isinstance(member, dict):
@@ -273,12 +346,41 @@ class RestMembership:
         )
         return MemberAccess(role_ids, manages)
 
+    async def _bot_user_id(self) -> int | None:
+        if self._bot_id is None:
+            me = await self._get("/users/@me")
+            if isinstance(me, dict) and "id" in me:
+                self._bot_id = int(me["id"])
+        return self._bot_id
+
     async def server_layout(self, guild_id: int) -> ServerLayout:
+        """Also the bot's permissions in each channel: its roles and the channels' overwrites,
+        as Discord would compute them (:func:`bot.permissions.channel_permissions`)."""
         server = await self._server(guild_id)
         channels = await self._get(f"/guilds/{guild_id}/channels")
         if server is None or not isinstance(channels, list):
             return ServerLayout((), ())
+        bot_id = await self._bot_user_id()
+        me = await self._get(f"/guilds/{guild_id}/members/{bot_id}") if bot_id else None
         try:
-            return layout_from_payloads(guild_id, channels, server.get("roles", []))
+            permissions = None
+            if isinstance(me, dict) and bot_id is not None:
+                role_permissions = {
+                    int(r["id"]): int(r.get("permissions") or 0) for r in server["roles"]
+                }
+                permissions = {
+                    int(c["id"]): channel_permissions(
+                        bot_id,
+                        guild_id=guild_id,
+                        owner_id=int(server["owner_id"]),
+                        role_ids=[int(r) for r in me.get("roles", [])],
+                        role_permissions=role_permissions,
+                        overwrites=c.get("permission_overwrites") or [],
+                    )
+                    for c in channels
+                }
+            return layout_from_payloads(
+                guild_id, channels, server.get("roles", []), bot_permissions=permissions
+            )
         except (KeyError, TypeError, ValueError) as exc:
             raise MembershipUnavailable(f"{type(exc).__name__}: {exc}") from exc

@@ -9,12 +9,20 @@ web-only process uses too. :class:`bot.membership.CachedMembership` keeps each a
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 import discord
 
-from bot.membership import MemberAccess, MembershipUnavailable, Named, ServerLayout
+from bot.membership import (
+    NAME_LOOKUPS,
+    MemberAccess,
+    MembershipUnavailable,
+    Named,
+    ServerLayout,
+    display_name,
+)
 from bot.permissions import manages_server
 
 if TYPE_CHECKING:
@@ -60,14 +68,45 @@ class GatewayMembership:
         guild = self.bot.get_guild(guild_id)
         if guild is None:
             return ServerLayout((), ())
-        channels = tuple(
-            Named(c.id, c.name)
+        text = [
+            c
             for c in sorted(guild.channels, key=lambda c: (c.position, c.id))
             if isinstance(c, discord.TextChannel)
-        )
+        ]
+        channels = tuple(Named(c.id, c.name) for c in text)
+        me = guild.me
+        permissions = None if me is None else {c.id: c.permissions_for(me).value for c in text}
         roles = tuple(
             Named(r.id, r.name)
             for r in sorted(guild.roles, key=lambda r: (-r.position, r.id))
             if not r.is_default() and not r.managed
         )
-        return ServerLayout(channels, roles)
+        return ServerLayout(channels, roles, permissions)
+
+    async def member_names(self, guild_id: int, user_ids: Collection[int]) -> dict[int, str]:
+        """From the gateway cache first; the others by REST, the first NAME_LOOKUPS only."""
+        guild = self.bot.get_guild(guild_id)
+        if guild is None:
+            return {}
+        found: dict[int, str] = {}
+        unknown = []
+        for user_id in user_ids:
+            member = guild.get_member(user_id)
+            if member is not None:
+                found[user_id] = member.display_name
+            else:
+                unknown.append(user_id)
+        gate = asyncio.Semaphore(5)
+
+        async def one(user_id: int) -> None:
+            async with gate:
+                try:
+                    payload = await self.bot.http.get_member(guild_id, user_id)
+                except discord.HTTPException:
+                    return  # left, or Discord is slow: the page shows the id
+            name = display_name(payload)
+            if name:
+                found[user_id] = name
+
+        await asyncio.gather(*(one(u) for u in unknown[:NAME_LOOKUPS]))
+        return found

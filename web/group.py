@@ -12,10 +12,7 @@ from __future__ import annotations
 
 import re
 import tempfile
-import time
-from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
-from functools import partial
 from typing import Any, Final, TypeVar
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -36,13 +33,12 @@ from bot.storage import meetings as store
 from bot.storage import prompts as prompt_store
 from bot.storage.streaks import guild_zone
 from bot.streaks.group import (
-    plan_standing,
     section_readers,
     sections_posted,
     week_ends,
 )
 from bot.streaks.progress import readable_sections
-from web.moderator import PREFIX, Moderating, moderator_page, not_found
+from web.moderator import PREFIX, Moderating, moderator_page, names_of, not_found
 from web.render import CONTEXT_KEY, render
 from web.sessions import flash
 from web.textbody import text_url
@@ -145,9 +141,11 @@ async def meeting_page(request: web.Request, mod: Moderating) -> web.Response:
         meeting.id
     ]
     present = {a.member_id for a in attendance}
+    names = await names_of(request, mod.guild_id, [*present, *voice])
     return await render(
         request,
         "mod_meeting.html",
+        names=names,
         section="meetings",
         title=_("Meeting #{id} · {server}").format(id=meeting.id, server=mod.server),
         mod=mod,
@@ -272,16 +270,18 @@ async def member_page(request: web.Request, mod: Moderating) -> web.Response:
     held = [(m, a) for m, a in history if m.ended_at is not None]
     came = sum(1 for _m, a in held if a is not None)
     rates = rate_over_time([a is not None for _m, a in reversed(held)])
+    name = (await names_of(request, mod.guild_id, [member_id])).get(member_id)
     return await render(
         request,
         "mod_member.html",
         flash=await flash(request),
         section="meetings",
-        title=_("Attendance of member {member} · {server}").format(
-            member=member_id, server=mod.server
+        title=_("Attendance of {member} · {server}").format(
+            member=name or _("member {id}").format(id=member_id), server=mod.server
         ),
         mod=mod,
         member_id=member_id,
+        name=name,
         zone=zone.key,
         held=len(held),
         came=came,
@@ -336,49 +336,13 @@ def _document(request: web.Request) -> Any:
     return library.documents[slug]
 
 
-class _ReadingCache:
-    """The group's reading figures per server and text, kept ``READING_SECONDS``.
-
-    Counting who read what reads every reading of a text (a million rows on a big server): once
-    a minute is plenty for a page about weeks of reading. Who chose privacy is never cached, so
-    a member who asks is unnamed on the next load.
-    """
-
-    def __init__(self) -> None:
-        self.entries: dict[tuple[Any, ...], tuple[float, Any]] = {}
-
-
-READING_SECONDS: Final = 60.0
-CACHE_KEY: Final = web.AppKey("group_reading_cache", _ReadingCache)
-
-
-async def _cached(
-    request: web.Request, key: tuple[Any, ...], compute: Callable[[], Awaitable[T]]
-) -> T:
-    cache = request.app[CACHE_KEY]
-    now = time.monotonic()
-    found = cache.entries.get(key)
-    if found is not None and found[0] > now:
-        value: T = found[1]
-        return value
-    fresh = await compute()
-    if len(cache.entries) > 256:  # servers x texts x plans: never more than a handful each
-        cache.entries.clear()
-    cache.entries[key] = (now + READING_SECONDS, fresh)
-    return fresh
-
-
 async def _readers(request: web.Request, mod: Moderating) -> tuple[Any, list[Any], list[date]]:
     context = request.app[CONTEXT_KEY]
     document = _document(request)
     zone = await guild_zone(context.db, mod.guild_id)
     today = context.clock().astimezone(zone).date()
     ends = week_ends(today, READING_WEEKS)
-    firsts = await _cached(
-        request,
-        ("firsts", mod.guild_id, document.slug),
-        lambda: group_reading.first_reads(context.db, mod.guild_id, document.slug),
-    )
+    firsts = await group_reading.first_reads(context.db, mod.guild_id, document.slug, weeks=ends)
     return document, section_readers(readable_sections(document), firsts, ends), ends
 
 
@@ -403,21 +367,17 @@ async def _plans(request: web.Request, mod: Moderating, document: Any) -> list[d
             schedule.state.get("next"),
             started="next" in schedule.state,
         )
-        readers = await _cached(
-            request,
-            ("readers", mod.guild_id, document.slug, *posted),
-            partial(group_reading.readers_of, context.db, mod.guild_id, document.slug, posted),
+        standing = await group_reading.plan_standing(
+            context.db, mod.guild_id, document.slug, posted, named=NAMED_LIMIT
         )
-        private = await group_reading.private_members(context.db)
-        standing = plan_standing(posted, readers, private)
         titles = {s.slug: s.title for s in sections}
         plans.append(
             {
                 "id": schedule.id,
                 "due": [titles[s] for s in standing.due],
                 "standing": standing,
-                "on_track": standing.on_track[:NAMED_LIMIT],
-                "behind": standing.behind[:NAMED_LIMIT],
+                "on_track": standing.on_track,
+                "behind": standing.behind,
             }
         )
     return plans
@@ -426,6 +386,7 @@ async def _plans(request: web.Request, mod: Moderating, document: Any) -> list[d
 async def reading_page(request: web.Request, mod: Moderating) -> web.Response:
     context = request.app[CONTEXT_KEY]
     document, rows, ends = await _readers(request, mod)
+    plans = await _plans(request, mod, document)
     return await render(
         request,
         "mod_reading.html",
@@ -441,7 +402,10 @@ async def reading_page(request: web.Request, mod: Moderating) -> web.Response:
         text_url=text_url(document.slug),
         rows=rows,
         weeks=[end.isoformat() for end in ends],
-        plans=await _plans(request, mod, document),
+        plans=plans,
+        names=await names_of(
+            request, mod.guild_id, [m for p in plans for m in (*p["on_track"], *p["behind"])]
+        ),
         chart_url=f"{mod.base}/reading/chart.svg?{urlencode({'text': document.slug})}",
     )
 
@@ -508,6 +472,7 @@ async def audit_page(request: web.Request, mod: Moderating) -> web.Response:
     }
     filters = {k: v for k, v in form.items() if v}
     pages = max(1, -(-total // audit_store.PAGE_SIZE))
+    named = [i for e in entries for i in (e.actor_id, e.member_id) if i is not None]
     return await render(
         request,
         "mod_audit.html",
@@ -518,6 +483,7 @@ async def audit_page(request: web.Request, mod: Moderating) -> web.Response:
         zone=zone.key,
         form=form,
         errors=errors,
+        names=await names_of(request, mod.guild_id, named),
         entries=[
             {
                 "at": _when(e.at, zone),
@@ -603,7 +569,6 @@ def _short(value: Any) -> str:
 
 
 def add_routes(app: web.Application) -> None:
-    app[CACHE_KEY] = _ReadingCache()
     app.router.add_get(PREFIX + "/meetings", moderator_page(meetings_page))
     app.router.add_get(PREFIX + "/meetings/chart.svg", moderator_page(meetings_chart))
     app.router.add_get(PREFIX + "/meetings/export.csv", moderator_page(export))

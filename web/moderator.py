@@ -12,7 +12,7 @@ never builds one by itself.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from functools import wraps
 from typing import Final
@@ -133,6 +133,19 @@ async def layout_of(request: web.Request, guild_id: int) -> ServerLayout:
         return ServerLayout((), ())
 
 
+async def names_of(request: web.Request, guild_id: int, user_ids: Iterable[int]) -> dict[int, str]:
+    """Members' display names for a page; a member Discord cannot name now shows as their id."""
+    context = request.app[CONTEXT_KEY]
+    wanted = list(dict.fromkeys(user_ids))
+    if not wanted:
+        return {}
+    try:
+        return await context.membership.member_names(guild_id, wanted)
+    except MembershipUnavailable as exc:
+        log.warning("member names of server %s could not be read: %s", guild_id, exc)
+        return {}
+
+
 ModeratorHandler = Callable[[web.Request, Moderating], Awaitable[web.StreamResponse]]
 
 
@@ -167,5 +180,6 @@ __all__ = [
     "may_moderate",
     "moderator_of",
     "moderator_page",
+    "names_of",
     "not_found",
 ]

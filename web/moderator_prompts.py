@@ -27,6 +27,7 @@ from bot.actions import prompts as actions
 from bot.errors import BotError
 from bot.i18n import N_, _
 from bot.membership import ServerLayout
+from bot.permissions import missing_to_post
 from bot.scheduling import recurrence as rules
 from bot.scheduling.content import PlanFinished, PostPayload, thread_name
 from bot.scheduling.content import render as render_post
@@ -368,12 +369,32 @@ def check_thread(values: Mapping[str, str], errors: dict[str, str]) -> None:
 
 
 def channel_check(layout: ServerLayout) -> actions.ChannelCheck:
-    """The web's channel check: one of this server’s text channels (the bot checks its own
-    permissions when it posts, and pauses the prompt with the reason if it cannot)."""
+    """The web's channel check: one of this server’s text channels where the bot may post.
+
+    The bot's permissions come with the layout (the membership source works them out as the
+    cog's check does, :func:`bot.permissions.missing_to_post`); a source that cannot tell leaves
+    it to the bot, which checks again when it posts and pauses the prompt with the reason.
+    """
 
     async def check(channel_id: int, opens_threads: bool) -> int:
         if channel_id not in {c.id for c in layout.channels}:
             raise FieldError({"channel": _("Choose one of this server’s text channels.")})
+        known = layout.bot_permissions
+        if known is not None and channel_id in known:
+            missing = missing_to_post(known[channel_id], threads=opens_threads)
+            if missing:
+                raise FieldError(
+                    {
+                        "channel": _(
+                            "The bot cannot post in #{channel}: it is missing {permissions} "
+                            "there. Fix the channel’s permissions in Discord or pick another "
+                            "channel."
+                        ).format(
+                            channel=layout.channel_name(channel_id),
+                            permissions=", ".join(missing),
+                        )
+                    }
+                )
         return channel_id
 
     return check
@@ -659,7 +680,8 @@ async def update(request: web.Request, mod: Moderating) -> web.StreamResponse:
     context = request.app[CONTEXT_KEY]
     schedule = await _schedule(request, mod)
     current = form_of(schedule)
-    submitted = typed(await request.post())
+    posted = await request.post()
+    submitted = typed(posted)
     # What an edit cannot change stays as stored, whatever the form says.
     values = {
         **submitted,
@@ -691,14 +713,28 @@ async def update(request: web.Request, mod: Moderating) -> web.StreamResponse:
         ping_role_id=ping,
         no_ping=ping is None,
     )
+    check = channel_check(layout)
+    documents = context.library.document
     try:
+        if posted.get("action") == "preview":  # every check of a save, and nothing stored
+            would = await actions.preview_edit(
+                context.db,
+                mod.actor,
+                schedule.id,
+                changes,
+                documents=documents,
+                check_channel=check,
+                now=now,
+            )
+            preview = await _edit_preview(request, mod, would, layout)
+            return await _form_page(request, mod, values, schedule=schedule, preview=preview)
         updated = await actions.edit_prompt(
             context.db,
             mod.actor,
             schedule.id,
             changes,
-            documents=context.library.document,
-            check_channel=channel_check(layout),
+            documents=documents,
+            check_channel=check,
             now=now,
         )
     except FieldError as refused:
@@ -718,6 +754,27 @@ async def update(request: web.Request, mod: Moderating) -> web.StreamResponse:
     raise web.HTTPSeeOther(f"{mod.base}/prompts/{updated.id}")
 
 
+async def _edit_preview(
+    request: web.Request, mod: Moderating, would: Schedule, layout: ServerLayout
+) -> dict[str, Any]:
+    """The next post and the next runs of a prompt as an edit would leave it (not stored)."""
+    context = request.app[CONTEXT_KEY]
+    viewer = await viewer_zone(request, mod.user.user_id, would.recurrence.timezone)
+    try:
+        post: PostPayload | None = render_post(
+            would.content, would.state, would.options, context.library.document
+        ).payload
+    except PlanFinished:
+        post = None
+    return {
+        "post": post_view(post, layout),
+        "runs": runs_in(next_runs(would, PREVIEW_RUNS), would.recurrence.zone, viewer),
+        "when": would.recurrence.describe().replace("`", ""),
+        "what": would.content.describe().replace("`", ""),
+        "heading": _("Next post"),
+    }
+
+
 async def _act(
     request: web.Request,
     mod: Moderating,
@@ -729,6 +786,8 @@ async def _act(
         result = await action(schedule)
     except BotError as exc:
         await flash(request, exc.message)
+    except FieldError as refused:  # the channel check: run now in a channel the bot cannot use
+        await flash(request, str(refused))
     else:
         await flash(request, done(schedule, result))
     raise web.HTTPSeeOther(f"{mod.base}/prompts/{schedule.id}")

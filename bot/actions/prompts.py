@@ -9,7 +9,7 @@ does not post, whose claimed run the bot's scheduler then posts).
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from bot.actions import Actor
@@ -203,7 +203,16 @@ async def create_prompt(
     return await store.create_schedule(db, new, now, audit=audit)
 
 
-async def edit_prompt(
+@dataclass(frozen=True, slots=True)
+class _Edit:
+    current: Schedule
+    channel_id: int | None
+    content: Content | None
+    rule: Recurrence | None
+    options: PostOptions
+
+
+async def _checked_edit(
     db: Database,
     actor: Actor,
     prompt_id: int,
@@ -212,9 +221,8 @@ async def edit_prompt(
     documents: DocumentLookup,
     check_channel: ChannelCheck,
     now: datetime,
-) -> Schedule:
-    """Change what is given; a reading plan keeps its place unless what is read changes."""
-    audit = actor.audit("prompt.edit")
+) -> _Edit:
+    """Every check of an edit, nothing stored: the edit and its preview share them."""
     current = await store.get_schedule(db, actor.guild_id, prompt_id)
     old = current.options
     if changes.thread is None:
@@ -254,15 +262,72 @@ async def edit_prompt(
             unit=kind.unit,
             paragraphs=kind.count,
         )
+    return _Edit(current, channel_id, content, rule, options)
+
+
+async def preview_edit(
+    db: Database,
+    actor: Actor,
+    prompt_id: int,
+    changes: PromptChanges,
+    *,
+    documents: DocumentLookup,
+    check_channel: ChannelCheck,
+    now: datetime,
+) -> Schedule:
+    """The prompt as :func:`edit_prompt` would leave it, with every check made and nothing stored.
+
+    Where it would post next and from which section follow the storage's rules for an edit
+    (:func:`bot.storage.prompts.update_schedule`): a new rule re-plans from ``now``, and a
+    reading plan keeps its place unless what is read changes.
+    """
+    actor.audit("prompt.edit")
+    edit = await _checked_edit(
+        db, actor, prompt_id, changes, documents=documents, check_channel=check_channel, now=now
+    )
+    current = edit.current
+    content = edit.content or current.content
+    keeps = edit.content is None or edit.content.keeps_position_of(current.content)
+    next_run = current.next_run_at if edit.rule is None else edit.rule.next_after(now)
+    status = current.status
+    if edit.rule is not None and status == "finished" and next_run is not None:
+        status = "active"
+    return replace(
+        current,
+        channel_id=edit.channel_id or current.channel_id,
+        content=content,
+        recurrence=edit.rule or current.recurrence,
+        options=edit.options,
+        state=current.state if keeps else {},
+        status=status,
+        next_run_at=next_run,
+    )
+
+
+async def edit_prompt(
+    db: Database,
+    actor: Actor,
+    prompt_id: int,
+    changes: PromptChanges,
+    *,
+    documents: DocumentLookup,
+    check_channel: ChannelCheck,
+    now: datetime,
+) -> Schedule:
+    """Change what is given; a reading plan keeps its place unless what is read changes."""
+    audit = actor.audit("prompt.edit")
+    edit = await _checked_edit(
+        db, actor, prompt_id, changes, documents=documents, check_channel=check_channel, now=now
+    )
     return await store.update_schedule(
         db,
         actor.guild_id,
         prompt_id,
         now,
-        channel_id=channel_id,
-        content=content,
-        recurrence=rule,
-        options=options,
+        channel_id=edit.channel_id,
+        content=edit.content,
+        recurrence=edit.rule,
+        options=edit.options,
         audit=audit,
     )
 
@@ -341,6 +406,7 @@ __all__ = [
     "create_prompt",
     "edit_prompt",
     "pause_prompt",
+    "preview_edit",
     "preview_prompt",
     "queue_run",
     "remove_prompt",

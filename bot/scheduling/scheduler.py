@@ -259,7 +259,15 @@ class Scheduler:
                 self.db, run.id, error="missed: past the grace window", now=now, status="skipped"
             )
             return
-        if resumed:
+        if resumed and run.manual and run.attempts == 0:
+            # The web (or another process) claims a "run now" and leaves the post to a bot.
+            log.info(
+                "posting prompt run %s (schedule %s): a moderator's run now, queued by another "
+                "process (the web app, or a bot process that stopped before posting it)",
+                run.id,
+                run.schedule_id,
+            )
+        elif resumed:
             log.info("finishing prompt run %s claimed before a restart", run.id)
         self._spawn(run, resumed or run.attempts > 0)
 

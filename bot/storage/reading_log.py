@@ -139,4 +139,5 @@ async def _forget(conn: Connection, user_id: int) -> int:
     return cursor.rowcount
 
 
-MEMBER_DATA.append(MemberData("reading_log", ("reading_log",), _export, _forget))
+# reading_firsts is derived from the log by its triggers: deleting the readings deletes it too.
+MEMBER_DATA.append(MemberData("reading_log", ("reading_log", "reading_firsts"), _export, _forget))

@@ -48,9 +48,13 @@ class PlanStanding:
 
     due: tuple[str, ...]
     on_track: tuple[int, ...]
+    """Members on track who may be named (all of them, or the first of them a page names)."""
     behind: tuple[int, ...]
     private_on_track: int
     private_behind: int
+    on_track_total: int
+    """Members on track who may be named, however many of them ``on_track`` lists."""
+    behind_total: int
 
 
 def sections_posted(
@@ -79,14 +83,28 @@ def plan_standing(
     Members who chose privacy are counted, never listed.
     """
     wanted = set(due)
-    on_track = sorted(m for m, read in readers.items() if wanted <= read)
-    behind = sorted(m for m, read in readers.items() if not wanted <= read)
+    counts = {member: len(read & wanted) for member, read in readers.items()}
+    return standing_from_counts(due, counts, private)
+
+
+def standing_from_counts(
+    due: Sequence[str], counts: Mapping[int, int], private: set[int], *, named: int | None = None
+) -> PlanStanding:
+    """:func:`plan_standing` from how many of ``due`` each member read (what the database
+    counts), naming at most ``named`` members of each list (lowest ids first)."""
+    wanted = len(set(due))
+    on_track = sorted(m for m, n in counts.items() if n >= wanted and n > 0)
+    behind = sorted(m for m, n in counts.items() if 0 < n < wanted)
+    named_on_track = [m for m in on_track if m not in private]
+    named_behind = [m for m in behind if m not in private]
     return PlanStanding(
         due=tuple(due),
-        on_track=tuple(m for m in on_track if m not in private),
-        behind=tuple(m for m in behind if m not in private),
-        private_on_track=sum(1 for m in on_track if m in private),
-        private_behind=sum(1 for m in behind if m in private),
+        on_track=tuple(named_on_track[:named]),
+        behind=tuple(named_behind[:named]),
+        private_on_track=len(on_track) - len(named_on_track),
+        private_behind=len(behind) - len(named_behind),
+        on_track_total=len(named_on_track),
+        behind_total=len(named_behind),
     )
 
 
@@ -96,5 +114,6 @@ __all__ = [
     "plan_standing",
     "section_readers",
     "sections_posted",
+    "standing_from_counts",
     "week_ends",
 ]

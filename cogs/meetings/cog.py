@@ -579,23 +579,43 @@ class AttendanceCog(
             )
 
     @app_commands.command(name="add", description="Record a member as present at a meeting.")
-    @app_commands.describe(member="Who attended", meeting="Meeting id")
+    @app_commands.describe(
+        member="Who attended", meeting="Meeting id", reason="Why, for the audit log (optional)"
+    )
     @app_commands.autocomplete(meeting=meeting_autocomplete)
     async def add(
-        self, interaction: discord.Interaction, member: discord.User, meeting: int
+        self,
+        interaction: discord.Interaction,
+        member: discord.User,
+        meeting: int,
+        reason: app_commands.Range[str, 1, actions.REASON_LIMIT] | None = None,
     ) -> None:
-        await self._correct(interaction, member, meeting, present=True)
+        await self._correct(interaction, member, meeting, present=True, reason=reason or "")
 
     @app_commands.command(name="remove", description="Remove a member's attendance of a meeting.")
-    @app_commands.describe(member="Who did not attend", meeting="Meeting id")
+    @app_commands.describe(
+        member="Who did not attend",
+        meeting="Meeting id",
+        reason="Why, for the audit log (optional)",
+    )
     @app_commands.autocomplete(meeting=meeting_autocomplete)
     async def remove(
-        self, interaction: discord.Interaction, member: discord.User, meeting: int
+        self,
+        interaction: discord.Interaction,
+        member: discord.User,
+        meeting: int,
+        reason: app_commands.Range[str, 1, actions.REASON_LIMIT] | None = None,
     ) -> None:
-        await self._correct(interaction, member, meeting, present=False)
+        await self._correct(interaction, member, meeting, present=False, reason=reason or "")
 
     async def _correct(
-        self, interaction: discord.Interaction, member: discord.User, meeting: int, *, present: bool
+        self,
+        interaction: discord.Interaction,
+        member: discord.User,
+        meeting: int,
+        *,
+        present: bool,
+        reason: str,
     ) -> None:
         await actions.correct_attendance(
             self.bot.db,
@@ -604,6 +624,7 @@ class AttendanceCog(
             member.id,
             present=present,
             now=discord.utils.utcnow(),
+            reason=reason,
         )
         text = (
             _(

@@ -24,7 +24,8 @@ from bot import i18n
 from bot.actions import prompts as actions
 from bot.actions.prompts import ChannelCheck
 from bot.errors import BotError
-from bot.i18n import N_, _
+from bot.i18n import _
+from bot.permissions import missing_to_post
 from bot.scheduling import present
 from bot.scheduling.content import plan_starts
 from bot.scheduling.recurrence import ScheduleError
@@ -72,7 +73,6 @@ ARCHIVE_CHOICES = [
     )
     for m in ARCHIVE_MINUTES
 ]
-NEEDED = ("view_channel", "send_messages", "embed_links")
 SCHEDULE_DESCRIBE = {
     "repeat": "How often: once, daily, weekly, monthly, or a cron expression",
     "time": "Time of day, 24-hour HH:MM (daily, weekly, monthly)",
@@ -154,17 +154,6 @@ async def schedule_autocomplete(
     db = interaction.client.db  # type: ignore[attr-defined]
     ids = await store.schedule_ids(db, interaction.guild_id, current.strip().lstrip("#"))
     return [app_commands.Choice(name=f"#{i}", value=i) for i in ids]
-
-
-PERMISSION_NAMES: dict[str, str] = {
-    "view_channel": N_("View Channel"),
-    "send_messages": N_("Send Messages"),
-    "embed_links": N_("Embed Links"),
-    "create_public_threads": N_("Create Public Threads"),
-    "send_messages_in_threads": N_("Send Messages in Threads"),
-    "read_message_history": N_("Read Message History"),
-}
-"""Discord's own names of the permissions a prompt needs, as its client shows them."""
 
 
 class TextModal(discord.ui.Modal):
@@ -263,11 +252,9 @@ class PromptCog(
                         channel=resolved.mention
                     )
                 )
-            perms = resolved.permissions_for(me)
-            needed = list(NEEDED) + (["create_public_threads"] if threads else [])
-            missing = [name for name in needed if not getattr(perms, name)]
+            missing = missing_to_post(resolved.permissions_for(me).value, threads=threads)
             if missing:
-                names = ", ".join(_(PERMISSION_NAMES[n]) for n in missing)
+                names = ", ".join(missing)
                 raise ScheduleError(
                     _(
                         "I cannot post in {channel}: I am missing {permissions} there. "

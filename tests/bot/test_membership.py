@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from bot.membership import CachedMembership, MemberAccess, ServerLayout
+from bot.membership import NAME_TTL, CachedMembership, MemberAccess, ServerLayout
 
 
 class Source:
     def __init__(self) -> None:
         self.members = {(1, 10)}
         self.calls = 0
+        self.name_calls: list[list[int]] = []
 
     async def shared_guilds(self, guild_ids: Collection[int]) -> dict[int, str]:
         return {g: "x" for g in guild_ids}
@@ -26,6 +27,10 @@ class Source:
 
     async def server_layout(self, guild_id: int) -> ServerLayout:
         return ServerLayout((), ())
+
+    async def member_names(self, guild_id: int, user_ids: Collection[int]) -> dict[int, str]:
+        self.name_calls.append(list(user_ids))
+        return {u: f"name {u}" for u in user_ids if (guild_id, u) in self.members}
 
 
 async def test_answers_are_cached_for_the_ttl_only() -> None:
@@ -49,3 +54,15 @@ async def test_cache_is_bounded() -> None:
         await cached.is_member(1, user)
     await cached.is_member(1, 10)  # evicted first, so asked again
     assert source.calls == 4
+
+
+async def test_names_are_kept_known_or_not_and_only_the_rest_are_asked() -> None:
+    now = [0.0]
+    source = Source()
+    cached = CachedMembership(source, clock=lambda: now[0])
+    assert await cached.member_names(1, [10, 11]) == {10: "name 10"}
+    assert await cached.member_names(1, [10, 11, 12]) == {10: "name 10"}
+    assert source.name_calls == [[10, 11], [12]]  # 11 is known to have no name
+    now[0] = NAME_TTL
+    await cached.member_names(1, [10])
+    assert source.name_calls[-1] == [10]

@@ -172,7 +172,9 @@ async def test_reports_corrections_exports_and_bad_input(world: World) -> None:
     assert await world.query("SELECT * FROM meeting_attendance_audit") == []
 
     # Corrections, each kept in the audit table and shown with the meeting.
-    added = await world.mod.run("/attendance add", member=carol, meeting=meeting_id)
+    added = await world.mod.run(
+        "/attendance add", member=carol, meeting=meeting_id, reason="Signed the paper  list"
+    )
     assert_private(added, f"Added {carol.mention}")
     assert added.message.allowed_mentions == NO_MENTIONS  # naming carol does not ping her
     removed = await world.mod.run("/attendance remove", member=world.bob, meeting=meeting_id)
@@ -198,6 +200,19 @@ async def test_reports_corrections_exports_and_bad_input(world: World) -> None:
         ("attendance.add", world.mod.id, carol.id),
         ("attendance.remove", world.mod.id, world.bob.id),
     ]
+    # The reason is kept with the audit entry (spaces tidied), and only where one was given.
+    reasons = await world.query(
+        "SELECT after FROM audit_log WHERE action LIKE 'attendance.%' ORDER BY id"
+    )
+    assert [json.loads(r["after"]).get("reason") for r in reasons] == [
+        "Signed the paper list",
+        None,
+    ]
+    with pytest.raises(ClientRefused, match="1-300 characters"):  # Discord's own limit
+        await world.mod.run(
+            "/attendance remove", member=carol, meeting=meeting_id, reason="x" * 301
+        )
+    assert len(await world.query("SELECT * FROM audit_log WHERE action LIKE 'attendance.%'")) == 2
     report = await world.mod.run("/attendance meeting", meeting=meeting_id)
     assert_private(report, "Chapter one", "2 present", "Corrections")
     assert f"{world.alice.mention} — checked in" in report.text

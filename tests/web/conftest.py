@@ -51,6 +51,8 @@ class FakeMembership:
     managers: set[tuple[int, int]] = field(default_factory=set)
     roles: dict[tuple[int, int], set[int]] = field(default_factory=dict)
     layouts: dict[int, ServerLayout] = field(default_factory=dict)
+    names: dict[int, str] = field(default_factory=dict)
+    """Display names of members, as Discord would give them (the same in every server here)."""
 
     async def shared_guilds(self, guild_ids: Collection[int]) -> dict[int, str]:
         return {g: self.guilds[g][0] for g in guild_ids if g in self.guilds}
@@ -68,6 +70,10 @@ class FakeMembership:
 
     async def server_layout(self, guild_id: int) -> ServerLayout:
         return self.layouts.get(guild_id, ServerLayout((), ()))
+
+    async def member_names(self, guild_id: int, user_ids: Collection[int]) -> dict[int, str]:
+        members = self.guilds.get(guild_id, ("", set()))[1]
+        return {u: self.names[u] for u in user_ids if u in self.names and u in members}
 
 
 @dataclass

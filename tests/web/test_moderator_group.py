@@ -22,7 +22,17 @@ from bot.storage import prompts as prompt_store
 from bot.storage import streaks as streak_store
 from bot.storage.reading_log import record_reading
 from bot.streaks.progress import readable_sections
-from tests.web.conftest import ALICE, BOB, CAROL, GUILD_A, GUILD_B, FakeDiscord, csrf_of, sign_in
+from tests.web.conftest import (
+    ALICE,
+    BOB,
+    CAROL,
+    GUILD_A,
+    GUILD_B,
+    FakeDiscord,
+    FakeMembership,
+    csrf_of,
+    sign_in,
+)
 
 Client = TestClient[web.Request, web.Application]
 NOW = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
@@ -83,6 +93,31 @@ async def test_meetings_page_shows_rosters_and_chart(
     svg = await chart.text()
     assert "<svg" in svg and "<script" not in svg.split("<defs>")[0]
     assert "script-src" not in chart.headers["Content-Security-Policy"]
+
+
+async def test_pages_name_members_escaped_and_show_ids_discord_cannot_name(
+    client: Client, discord: FakeDiscord, members: FakeMembership, sqlite_db: Database
+) -> None:
+    hostile = "<b>@everyone</b> Carol"
+    members.names = {CAROL: hostile, ALICE: "Alice Moderator"}
+    meeting = await _meeting(sqlite_db, GUILD_A, "Names", members=(CAROL, 555))
+    await correct_attendance(
+        sqlite_db, Actor(ALICE, GUILD_A, True, "alice"), meeting, CAROL, present=False, now=NOW
+    )
+    await correct_attendance(
+        sqlite_db, Actor(ALICE, GUILD_A, True, "alice"), meeting, CAROL, present=True, now=NOW
+    )
+    await sign_in(client, discord, ALICE)
+    escaped = "&lt;b&gt;@everyone&lt;/b&gt; Carol"
+    roster = _main(await (await client.get(f"/mod/{GUILD_A}/meetings/{meeting}")).text())
+    assert f'>{escaped}</a> <span class="hint">{CAROL}</span>' in roster
+    assert hostile not in roster
+    assert ">555</a>" in roster  # no longer a member: Discord has no name, the id stands in
+    history = _main(await (await client.get(f"/mod/{GUILD_A}/attendance?member={CAROL}")).text())
+    assert f"Attendance of {escaped}" in history and hostile not in history
+    audit = _main(await (await client.get(f"/mod/{GUILD_A}/audit")).text())
+    assert f'<td>Alice Moderator <span class="hint">{ALICE}</span></td>' in audit
+    assert f">{escaped}</a>" in audit and hostile not in audit
 
 
 async def test_correction_is_audited_with_its_reason(
@@ -176,7 +211,11 @@ async def _read(db: Database, user: int, section: str, day: date) -> None:
 
 
 async def test_reading_page_counts_private_members_but_never_names_them(
-    client: Client, discord: FakeDiscord, sqlite_db: Database, library: Library
+    client: Client,
+    discord: FakeDiscord,
+    members: FakeMembership,
+    sqlite_db: Database,
+    library: Library,
 ) -> None:
     today = datetime.now(UTC).date()
     first, second, third = (s.slug for s in readable_sections(library.documents["anti-ai"])[:3])
@@ -202,12 +241,15 @@ async def test_reading_page_counts_private_members_but_never_names_them(
             "UPDATE prompt_schedules SET state = ? WHERE id = ?",
             (json.dumps({"next": third}), schedule.id),
         )
+    members.guilds[GUILD_A][1].update({shy, open_reader, behind})
+    members.names = {shy: "Shy Reader", open_reader: "Opal"}
     await sign_in(client, discord, ALICE)
     response = await client.get(f"/mod/{GUILD_A}/reading?text=anti-ai")
     html = await response.text()
     assert response.status == 200
-    assert str(shy) not in html
-    assert str(open_reader) in html and str(behind) in html
+    assert str(shy) not in html and "Shy Reader" not in html
+    assert f'member={open_reader}">Opal</a>' in html
+    assert f">{behind}</a>" in html  # Discord has no name for them: shown by id
     assert "2 on track" in html and "1 behind" in html
     assert "1 member who keeps their reading private" in html
     # The table: 3 readers of the first section, 2 of the second.

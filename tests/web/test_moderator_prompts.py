@@ -10,6 +10,8 @@ from typing import Any
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
+from bot.membership import ServerLayout
+from bot.permissions import EMBED_LINKS, SEND_MESSAGES, VIEW_CHANNEL
 from bot.storage import prompts as store
 from tests.web.conftest import (
     ALICE,
@@ -21,7 +23,9 @@ from tests.web.conftest import (
     GUILD_B,
     ROLE_A,
     ROLE_B,
+    THREADS_A,
     FakeDiscord,
+    FakeMembership,
     csrf_of,
     sign_in,
 )
@@ -95,6 +99,35 @@ async def test_preview_shows_the_first_post_and_five_runs_and_stores_nothing(
     preview = html.split('id="preview"')[1].split("</section>")[0]
     assert preview.count("<time") == 5
     assert await store.count_schedules(context.db, GUILD_A) == 0
+
+
+async def test_previewing_an_edit_shows_its_next_post_and_runs_and_stores_nothing(
+    client: Client, discord: FakeDiscord, context: WebContext
+) -> None:
+    await sign_in(client, discord, ALICE)
+    new = f"/mod/{GUILD_A}/prompts/new"
+    await _post(client, new, plan(), new)
+    (before,) = await store.list_schedules(context.db, GUILD_A)
+    url = f"/mod/{GUILD_A}/prompts/{before.id}"
+    audit = await context.db.fetchall("SELECT id FROM audit_log")
+
+    edit = plan(action="preview", time="09:30", days="mon", text="What would you change?")
+    response = await _post(client, url, edit, url)
+    html = await response.text()
+    assert response.status == 200, html
+    preview = html.split('id="preview"')[1].split("</section>")[0]
+    assert "Every Monday at 09:30" in preview
+    assert preview.count("<time") == 5 and "09:30" in preview and "18:00" not in preview
+    assert "Next post" in html and "What would you change?" in html
+    assert 'value="09:30"' in html  # the form keeps what was typed, to save it next
+    assert await store.get_schedule(context.db, GUILD_A, before.id) == before
+    assert await context.db.fetchall("SELECT id FROM audit_log") == audit
+
+    # A bad field is said beside it, as a save would, and nothing is stored either.
+    bad = await _post(client, url, plan(action="preview", repeat="cron", cron="61 * * * *"), url)
+    assert bad.status == 400
+    assert _error_beside(await bad.text(), "cron")
+    assert await store.get_schedule(context.db, GUILD_A, before.id) == before
 
 
 async def test_a_bad_cron_or_an_unknown_zone_is_said_beside_its_field_and_nothing_is_stored(
@@ -203,3 +236,33 @@ async def test_edit_pause_skip_run_and_remove_go_through_the_actions(
     assert await store.count_schedules(context.db, GUILD_A) == 1
     assert (await _post(client, f"{url}/remove", {}, url)).status == 303
     assert await store.count_schedules(context.db, GUILD_A) == 0
+
+
+async def test_run_now_and_the_form_refuse_a_channel_the_bot_cannot_post_in(
+    client: Client, discord: FakeDiscord, members: FakeMembership, context: WebContext
+) -> None:
+    await sign_in(client, discord, ALICE)
+    new = f"/mod/{GUILD_A}/prompts/new"
+    await _post(client, new, plan(thread=""), new)
+    (schedule,) = await store.list_schedules(context.db, GUILD_A)
+    url = f"/mod/{GUILD_A}/prompts/{schedule.id}"
+    # Someone takes Send Messages from the bot in the prompt's channel (the source says so).
+    known = members.layouts[GUILD_A]
+    members.layouts[GUILD_A] = ServerLayout(
+        known.channels,
+        known.roles,
+        {CHANNEL_A: VIEW_CHANNEL, THREADS_A: VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS},
+    )
+    refused = await _post(client, f"{url}/run", {}, url)
+    page = await (await client.get(refused.headers["Location"])).text()
+    assert "The bot cannot post in #reading: it is missing Send Messages, Embed Links" in page
+    runs = await context.db.fetchall(
+        "SELECT id FROM prompt_runs WHERE schedule_id = ?", (schedule.id,)
+    )
+    assert runs == []  # nothing queued for the bot to fail on later
+    form = await _post(client, new, plan(thread=""), new)
+    assert form.status == 400
+    assert "missing Send Messages" in _error_beside(await form.text(), "channel")
+    # Another channel where it may post is fine (no thread asked: no thread permission needed).
+    moved = await _post(client, new, plan(thread="", channel=str(THREADS_A)), new)
+    assert moved.status == 303

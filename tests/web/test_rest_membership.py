@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from bot.config import Secret
 from bot.membership import RestMembership
-from tests.emulator import Emulator
+from bot.permissions import missing_to_post
+from tests.emulator import Emulator, Permission
 
 
 async def test_roles_manage_server_and_the_servers_channels_come_from_rest() -> None:
@@ -32,5 +33,35 @@ async def test_roles_manage_server_and_the_servers_channels_come_from_rest() -> 
             assert [c.name for c in layout.channels] == ["general", "reading"]
             names = [r.name for r in layout.roles]
             assert "Readers" in names and "Moderator" in names and "@everyone" not in names
+
+            # The bot's own permissions per channel, as Discord computes them with overwrites.
+            general, reading = (guild.channel(n) for n in ("general", "reading"))
+            hidden = guild.add_text_channel("hidden")
+            guild.set_overwrite(reading, guild.bot_role, deny=Permission.SEND_MESSAGES)
+            guild.set_overwrite(hidden, guild.everyone, deny=Permission.VIEW_CHANNEL)
+            opened = guild.add_text_channel("opened")
+            guild.set_overwrite(opened, guild.everyone, deny=Permission.VIEW_CHANNEL)
+            guild.set_overwrite(opened, guild.bot_role, allow=Permission.VIEW_CHANNEL)
+            await source.close()
+            source = RestMembership(discord.api_base, Secret(discord.token))  # a fresh cache
+            known = (await source.server_layout(guild.id)).bot_permissions
+            assert known is not None
+            bot = discord.bot_user.id
+            for channel in (general, reading, hidden, opened):
+                for threads in (False, True):
+                    expected = missing_to_post(guild.permissions_in(bot, channel), threads=threads)
+                    got = missing_to_post(known[channel.id], threads=threads)
+                    assert got == expected, channel.name
+            assert missing_to_post(known[reading.id], threads=False) == [
+                "Send Messages",
+                "Embed Links",
+            ]
+            assert missing_to_post(known[general.id], threads=True) == []
+            assert "View Channel" in missing_to_post(known[hidden.id], threads=False)
+
+            nicknamed = guild.add_member("dora", nick="Dora the Reader")
+            named = await source.member_names(guild.id, [member.id, nicknamed.id, stranger.id])
+            # The nickname, else the display name; someone not in the server is left out (by id).
+            assert named == {member.id: "Alice", nicknamed.id: "Dora the Reader"}
         finally:
             await source.close()

@@ -9,9 +9,12 @@ the bot's connection with nothing to do, asleep for hours. Only the change signa
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+
+import pytest
 
 from bot.actions import Actor
 from bot.actions import prompts as actions
@@ -41,8 +44,9 @@ async def wait_for(condition: Callable[[], bool], within: float) -> float:
 
 
 async def test_prompts_made_by_another_process_are_posted_within_5_seconds(
-    database_url: str,
+    database_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.INFO, logger="bot.scheduling.scheduler")
     bot_db = await Database.open(database_url)
     web_db = await Database.open(database_url)
     # The bot's clock is just past the first run the web will plan: due the moment it is seen.
@@ -83,6 +87,9 @@ async def test_prompts_made_by_another_process_are_posted_within_5_seconds(
         await wait_for(lambda: watcher.wakes >= 2, 5)
         await asyncio.sleep(0.3)
         assert len(poster.sent) == 2, "posted exactly once"
+        said = [r.getMessage() for r in caplog.records if r.name == "bot.scheduling.scheduler"]
+        assert any("a moderator's run now, queued by another process" in m for m in said), said
+        assert not any("claimed before a restart" in m for m in said), said
     finally:
         await watcher.stop()
         await scheduler.stop()
