@@ -19,8 +19,10 @@ import pytest
 import pytest_asyncio
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
+from bot.storage.database import DIALECTS
 from tests.browser.harness import DESKTOP, launch
-from tests.browser.webworld import WebWorld, start_web_world
+from tests.browser.webworld import WebWorld, site_beside, start_web_world
+from tests.postgres import PostgresServer
 
 HERE = Path(__file__).resolve().parent
 _visitors = itertools.count(1)
@@ -89,3 +91,25 @@ async def web(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[WebWorl
     async with start_web_world(tmp_path_factory.mktemp("web")) as world:
         yield world
 
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session", params=DIALECTS)
+async def web_alone(
+    request: pytest.FixtureRequest, web: WebWorld, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[WebWorld]:
+    """The web app as a process of its own (``python -m bot web``) beside the bot process, on
+    the same database: SQLite beside ``web``'s bot (one more process, not another world), and
+    PostgreSQL in a world of its own whose bot serves no web app at all. Its ``base_url`` is
+    the separate process's; what the bot does is seen through the same emulator as ever."""
+    if request.param == "sqlite":
+        async with site_beside(web) as world:
+            yield world
+        return
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    url = await server.create_database()
+    try:
+        async with start_web_world(
+            tmp_path_factory.mktemp("web-alone"), database_url=url, web_in_bot=False
+        ) as world:
+            yield world
+    finally:
+        await server.drop_database(url)
