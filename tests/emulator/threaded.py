@@ -23,7 +23,7 @@ import enum
 import functools
 import inspect
 import threading
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar, cast
 
 T = TypeVar("T")
@@ -69,10 +69,6 @@ class LoopThread:
 
         future = asyncio.run_coroutine_threadsafe(on_loop(), self.loop)
         return await asyncio.wrap_future(future)
-
-    def run_sync(self, coroutine: Coroutine[Any, Any, T]) -> T:
-        """Run a coroutine on the thread's loop and block the caller until it is done."""
-        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result()
 
     def stop(self) -> None:
         """Finish pending callbacks, stop the loop and join the thread."""
