@@ -3,9 +3,10 @@ per test, and the real bot process serving the web app against the Discord emula
 
 Every test here runs on the session's event loop, since Playwright's objects belong to the loop
 that made them and the browser is shared. ``web`` is one bot and emulator for the session (the
-bot takes seconds to start): the tests share its people and database, so each test
-signs in its own fresh browser context, and a test that changes a member's data uses a member
-of its own, so no test depends on another's order.
+bot takes seconds to start), kept live on a thread of its own (see webworld), so browser tests
+share pytest-xdist's workers with every other test. The tests share its people and database, so
+each test signs in its own fresh browser context, and a test that changes a member's data uses a
+member of its own, so no test depends on another's order.
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ import pytest
 import pytest_asyncio
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
+from bot.storage.database import DIALECTS
 from tests.browser.harness import DESKTOP, launch
-from tests.browser.webworld import WebWorld, start_web_world
+from tests.browser.webworld import WebWorld, site_beside, start_web_world
+from tests.postgres import PostgresServer
 
 HERE = Path(__file__).resolve().parent
 _visitors = itertools.count(1)
@@ -32,12 +35,9 @@ def visitor_address() -> str:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Every test here is marked ``browser`` and runs on the session's event loop.
-
-    ``make test`` runs the browser tests in a pytest run of their own: the emulator behind
-    ``web`` lives on the session's loop, which stands still while a worker runs another
-    file's test on that test's own loop, and a bot whose heartbeats go unanswered that long
-    reconnects (and logs it as an error)."""
+    """Every test here is marked ``browser`` (``-m "not browser"`` leaves Chromium out) and runs
+    on the session's event loop, which may stand still between them while the worker runs
+    other files' tests: nothing that must keep answering the bot lives on it."""
     session_loop = pytest.mark.asyncio(loop_scope="session")
     for item in items:
         if HERE in Path(str(item.path)).parents:
@@ -90,3 +90,26 @@ async def web(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[WebWorl
     could start a bot per module per worker."""
     async with start_web_world(tmp_path_factory.mktemp("web")) as world:
         yield world
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session", params=DIALECTS)
+async def web_alone(
+    request: pytest.FixtureRequest, web: WebWorld, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[WebWorld]:
+    """The web app as a process of its own (``python -m bot web``) beside the bot process, on
+    the same database: SQLite beside ``web``'s bot (one more process, not another world), and
+    PostgreSQL in a world of its own whose bot serves no web app at all. Its ``base_url`` is
+    the separate process's; what the bot does is seen through the same emulator as ever."""
+    if request.param == "sqlite":
+        async with site_beside(web) as world:
+            yield world
+        return
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    url = await server.create_database()
+    try:
+        async with start_web_world(
+            tmp_path_factory.mktemp("web-alone"), database_url=url, web_in_bot=False
+        ) as world:
+            yield world
+    finally:
+        await server.drop_database(url)

@@ -18,11 +18,15 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 class BotProcess:
-    """Start, stop, kill and restart the bot; its output is collected for assertions."""
+    """Start, stop, kill and restart the bot; its output is collected for assertions.
 
-    def __init__(self, env: Mapping[str, str], workdir: Path) -> None:
+    ``command`` is the CLI's: ``run`` (the bot, and its web app when configured) or ``web``
+    (the web app alone, as an operator runs it beside bot processes)."""
+
+    def __init__(self, env: Mapping[str, str], workdir: Path, command: str = "run") -> None:
         self.env = dict(env)
         self.workdir = workdir
+        self.command = command
         self.proc: asyncio.subprocess.Process | None = None
         self.output: list[str] = []
         self._reader: asyncio.Task[None] | None = None
@@ -45,7 +49,7 @@ class BotProcess:
             sys.executable,
             "-m",
             "bot",
-            "run",
+            self.command,
             cwd=self.workdir,
             env=env,
             stdout=asyncio.subprocess.PIPE,

@@ -12,12 +12,14 @@ bot's database on either backend, with the storage layer's portable SQL.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
+import pytest_asyncio
 
 from bot.storage import Database
 from bot.storage.database import Dialect, Row
@@ -104,10 +106,13 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    marker = metafunc.definition.get_closest_marker("backends")
+    if marker is None:
+        return
     if "world" in metafunc.fixturenames:
-        marker = metafunc.definition.get_closest_marker("backends")
-        if marker is not None:
-            metafunc.parametrize("backend", marker.args, indirect=True)
+        metafunc.parametrize("backend", marker.args, indirect=True)
+    if "shared_world" in metafunc.fixturenames:
+        metafunc.parametrize("shared_backend", marker.args, indirect=True, scope="module")
 
 
 @pytest.fixture
@@ -116,10 +121,18 @@ def backend(request: pytest.FixtureRequest) -> Dialect:
     return value
 
 
-@pytest.fixture
-async def world(
+@pytest.fixture(scope="module")
+def shared_backend(request: pytest.FixtureRequest) -> Dialect:
+    value: Dialect = getattr(request, "param", "sqlite")
+    return value
+
+
+@contextlib.asynccontextmanager
+async def running_world(
     tmp_path: Path, backend: Dialect, request: pytest.FixtureRequest
 ) -> AsyncIterator[World]:
+    """A world with its bot started; on leaving, every interaction was answered and the bot
+    shut down cleanly."""
     server: PostgresServer | None = None
     url = ""
     if backend == "postgresql":
@@ -147,3 +160,29 @@ async def world(
             assert unanswered == [], unanswered
             assert code == 0, state.bot.log_text()[-3000:]
             assert "database closed" in state.bot.log_text()
+
+
+@pytest.fixture
+async def world(
+    tmp_path: Path, backend: Dialect, request: pytest.FixtureRequest
+) -> AsyncIterator[World]:
+    async with running_world(tmp_path, backend, request) as state:
+        yield state
+
+
+SHARED = pytest.mark.asyncio(loop_scope="module")
+"""The mark of a test using ``shared_world``: it runs on the module's loop, where the world is."""
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def shared_world(
+    tmp_path_factory: pytest.TempPathFactory,
+    shared_backend: Dialect,
+    request: pytest.FixtureRequest,
+) -> AsyncIterator[World]:
+    """One world for a module's tests that only read: they leave the database, the server and
+    its people as they found them (no restart, no setting changed, no table dropped), so
+    they need not start a bot each (the bot's start is most of such a test's cost). Tests
+    using it are marked ``SHARED``; a test that changes anything takes ``world``."""
+    async with running_world(tmp_path_factory.mktemp("shared"), shared_backend, request) as state:
+        yield state

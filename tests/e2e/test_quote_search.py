@@ -1,10 +1,14 @@
-"""/quote and /search as a member uses them, through the emulator and the real bot process."""
+"""/quote and /search as a member uses them, through the emulator and the real bot process.
+
+The tests that only read share one bot per module and backend (``shared_world``); those that
+restart it or change the server or the database have a world of their own.
+"""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import World
+from tests.e2e.conftest import SHARED, World
 from tests.emulator import ClientRefused
 
 pytestmark = pytest.mark.backends("sqlite", "postgresql")
@@ -18,7 +22,9 @@ def footer(result_embed: dict[str, object]) -> str:
     return str(footer["text"])
 
 
-async def test_quote_by_reference_with_notes_and_paging(world: World) -> None:
+@SHARED
+async def test_quote_by_reference_with_notes_and_paging(shared_world: World) -> None:
+    world = shared_world
     reply = await world.alice.run("/quote", reference="anti-ai immediate 1")
     assert not reply.ephemeral
     assert footer(reply.embed) == FOOTER_REF
@@ -64,14 +70,18 @@ async def test_more_like_this_shows_five_passages_close_in_meaning(world: World)
     assert not shared.ephemeral and footer(shared.embed) == refs[0]
 
 
-async def test_quote_shows_the_notes_it_cites(world: World) -> None:
+@SHARED
+async def test_quote_shows_the_notes_it_cites(shared_world: World) -> None:
+    world = shared_world
     reply = await world.alice.run("/quote", reference="anti-ai introduction 1")
     names = [field["name"] for field in reply.embed.get("fields", [])]
     assert names == ["[2]"]
     assert reply.embed["description"].endswith("detail.\\[2\\]")
 
 
-async def test_random_private_and_daily_quotes(world: World) -> None:
+@SHARED
+async def test_random_private_and_daily_quotes(shared_world: World) -> None:
+    world = shared_world
     private = await world.alice.run("/quote", private=True)
     assert private.ephemeral and footer(private.embed)
 
@@ -81,7 +91,9 @@ async def test_random_private_and_daily_quotes(world: World) -> None:
     assert "Quote of the day" in first.embed["description"]
 
 
-async def test_reference_autocomplete(world: World) -> None:
+@SHARED
+async def test_reference_autocomplete(shared_world: World) -> None:
+    world = shared_world
     choices = await world.alice.autocomplete("/quote", "reference", "imm")
     assert 0 < len(choices) <= 25
     assert all(len(c["name"]) <= 100 and len(c["value"]) <= 100 for c in choices)
@@ -90,14 +102,18 @@ async def test_reference_autocomplete(world: World) -> None:
     assert len(everything) == 25
 
 
-async def test_unknown_and_ambiguous_references_are_answered_privately(world: World) -> None:
+@SHARED
+async def test_unknown_and_ambiguous_references_are_answered_privately(shared_world: World) -> None:
+    world = shared_world
     unknown = await world.alice.run("/quote", reference="zzzz qqqq 99")
     assert unknown.ephemeral and "No passage matches" in unknown.content
     missing = await world.alice.run("/quote", reference="tc III 2")
     assert missing.ephemeral and "technocommunist:goals-of-the-movement:1" in missing.content
 
 
-async def test_search_pages_and_share(world: World) -> None:
+@SHARED
+async def test_search_pages_and_share(shared_world: World) -> None:
+    world = shared_world
     reply = await world.alice.run("/search", query="automation of labor")
     assert reply.ephemeral
     embed = reply.embed
@@ -120,7 +136,9 @@ async def test_search_pages_and_share(world: World) -> None:
     assert channel_message in world.guild.default_channel.visible_messages()
 
 
-async def test_results_found_by_meaning_are_marked(world: World) -> None:
+@SHARED
+async def test_results_found_by_meaning_are_marked(shared_world: World) -> None:
+    world = shared_world
     # No passage has the word "kids"; the ones about children are found by what they mean.
     reply = await world.alice.run("/search", query="kids")
     assert reply.ephemeral
@@ -137,7 +155,9 @@ async def test_search_pages_expire_after_a_restart(world: World) -> None:
     assert late.ephemeral and "expired" in late.content
 
 
-async def test_search_with_no_result_suggests_terms(world: World) -> None:
+@SHARED
+async def test_search_with_no_result_suggests_terms(shared_world: World) -> None:
+    world = shared_world
     reply = await world.alice.run("/search", query="qwxzv")
     assert reply.ephemeral and "No passage matches" in reply.content
 
@@ -156,7 +176,9 @@ HOSTILE_QUERIES = (
 )
 
 
-async def test_hostile_queries_get_an_answer_and_change_nothing(world: World) -> None:
+@SHARED
+async def test_hostile_queries_get_an_answer_and_change_nothing(shared_world: World) -> None:
+    world = shared_world
     for query in HOSTILE_QUERIES:
         reply = await world.alice.run("/search", query=query)
         assert reply.ephemeral, query
@@ -165,7 +187,9 @@ async def test_hostile_queries_get_an_answer_and_change_nothing(world: World) ->
     assert meta["n"] >= 1
 
 
-async def test_moderator_commands_are_hidden_from_members(world: World) -> None:
+@SHARED
+async def test_moderator_commands_are_hidden_from_members(shared_world: World) -> None:
+    world = shared_world
     with pytest.raises(ClientRefused):
         await world.alice.run("/settings show")
     shown = await world.mod.run("/settings show")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import CORE_COMMANDS, World
+from tests.e2e.conftest import CORE_COMMANDS, SHARED, World
 
 # Start-up migrates and remembers the synced command tree in the database: on both backends.
 pytestmark = pytest.mark.backends("sqlite", "postgresql")
@@ -20,16 +20,18 @@ async def test_commands_synced_once_and_not_again_after_restart(world: World) ->
     assert "command tree unchanged" in world.bot.log_text()
 
 
-async def test_token_never_logged(world: World) -> None:
-    assert world.discord.token not in world.bot.log_text()
+@SHARED
+async def test_token_never_logged(shared_world: World) -> None:
+    assert shared_world.discord.token not in shared_world.bot.log_text()
 
 
-async def test_every_message_disables_mentions(world: World) -> None:
-    await world.alice.run("/quote")
-    await world.alice.run("/search", query="@everyone machines")
+@SHARED
+async def test_every_message_disables_mentions(shared_world: World) -> None:
+    await shared_world.alice.run("/quote")
+    await shared_world.alice.run("/search", query="@everyone machines")
     bodies = [
         call.json
-        for call in world.discord.calls()
+        for call in shared_world.discord.calls()
         if call.method in ("POST", "PATCH")
         and isinstance(call.json, dict)
         and ("content" in call.json or "embeds" in call.json or "data" in call.json)
@@ -41,9 +43,10 @@ async def test_every_message_disables_mentions(world: World) -> None:
             assert data.get("allowed_mentions") == {"parse": []}, body
 
 
-async def test_a_button_nothing_handles_still_gets_an_answer(world: World) -> None:
+@SHARED
+async def test_a_button_nothing_handles_still_gets_an_answer(shared_world: World) -> None:
     """A button left from a removed feature: the safety net answers it before Discord's 3 s."""
-    reply = await world.alice.run("/quote", reference="1.1")
+    reply = await shared_world.alice.run("/quote", reference="1.1")
     message = reply.message
     message.components = [
         {
@@ -53,7 +56,7 @@ async def test_a_button_nothing_handles_still_gets_an_answer(world: World) -> No
             ],
         }
     ]
-    late = await world.alice.click(message, "Old")
+    late = await shared_world.alice.click(message, "Old")
     assert late.ephemeral
     assert "did not work in time" in late.content
-    assert "unanswered after" in world.bot.log_text()
+    assert "unanswered after" in shared_world.bot.log_text()

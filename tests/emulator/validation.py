@@ -164,9 +164,22 @@ def validate_body(method: str, path: str, body: Any) -> None:
     validator = _body_validator(method, path)
     if validator is None:
         return
-    problems = [p for error in validator.iter_errors(body) for p in _describe(error)]
+    # The same body always gets the same answer, and a bot sends the same large bodies again
+    # and again (its command tree at every start: about a second of validation each time).
+    key = (method, path, json.dumps(body, sort_keys=True))
+    problems = _ANSWERS.get(key)
+    if problems is None:
+        problems = [p for error in validator.iter_errors(body) for p in _describe(error)]
+        if len(_ANSWERS) >= _ANSWERS_KEPT:
+            _ANSWERS.pop(next(iter(_ANSWERS)))
+        _ANSWERS[key] = problems
     if problems:
         raise form_errors(problems)
+
+
+_ANSWERS: Final[dict[tuple[str, str, str], list[tuple[tuple[str | int, ...], str, str]]]] = {}
+"""What the schema said of each body seen (the oldest forgotten first, past ``_ANSWERS_KEPT``)."""
+_ANSWERS_KEPT: Final = 4096
 
 
 @cache
