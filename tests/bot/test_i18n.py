@@ -3,12 +3,14 @@ rules, and a pseudo-locale proving the bot's answers all go through them."""
 
 from __future__ import annotations
 
+import gettext
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 
 from bot import i18n
@@ -103,6 +105,75 @@ def test_discord_and_browser_tags_fall_to_a_shipped_language() -> None:
     assert i18n.resolve("es-ES") == "es" and i18n.resolve("es-419") == "es"
     assert i18n.resolve("de") == "de" and i18n.resolve("en-GB") == "en"
     assert i18n.resolve("ja") == "en" and i18n.resolve(None) == "en"
+
+
+def _every_translation(found: gettext.NullTranslations, catalog: Catalog) -> dict[object, object]:
+    """Each message of ``catalog`` as ``found`` translates it (plurals for 1, 2 and 5)."""
+    shown: dict[object, object] = {}
+    for m in catalog:
+        if not m.id:
+            continue
+        if isinstance(m.id, tuple):
+            one, many = m.id[0], m.id[1]
+            shown[(m.context, one)] = [
+                found.npgettext(m.context, one, many, n)
+                if m.context
+                else found.ngettext(one, many, n)
+                for n in (1, 2, 5)
+            ]
+        else:
+            shown[(m.context, m.id)] = (
+                found.pgettext(m.context, m.id) if m.context else found.gettext(m.id)
+            )
+    return shown
+
+
+@pytest.mark.parametrize("language", SHIPPED)
+def test_a_compiled_catalog_reads_as_its_source_and_gives_way_when_older(
+    language: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """make compiles each catalog to a .mo beside it; a start reads that instead of compiling.
+    It must say exactly what the .po says, and an edited .po must win over the stale .mo."""
+    import os
+    import subprocess
+    import sys
+
+    folder = tmp_path / language / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    source = folder / "messages.po"
+    source.write_bytes((i18n.LOCALE_DIR / language / "LC_MESSAGES" / "messages.po").read_bytes())
+    compiled = folder / "messages.mo"
+    subprocess.run(
+        [sys.executable, "-m", "babel.messages.frontend", "compile", "-i", source, "-o", compiled],
+        check=True,
+        capture_output=True,
+    )
+    monkeypatch.setattr(i18n, "LOCALE_DIR", tmp_path)
+    monkeypatch.setattr(i18n, "_loaded", {})
+    from_mo = _every_translation(i18n.translations(language), _catalog(language))
+    monkeypatch.setattr(i18n, "_loaded", {})
+    os.utime(compiled, (0, 0))  # the .po is now the newer: it is compiled in memory
+    from_po = _every_translation(i18n.translations(language), _catalog(language))
+    assert from_mo == from_po
+    assert sum(1 for (_, msgid), text in from_po.items() if text != msgid) > 800
+
+    with source.open("rb") as stream:
+        edited = read_po(stream, locale=language)
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import write_po
+
+    edited.get("Prompts").string = "FROM THE MO"
+    with compiled.open("wb") as stream:
+        write_mo(stream, edited)
+    monkeypatch.setattr(i18n, "_loaded", {})
+    assert i18n.translations(language).gettext("Prompts") == "FROM THE MO"
+
+    edited.get("Prompts").string = "EDITED"
+    with source.open("wb") as stream:
+        write_po(stream, edited)
+    os.utime(compiled, (1, 1))
+    monkeypatch.setattr(i18n, "_loaded", {})
+    assert i18n.translations(language).gettext("Prompts") == "EDITED"
 
 
 # --- the pseudo-locale ---------------------------------------------------------------------------
