@@ -23,10 +23,12 @@ import discord
 import yarl
 from discord.ext import commands
 
+from bot import i18n
 from bot.commands_sync import needs_sync, record_sync, tree_fingerprint
 from bot.config import Settings
 from bot.errors import BotError
 from bot.health import GatewaySample, ProcessHealth
+from bot.i18n import _
 from bot.library import Library
 from bot.ratelimit import HEADROOM, Pacer, process_share
 from bot.search import SearchEngine
@@ -252,9 +254,9 @@ class ManifestoBot(commands.AutoShardedBot):
             if interaction.type is discord.InteractionType.autocomplete:
                 await interaction.response.autocomplete([])
             else:
-                await interaction.response.send_message(
-                    "That did not work in time. Please try again.", ephemeral=True
-                )
+                with i18n.language(interaction.locale.value):
+                    apology = _("That did not work in time. Please try again.")
+                await interaction.response.send_message(apology, ephemeral=True)
         except discord.HTTPException:
             log.debug("interaction %s expired before the safety net answered", interaction.id)
 

@@ -60,3 +60,10 @@ async def test_a_button_nothing_handles_still_gets_an_answer(shared_world: World
     assert late.ephemeral
     assert "did not work in time" in late.content
     assert "unanswered after" in shared_world.bot.log_text()
+    # The apology speaks the clicker's language, like every answer.
+    shared_world.alice.user.locale = "de"
+    try:
+        german = await shared_world.alice.click(message, "Old")
+    finally:
+        shared_world.alice.user.locale = "en-US"
+    assert german.ephemeral and german.content.startswith("Das hat nicht rechtzeitig geklappt")
