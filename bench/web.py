@@ -150,6 +150,11 @@ async def site(db_path: Path, port: int, timings: dict[str, list[float]] | None)
         clock=lambda: population.NOW,
     )
     app = create_app(context)
+
+    async def close(app: web.Application) -> None:
+        await db.close()  # its worker thread would otherwise keep the process from ending
+
+    app.on_cleanup.append(close)
     if timings is not None:
 
         @web.middleware
