@@ -109,7 +109,9 @@ async def plan_standing(
     )
     assert private is not None
     named_ids = []
-    for compare in (">=", "<"):
+    # "=" rather than ">=" for those on track: a reader counts each stated section once, so
+    # never more than were posted, and with the count fixed the index yields them in id order.
+    for compare in ("=", "<"):
         found = await db.fetchall(
             "SELECT user_id FROM plan_readers "
             f"WHERE schedule_id = ? AND sections {compare} ? AND user_id NOT IN "
