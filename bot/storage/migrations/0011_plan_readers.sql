@@ -70,3 +70,9 @@ BEGIN
             SELECT user_id FROM reading_firsts
             WHERE guild_id = OLD.guild_id AND document = OLD.document AND section = OLD.section);
 END;
+
+-- The page's counts by week read every day's row of a text's sections: with the members in the
+-- index too, SQLite reads the index alone instead of looking up each row (10 ms to 4 ms for
+-- anti-ai's 5,840 rows).
+CREATE INDEX reading_first_days_members
+    ON reading_first_days (guild_id, document, section, first_on, members);
