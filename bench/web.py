@@ -150,6 +150,11 @@ async def site(db_path: Path, port: int, timings: dict[str, list[float]] | None)
         clock=lambda: population.NOW,
     )
     app = create_app(context)
+
+    async def close(app: web.Application) -> None:
+        await db.close()  # its worker thread would otherwise keep the process from ending
+
+    app.on_cleanup.append(close)
     if timings is not None:
 
         @web.middleware
@@ -168,8 +173,7 @@ async def site(db_path: Path, port: int, timings: dict[str, list[float]] | None)
     return runner
 
 
-def build_database(folder: Path, members: int, rows: int) -> Path:
-    path = folder / "web-bench.db"
+def build_database(path: Path, members: int, rows: int) -> None:
     library = load_library(ROOT / "seeds")
     population.SECTIONS = [
         (doc.slug, section.slug)
@@ -188,7 +192,6 @@ def build_database(folder: Path, members: int, rows: int) -> Path:
         f"database: {rows:,} readings by {members:,} members, 52 meetings "
         f"(built in {time.perf_counter() - began:.0f} s)"
     )
-    return path
 
 
 def add_moderator_data(path: Path, members: int, meetings: int) -> None:
@@ -247,7 +250,7 @@ def pages() -> dict[str, Callable[[int], str]]:
     }
 
 
-async def page_times(db_path: Path, members: int, runs: int) -> None:
+async def page_times(db_path: Path, members: int, runs: int, only: str | None = None) -> None:
     timings: dict[str, list[float]] = {}
     port = free_port()
     runner = await site(db_path, port, timings)
@@ -256,6 +259,8 @@ async def page_times(db_path: Path, members: int, runs: int) -> None:
     try:
         async with aiohttp.ClientSession() as http:
             for label, path in pages().items():
+                if only is not None and only not in label:
+                    continue
                 for i in range(runs):
                     cookies = {}
                     if label.startswith(("member", "moderator")):
@@ -752,6 +757,15 @@ def main() -> None:
     parser.add_argument("--changes", type=int, default=40, help=argparse.SUPPRESS)
     parser.add_argument("--web-writer", help=argparse.SUPPRESS)
     parser.add_argument("--schedule", type=int, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--database",
+        type=Path,
+        help="build the page figures' database into this file once, and reuse it when it exists"
+        " (building takes minutes; later migrations are applied when the site opens it)",
+    )
+    parser.add_argument(
+        "--pages", help="only the page figures whose label contains this text (with --skip-bot)"
+    )
     args = parser.parse_args()
     if args.web_writer:
         web_writer(args.web_writer, args.schedule)
@@ -773,10 +787,13 @@ def main() -> None:
         asyncio.run(with_bot(args.interactions, args.in_flight))
         return
     with tempfile.TemporaryDirectory() as folder:
-        db_path = build_database(Path(folder), args.members, args.rows)
-        add_moderator_data(db_path, args.members, args.meetings)
-        asyncio.run(page_times(db_path, args.members, args.runs))
-        asyncio.run(throughput(db_path, args.seconds))
+        db_path = args.database or Path(folder) / "web-bench.db"
+        if not db_path.exists():
+            build_database(db_path, args.members, args.rows)
+            add_moderator_data(db_path, args.members, args.meetings)
+        asyncio.run(page_times(db_path, args.members, args.runs, args.pages))
+        if args.pages is None:
+            asyncio.run(throughput(db_path, args.seconds))
     if not args.skip_bot:
         asyncio.run(with_bot(args.interactions, args.in_flight))
 

@@ -368,7 +368,12 @@ async def _plans(request: web.Request, mod: Moderating, document: Any) -> list[d
             started="next" in schedule.state,
         )
         standing = await group_reading.plan_standing(
-            context.db, mod.guild_id, document.slug, posted, named=NAMED_LIMIT
+            context.db,
+            mod.guild_id,
+            document.slug,
+            posted,
+            schedule_id=schedule.id,
+            named=NAMED_LIMIT,
         )
         titles = {s.slug: s.title for s in sections}
         plans.append(
