@@ -4,6 +4,9 @@ A chart is served as its own ``image/svg+xml`` response and shown with ``<img>``
 no script, and the page around it keeps its strict policy. pygal writes its styles into the SVG
 (``<style>`` and ``style`` attributes), so the image's own response allows inline styles and
 nothing else. Every chart stands beside a table of the same numbers for screen readers.
+
+Drawing one takes tens of milliseconds (more when pygal is first imported), so the pages call these
+functions in a thread: in the bot process the same event loop answers Discord.
 """
 
 from __future__ import annotations

@@ -10,9 +10,11 @@ another server. Queries are :mod:`bot.storage`'s, wording and rates :mod:`bot.me
 
 from __future__ import annotations
 
+import asyncio
 import re
 import tempfile
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from typing import Any, Final, TypeVar
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -182,8 +184,11 @@ async def meetings_chart(request: web.Request, mod: Moderating) -> web.Response:
     zone = await guild_zone(context.db, mod.guild_id)
     counted = await store.recent_counts(context.db, mod.guild_id, limit=CHART_MEETINGS)
     labels = [c.meeting.started_at.astimezone(zone).strftime("%Y-%m-%d") for c in counted]
-    svg = line_chart(
-        _("Members present per meeting"), labels, [(_("Present"), [c.present for c in counted])]
+    svg = await asyncio.to_thread(
+        line_chart,
+        _("Members present per meeting"),
+        labels,
+        [(_("Present"), [c.present for c in counted])],
     )
     return svg_response(svg)
 
@@ -316,11 +321,14 @@ async def member_chart(request: web.Request, mod: Moderating) -> web.Response:
     held = [(m, a) for m, a in reversed(history) if m.ended_at is not None]
     rates = rate_over_time([a is not None for _m, a in held])
     labels = [m.started_at.astimezone(zone).strftime("%Y-%m-%d") for m, _a in held]
-    svg = line_chart(
-        _("Attendance rate of member {member}").format(member=member_id),
-        labels,
-        [(_("Rate"), rates)],
-        percent=True,
+    svg = await asyncio.to_thread(
+        partial(
+            line_chart,
+            _("Attendance rate of member {member}").format(member=member_id),
+            labels,
+            [(_("Rate"), rates)],
+            percent=True,
+        )
     )
     return svg_response(svg)
 
@@ -419,7 +427,8 @@ async def reading_chart(request: web.Request, mod: Moderating) -> web.Response:
     from web.charts import bar_chart, svg_response
 
     document, rows, _ends = await _readers(request, mod)
-    svg = bar_chart(
+    svg = await asyncio.to_thread(
+        bar_chart,
         _("Members who have read each section of {title}").format(title=document.title),
         [r.section.title for r in rows],
         [r.readers for r in rows],

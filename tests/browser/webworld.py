@@ -102,7 +102,11 @@ class WebWorld:
         await self.consent_page(page, next_path)
         name = who.user.global_name or who.user.username
         await page.get_by_role("button", name=f"Authorize as {name}", exact=True).click()
-        await page.wait_for_url(lambda url: self.on_site(url) and "/auth/callback" not in url)
+        # Landed once the page's document is read: its images (a chart) may still be drawing.
+        await page.wait_for_url(
+            lambda url: self.on_site(url) and "/auth/callback" not in url,
+            wait_until="domcontentloaded",
+        )
 
     async def session_cookie(
         self, who: Member, guild_ids: list[int], *, at: float | None = None
