@@ -45,10 +45,14 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
 
 
 async def test_every_surface_in_the_readers_language(world: World) -> None:
+    """One bot process for every language check (each helper asserts what its surface says),
+    which also must not have logged an error in any language."""
     await _german_client(world)
     await _server_language(world)
     await _pseudo_locale(world)
     await _reminder_in_the_members_language(world)  # last: it restarts the bot
+    errors = [line for line in world.bot.log_text().splitlines() if " ERROR " in line]
+    assert errors == [], errors
 
 
 async def _german_client(world: World) -> None:
