@@ -86,7 +86,7 @@ def _seeds_dir(args: argparse.Namespace) -> Path:
 
 def _cmd_search(args: argparse.Namespace) -> int:
     from bot.library import load_library, passage_payload
-    from bot.search import SearchEngine
+    from bot.search import SearchEngine, result_mark
 
     if not args.query.strip():
         raise EmptyQuery("The query is empty: give a few words to search for.")
@@ -101,6 +101,7 @@ def _cmd_search(args: argparse.Namespace) -> int:
                 **passage_payload(library, hit.passage),
                 "score": hit.score,
                 "by_meaning": hit.by_meaning,
+                "via_note": hit.via_note,
             }
             for hit in hits
         ]
@@ -113,7 +114,8 @@ def _cmd_search(args: argparse.Namespace) -> int:
         for hit in hits:
             item = passage_payload(library, hit.passage)
             text = str(item["text"])[:200]
-            how = ", found by meaning" if hit.by_meaning else ""
+            mark = result_mark(hit)
+            how = f", {mark}" if mark else ""
             print(f"[{item['ref']}] {item['section']} ({hit.score:.3f}{how})\n  {text}\n")
     return 0
 

@@ -13,7 +13,7 @@ from bot.errors import BadReference, BotError
 from bot.i18n import _
 from bot.library import Footnote
 from bot.search.engine import MAX_QUERY_CHARS, SIMILAR_COUNT, SearchHit
-from bot.search.snippet import snippet_parts
+from bot.search.snippet import result_mark, snippet_parts
 from web.render import CONTEXT_KEY, render
 from web.textbody import TextCache, highlighted, permalink, text_url
 
@@ -195,6 +195,7 @@ def _results(request: web.Request, hits: Sequence[SearchHit], start: int) -> lis
                 ),
                 "parts": snippet_parts(passage.text, hit.terms, width=300),
                 "by_meaning": hit.by_meaning,
+                "mark": result_mark(hit),
             }
         )
     return results

@@ -39,7 +39,7 @@ from rapidfuzz.distance import OSA
 
 from bot import i18n
 from bot.errors import BotError, EmptyQuery, UnknownDocument
-from bot.library.model import Document, Passage
+from bot.library.model import NOTE_SECTION, Document, Footnote, Paragraph, Passage
 from bot.search.text import is_english_word, strip_markup, tokens, words
 from bot.search.vectors import Embedder, Vectors, default_embedder, document_vectors
 
@@ -73,6 +73,9 @@ class SearchHit:
     terms: tuple[str, ...]
     by_meaning: bool = False
     """Found more by meaning than by the query's words: a reader is told why it is there."""
+    via_note: str | None = None
+    """The label of the note whose match with the query's words raised this paragraph more
+    than its own text did: the reader is told which note brought it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +140,12 @@ class Tuning:
     """With search by meaning, how much the words' score is scaled by the share of the query's
     words (weighted by rarity) that the passage or its section contains: the words' scores are
     relative to the best match, so one word in common would otherwise count as much as all."""
+    note_share: float = 0.3
+    """How much of a note's match with the query's words the paragraphs citing it gain. A note
+    names its sources (a title, an author, a headline), and a reader who searches for one is
+    after the paragraph that relies on it as much as the note itself. Only the words lend:
+    notes are short, and their closeness in meaning is too loose to vouch for a paragraph
+    (lending all of a note's score, 0.3 to 1, cost paraphrases at rank 1)."""
 
 
 @dataclass(slots=True)
@@ -312,6 +321,14 @@ class SearchEngine:
         self._terms: dict[int, frozenset[str]] = {}
         self._entries = entries
         self._positions = {entry.passage.ref: index for index, entry in enumerate(entries)}
+        self._citing: dict[int, list[int]] = defaultdict(list)
+        """The paragraphs citing each note, by entry index."""
+        for index, entry in enumerate(entries):
+            if isinstance(entry.passage, Paragraph):
+                for label in entry.passage.notes:
+                    note = self._positions.get(f"{entry.document}:{NOTE_SECTION}:{label}")
+                    if note is not None:
+                        self._citing[note].append(index)
         self._units = units
         self._documents = dict(documents)
         self._db = connection
@@ -688,6 +705,8 @@ class SearchEngine:
                 lifted.append((value + bonus, index))
             scored = sorted(lifted + scored[len(head) :], reverse=True)
 
+        scored, via_note = self._lend_from_notes(scored, words_part)
+
         # A section's score belongs first to its best passage; later passages of the same section
         # keep only part of it, so that the next results can show other sections.
         seen: Counter[int] = Counter()
@@ -704,7 +723,37 @@ class SearchEngine:
         def by_meaning(index: int) -> bool:
             return meaning_part.get(index, 0.0) > words_part[index]
 
-        return self._hits(analysed, final[:limit], by_meaning)
+        return self._hits(analysed, final[:limit], by_meaning, via_note)
+
+    def _lend_from_notes(
+        self, scored: list[tuple[float, int]], words_part: dict[int, float]
+    ) -> tuple[list[tuple[float, int]], dict[int, str]]:
+        """``scored`` with each citing paragraph raised by its best-matching note's share (see
+        :attr:`Tuning.note_share`), even a paragraph that did not match on its own; and, for the
+        paragraphs that gained more than their own words gave them, the note's label."""
+        share = self._tuning.note_share
+        if share <= 0.0:
+            return scored, {}
+        lent: dict[int, tuple[float, int]] = {}
+        for _, index in scored:
+            matched = words_part.get(index, 0.0)
+            if matched <= 0.0:
+                continue
+            for citing in self._citing.get(index, ()):
+                if share * matched > lent.get(citing, (0.0, -1))[0]:
+                    lent[citing] = (share * matched, index)
+        values = {index: value for value, index in scored}
+        via_note: dict[int, str] = {}
+        for index, (extra, note) in lent.items():
+            own = words_part.get(index, 0.0)
+            if extra > own:
+                passage = self._entries[note].passage
+                assert isinstance(passage, Footnote)
+                via_note[index] = passage.label
+            values[index] = values.get(index, 0.0) + extra
+            words_part[index] = own + extra
+        ranked = sorted(((value, index) for index, value in values.items()), reverse=True)
+        return ranked, via_note
 
     def _term_weights(self, analysed: _Query) -> tuple[dict[str, float], float]:
         """Each query term's inverse document frequency, and their total with the query's
@@ -825,6 +874,7 @@ class SearchEngine:
         analysed: _Query,
         final: Sequence[tuple[float, int]],
         by_meaning: Callable[[int], bool],
+        via_note: Mapping[int, str] | None = None,
     ) -> list[SearchHit]:
         stems = set(analysed.stems)
         hits = []
@@ -834,7 +884,9 @@ class SearchEngine:
                 {surface for stem in stems for surface in entry.surfaces.get(stem, ())},
                 key=str.casefold,
             )
-            hits.append(SearchHit(entry.passage, round(value, 6), tuple(terms), by_meaning(index)))
+            meant = by_meaning(index)
+            note = None if meant or via_note is None else via_note.get(index)
+            hits.append(SearchHit(entry.passage, round(value, 6), tuple(terms), meant, note))
         return hits
 
     def _centred_passages(self) -> Vectors:

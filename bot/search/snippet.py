@@ -13,14 +13,12 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Final
 
+from bot.i18n import _
 from bot.search.engine import SearchHit
 from bot.search.text import fold
 from bot.text import escape_markdown as escape
 
 ELLIPSIS: Final = "…"
-MEANING_MARK: Final = "≈ *found by meaning* · "
-"""Opens the snippet of a result found by meaning rather than by the query's words, so that a
-reader knows why a passage that shares no word with the query is there."""
 _FOOTNOTE_MARK: Final = re.compile(r"\[\^([^\]\s]*)\]")
 _SPACE: Final = re.compile(r"\s+")
 _WORD: Final = re.compile(r"[^\W_]+(?:['’\-][^\W_]+)*")
@@ -66,7 +64,7 @@ def _window(
         return 0, len(text)
     best: tuple[int, int, int] | None = None
     span = (0, 0)
-    for i, (first_start, _) in enumerate(matches):
+    for i, (first_start, _end) in enumerate(matches):
         distinct: set[str] = set()
         count, last_end = 0, first_start
         for j in range(i, len(matches)):
@@ -146,8 +144,20 @@ def snippet_parts(text: str, terms: Sequence[str], width: int = 300) -> list[tup
     return [part for part in parts if part[0]]
 
 
-def result_snippet(hit: SearchHit, width: int = 300) -> str:
-    """A result's snippet as every surface shows it: marked when it was found by meaning."""
+def result_mark(hit: SearchHit) -> str:
+    """Why a result that may share no word with the query is there, in the reader's language:
+    found by meaning, or brought by the note it cites; empty for a plain match of words."""
     if hit.by_meaning:
-        return MEANING_MARK + snippet(hit.passage.text, hit.terms, width=width - len(MEANING_MARK))
-    return snippet(hit.passage.text, hit.terms, width=width)
+        return _("≈ found by meaning")
+    if hit.via_note is not None:
+        return _("↳ through its note {label}").format(label=hit.via_note)
+    return ""
+
+
+def result_snippet(hit: SearchHit, width: int = 300) -> str:
+    """A result's snippet as Discord shows it, opened by its :func:`result_mark` if any."""
+    mark = result_mark(hit)
+    if not mark:
+        return snippet(hit.passage.text, hit.terms, width=width)
+    opening = f"*{escape(mark)}* · "
+    return opening + snippet(hit.passage.text, hit.terms, width=width - len(opening))

@@ -149,7 +149,7 @@ def _shown(message: Message, *, passage: bool) -> Iterator[str]:
 
     ``passage``: the embed's description, its fields' values and its author are the texts
     themselves (passages, notes, the text's title and author: English editions), so they are
-    measured but not read for English.
+    measured but not read for English, save the mark that opens a snippet ("found by meaning").
     """
     yield message.content
     for embed in message.embeds:
@@ -164,6 +164,8 @@ def _shown(message: Message, *, passage: bool) -> Iterator[str]:
             yield field["name"]
             if not passage:
                 yield field["value"]
+            elif field["value"].startswith("*") and "* · " in field["value"]:
+                yield field["value"].split("* · ", 1)[0]  # the bot's mark opening a snippet
         footer = (embed.get("footer") or {}).get("text") or ""
         assert len(footer) <= 2048
         yield footer
@@ -225,6 +227,9 @@ async def _pseudo_locale(world: World) -> None:
     results = {
         "/quote": await alice.run("/quote", reference="anti-ai immediate 1"),
         "/search": await alice.run("/search", query="machines"),
+        # Results marked as found by meaning, and one brought by its note.
+        "/search kids": await alice.run("/search", query="kids"),
+        "/search note": await alice.run("/search", query="Plays Out on the Subway Walls"),
         "/progress": await alice.run("/progress"),
         "/streak": await alice.run("/streak"),
         "/prompt list": await mod.run("/prompt list"),

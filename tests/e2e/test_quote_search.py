@@ -143,9 +143,9 @@ async def test_results_found_by_meaning_are_marked(shared_world: World) -> None:
     reply = await world.alice.run("/search", query="kids")
     assert reply.ephemeral
     values = [field["value"] for field in reply.embed["fields"]]
-    assert values and all(value.startswith("≈ *found by meaning* · ") for value in values)
+    assert values and all(value.startswith("*≈ found by meaning* · ") for value in values)
     worded = await world.alice.run("/search", query="sledgehammer")
-    assert not worded.embed["fields"][0]["value"].startswith("≈")
+    assert not worded.embed["fields"][0]["value"].startswith("*≈")
 
 
 async def test_search_pages_expire_after_a_restart(world: World) -> None:
@@ -225,3 +225,16 @@ async def test_moderator_check_in_code_when_an_admin_opens_the_command(world: Wo
         ("streak_freezes_per_week", "3"),
         ("moderator_role_id", str(role.id)),
     }
+
+
+@SHARED
+async def test_a_paragraph_brought_by_its_note_says_which(shared_world: World) -> None:
+    world = shared_world
+    # Note 12 quotes a headline; the paragraph citing it describes the adverts in other words.
+    reply = await world.alice.run(
+        "/search", query="A Debate About A.I. Plays Out on the Subway Walls"
+    )
+    fields = reply.embed["fields"]
+    assert fields[0]["name"].endswith("anti-ai:note:12")
+    assert fields[1]["value"].startswith("*↳ through its note 12* · ")
+    assert all(not field["value"].startswith("*↳") for field in fields[2:])

@@ -17,6 +17,7 @@ KEYS = {
     "text",
     "score",
     "by_meaning",
+    "via_note",
 }
 
 

@@ -123,6 +123,22 @@ def test_notes_are_searched(engine: SearchEngine) -> None:
     assert top_units(engine, "Darwin among the Machines", n=1) == ["anti-ai:note:1"]
 
 
+def test_a_search_for_a_notes_source_finds_the_paragraph_citing_it(
+    search_library: Library, engine: SearchEngine
+) -> None:
+    # Note 12 is a headline ("A Debate About A.I. Plays Out on the Subway Walls"); the paragraph
+    # that cites it describes the subway adverts without naming it. The note comes first, the
+    # paragraph right after; without the note's words lent, the paragraph is nowhere.
+    document = search_library.documents["anti-ai"]
+    citing = [p.ref for s in document.walk() for p in s.paragraphs if "12" in p.notes]
+    query = "A Debate About A.I. Plays Out on the Subway Walls"
+    found = [hit.passage.ref for hit in engine.search(query, limit=10)]
+    assert found[0] == "anti-ai:note:12"
+    assert found[1] in citing
+    unlent = SearchEngine.build(search_library, tuning=Tuning(note_share=0.0))
+    assert not set(citing) & {hit.passage.ref for hit in unlent.search(query, limit=10)}
+
+
 def test_suggest_offers_close_words_of_the_texts(engine: SearchEngine) -> None:
     suggestions = engine.suggest("hegemonny")
     assert "hegemony" in suggestions

@@ -7,7 +7,8 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.search import MEANING_MARK, SearchEngine, result_snippet, snippet
+from bot import i18n
+from bot.search import SearchEngine, result_mark, result_snippet, snippet
 
 LONG = " ".join(f"word{i}" for i in range(200))
 
@@ -104,5 +105,26 @@ def test_results_found_by_meaning_say_so_and_the_others_do_not(engine: SearchEng
     assert [hit.by_meaning for hit in found] == [True, True, True, False]
     for hit in found:
         rendered = result_snippet(hit, width=300)
-        assert rendered.startswith(MEANING_MARK) == hit.by_meaning
+        assert rendered.startswith("*≈ found by meaning* · ") == hit.by_meaning
         assert len(rendered) <= 302
+
+
+def test_a_paragraph_brought_by_its_note_names_the_note(engine: SearchEngine) -> None:
+    # The paragraph citing note 12 shares no word with the headline that note quotes.
+    hits = engine.search("A Debate About A.I. Plays Out on the Subway Walls", limit=3)
+    brought = [hit for hit in hits if hit.via_note is not None]
+    assert [hit.via_note for hit in brought] == ["12"]
+    assert "12" in brought[0].passage.notes  # type: ignore[union-attr]
+    assert result_mark(brought[0]) == "↳ through its note 12"
+    assert result_snippet(brought[0]).startswith("*↳ through its note 12* · ")
+    assert all(hit.via_note is None for hit in engine.search("sledgehamer computer", limit=3))
+
+
+def test_the_marks_are_in_the_readers_language(engine: SearchEngine) -> None:
+    hits = engine.search("kids", limit=1) + engine.search(
+        "A Debate About A.I. Plays Out on the Subway Walls", limit=2
+    )
+    with i18n.language("de"):
+        marks = [result_mark(hit) for hit in hits if result_mark(hit)]
+    assert len(marks) == 2
+    assert not {"≈ found by meaning", "↳ through its note 12"} & set(marks)
