@@ -445,7 +445,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from bot.search.vectors import StaticEmbedder
 
     unmapped = StaticEmbedder(mapped=False)
-    words = {"meaning": False}
+    words = {"meaning": False, "note_share": 0.0}
+    old = {"note_share": 0.0, "feedback": 0}  # the versions before had neither
     static_alone = {"words": False, "phrase": False}
     for with_index in (True, False):
         index = {} if with_index else {"topics": False}
@@ -481,13 +482,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             ("engine + static, rank fusion (RRF)", Tuning(fusion="rrf", **index), None),
             (
                 "first version: table unmapped, weight 1",
-                Tuning(meaning_weight=1, meaning_gate=0, **index),
+                Tuning(meaning_weight=1, meaning_gate=0, **index, **old),
                 unmapped,
             ),
             ("table unmapped alone: + sentences", Tuning(**static_alone), unmapped),
             (
                 "table's passages, w 1.5, no gate (before)",
-                Tuning(meaning_weight=1.5, meaning_gate=0, **index),
+                Tuning(meaning_weight=1.5, meaning_gate=0, **index, **old),
                 None,
             ),
             ("table's passages, w 2, gate (the default's tuning)", Tuning(**index), None),
@@ -512,9 +513,23 @@ def main(argv: Sequence[str] | None = None) -> int:
             "passages ahead alone (query by the table)", engine_searcher(ahead_alone), cases, False
         )
         ahead_before = SearchEngine.build(
-            library, tuning=Tuning(meaning_weight=1.5, meaning_gate=0, **index)
+            library, tuning=Tuning(meaning_weight=1.5, meaning_gate=0, **index, **old)
         )
         report("passages ahead, w 1.5, no gate", engine_searcher(ahead_before), cases, False)
+        unlent = SearchEngine.build(library, tuning=Tuning(**index, **old))
+        report("no widening, notes lend nothing (before)", engine_searcher(unlent), cases, False)
+        for share in (0.5, 1.0):
+            lending = SearchEngine.build(
+                library, tuning=Tuning(note_share=share, feedback=0, **index)
+            )
+            report(f"no widening, notes lend {share}", engine_searcher(lending), cases, False)
+        narrow = SearchEngine.build(library, tuning=Tuning(feedback=0, **index))
+        report("no widening, notes lend 0.3", engine_searcher(narrow), cases, False)
+        for count, weight in ((3, 0.7), (5, 0.5), (5, 1.0), (8, 0.7)):
+            wide = SearchEngine.build(
+                library, tuning=Tuning(feedback=count, feedback_weight=weight, **index)
+            )
+            report(f"widened by {count} at {weight}", engine_searcher(wide), cases, False)
         default = SearchEngine.build(library, tuning=Tuning(**index))
         report(
             "engine (default: passages ahead, gate)", engine_searcher(default), cases, args.misses
@@ -526,15 +541,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         report("  words only (the engine before)", engine_searcher(before), heldout, args.misses)
         first = SearchEngine.build(
             library,
-            tuning=Tuning(meaning_weight=1, meaning_gate=0, **index),
+            tuning=Tuning(meaning_weight=1, meaning_gate=0, **index, **old),
             embedder=unmapped,
             cache=False,
         )
         report("  first version (unmapped, weight 1)", engine_searcher(first), heldout, False)
         previous = SearchEngine.build(
-            library, tuning=Tuning(meaning_weight=1.5, meaning_gate=0, **index), cache=False
+            library, tuning=Tuning(meaning_weight=1.5, meaning_gate=0, **index, **old), cache=False
         )
         report("  table's passages, w 1.5 (before)", engine_searcher(previous), heldout, False)
+        report("  no widening, no notes lent (before)", engine_searcher(unlent), heldout, False)
+        report("  no widening, notes lend 0.3", engine_searcher(narrow), heldout, False)
         report("  engine (default)", engine_searcher(default), heldout, args.misses)
     default = SearchEngine.build(library)
 

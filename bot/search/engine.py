@@ -29,7 +29,7 @@ import sqlite3
 import threading
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Final, Protocol
 
 import numpy as np
@@ -140,6 +140,15 @@ class Tuning:
     """With search by meaning, how much the words' score is scaled by the share of the query's
     words (weighted by rarity) that the passage or its section contains: the words' scores are
     relative to the best match, so one word in common would otherwise count as much as all."""
+    feedback: int = 5
+    """After the first result, rank the others with the query's vector widened towards this
+    many passages closest to it in meaning (pseudo-relevance feedback; 0: off). A paraphrase's
+    few words land near one passage that happens to share them; what its closest passages have
+    in common finds the others that mean what was asked. Widening also moved the first result,
+    for the worse as often as for the better, so the first stays the query's own best match."""
+    feedback_weight: float = 0.7
+    """How far the query moves: the closest passages' mean vector at this weight is added to
+    the query's unit vector (0.5 to 1 and 3 to 8 passages measured)."""
     note_share: float = 0.3
     """How much of a note's match with the query's words the paragraphs citing it gain. A note
     names its sources (a title, an author, a headline), and a reader who searches for one is
@@ -222,6 +231,14 @@ def _top(values: Vectors, count: int) -> dict[int, float]:
     else:
         chosen = np.arange(values.size)
     return {int(i): float(values[i]) for i in chosen if values[i] > 0.0}
+
+
+@dataclass(frozen=True, slots=True)
+class _Closeness:
+    passages: dict[int, float]
+    units: dict[int, float]
+    pool: npt.NDArray[np.intp]
+    """The passages closest to the query as a whole (:data:`SENTENCE_POOL` at most)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -318,6 +335,7 @@ class SearchEngine:
     ) -> None:
         self._meaning = meaning
         self._centred: Vectors | None = None
+        self._sums: dict[str | None, tuple[Vectors, int]] = {}
         self._terms: dict[int, frozenset[str]] = {}
         self._entries = entries
         self._positions = {entry.passage.ref: index for index, entry in enumerate(entries)}
@@ -584,47 +602,125 @@ class SearchEngine:
         compared: on a large library the sentences are most of the vectors, and a passage far
         from the query as a whole seldom holds the one sentence that answers it.
         """
-        meaning = self._meaning
-        assert meaning is not None
         pool = np.arange(len(similarity))
         if len(similarity) > SENTENCE_POOL:
             ranked = similarity if mask is None else np.where(mask, similarity, -np.inf)
             pool = np.argpartition(-ranked, SENTENCE_POOL)[:SENTENCE_POOL]
-        pool = pool[meaning.counts[pool] > 0]
         best = similarity.copy()
-        if len(pool):
-            lengths = meaning.counts[pool]
-            ends = np.cumsum(lengths)
-            offsets = np.arange(int(ends[-1])) - np.repeat(ends - lengths, lengths)
-            rows = np.repeat(meaning.firsts[pool], lengths) + offsets
-            closest = np.maximum.reduceat(meaning.sentences[rows] @ query, ends - lengths)
-            best[pool] = np.maximum(best[pool], closest)
+        best[pool] = self._best_sentences(pool, similarity[pool], query)
         result: npt.NDArray[Any] = (similarity + best) / 2
         return result
 
-    def _closeness(self, text: str, slug: str | None) -> tuple[dict[int, float], dict[int, float]]:
-        """How close in meaning to ``text`` the closest passages and units are (see
-        :func:`_closeness`), each best few by index; empty without search by meaning."""
+    def _best_sentences(self, pool: npt.NDArray[np.intp], own: Vectors, query: Vectors) -> Vectors:
+        """For the passages ``pool`` (whose own cosines are ``own``), the larger of their own
+        cosine and their closest sentence's."""
+        meaning = self._meaning
+        assert meaning is not None
+        best = own.copy()
+        having = np.flatnonzero(meaning.counts[pool] > 0)
+        if len(having):
+            lengths = meaning.counts[pool[having]]
+            ends = np.cumsum(lengths)
+            offsets = np.arange(int(ends[-1])) - np.repeat(ends - lengths, lengths)
+            rows = np.repeat(meaning.firsts[pool[having]], lengths) + offsets
+            closest = np.maximum.reduceat(meaning.sentences[rows] @ query, ends - lengths)
+            best[having] = np.maximum(best[having], closest)
+        return best
+
+    def _query_vector(self, text: str) -> Vectors | None:
+        """The vector of the query's meaningful words; None when there is nothing to compare."""
         meaning = self._meaning
         if meaning is None or not text or not len(meaning.passages):
-            return {}, {}
+            return None
         query = meaning.embedder.embed_one(text)
-        if not query.any():
-            return {}, {}
+        return query if query.any() else None
+
+    def _closeness(
+        self, query: Vectors | None, slug: str | None, pool: npt.NDArray[np.intp] | None = None
+    ) -> _Closeness:
+        """How close in meaning to ``query`` the closest passages and units are (see
+        :func:`_closeness`), each best few by index; empty without search by meaning.
+
+        With ``pool``, only those passages are compared (the mean of all is still exact): what
+        the widened query needs, since its closest passages are among the first query's.
+        """
+        meaning = self._meaning
+        if meaning is None or query is None:
+            return _Closeness({}, {}, np.arange(0))
+        tuning = self._tuning
         passage_mask = unit_mask = None
         if slug is not None:
             number = meaning.doc_index[slug]
             passage_mask = meaning.passage_docs == number
             unit_mask = meaning.unit_docs == number
-        similarity = meaning.passages @ query
-        if self._tuning.sentences and len(meaning.sentences):
-            similarity = self._with_sentences(similarity, query, passage_mask)
-        passages = _closeness(similarity, passage_mask, self._tuning.scale)
-        count = self._tuning.meaning_candidates
-        if not self._tuning.meaning_section_weight:
-            return _top(passages, count), {}
-        units = _closeness(meaning.units @ query, unit_mask, self._tuning.scale)
-        return _top(passages, count), _top(units, count)
+        sentences = tuning.sentences and len(meaning.sentences) > 0
+        count = tuning.meaning_candidates
+        if pool is not None and tuning.scale == "max":
+            passages = self._pooled_closeness(query, slug, pool, sentences)
+        else:
+            similarity = meaning.passages @ query
+            if sentences:
+                similarity = self._with_sentences(similarity, query, passage_mask)
+            ranked = (
+                similarity if passage_mask is None else np.where(passage_mask, similarity, -np.inf)
+            )
+            pool = np.arange(len(ranked))
+            if len(ranked) > SENTENCE_POOL:
+                pool = np.argpartition(-ranked, SENTENCE_POOL)[:SENTENCE_POOL]
+            if passage_mask is not None:
+                pool = pool[passage_mask[pool]]
+            passages = _top(_closeness(similarity, passage_mask, tuning.scale), count)
+        units: dict[int, float] = {}
+        if tuning.meaning_section_weight:
+            units = _top(_closeness(meaning.units @ query, unit_mask, tuning.scale), count)
+        return _Closeness(passages, units, pool)
+
+    def _pooled_closeness(
+        self, query: Vectors, slug: str | None, pool: npt.NDArray[np.intp], sentences: bool
+    ) -> dict[int, float]:
+        """:func:`_closeness` with ``max`` scaling, computed for ``pool`` alone: the mean over
+        every passage (of the text ``slug``, or all) is that of their cosines, from their
+        vectors' sum, plus what the pool's sentences added."""
+        meaning = self._meaning
+        assert meaning is not None
+        total, number = self._passage_sums(slug)
+        own = meaning.passages[pool] @ query
+        similarity = own
+        if sentences:
+            similarity = (own + self._best_sentences(pool, own, query)) / 2
+        if not number or not len(pool):
+            return {}
+        mean = (float(total @ query) + float((similarity - own).sum())) / number
+        spread = float(similarity.max()) - mean
+        if spread <= 1e-6:
+            return {}
+        scaled = np.clip((similarity - mean) / spread, 0.0, None)
+        chosen = _top(scaled.astype(np.float32), self._tuning.meaning_candidates)
+        return {int(pool[i]): value for i, value in chosen.items()}
+
+    def _passage_sums(self, slug: str | None) -> tuple[Vectors, int]:
+        """The sum of the passages' vectors (of the text ``slug``, or all) and their number."""
+        cached = self._sums.get(slug)
+        if cached is None:
+            meaning = self._meaning
+            assert meaning is not None
+            rows = meaning.passages
+            if slug is not None:
+                rows = rows[meaning.passage_docs == meaning.doc_index[slug]]
+            cached = (rows.sum(axis=0, dtype=np.float64).astype(np.float32), len(rows))
+            self._sums[slug] = cached
+        return cached
+
+    def _widened(self, query: Vectors, closeness: Mapping[int, float]) -> Vectors:
+        """``query`` moved towards the passages closest to it (see :attr:`Tuning.feedback`)."""
+        assert self._meaning is not None
+        nearest = sorted(closeness, key=closeness.__getitem__, reverse=True)
+        rows = self._meaning.passages[nearest[: self._tuning.feedback]]
+        unit = query / (float(np.linalg.norm(query)) or 1.0)
+        widened: Vectors = (unit + self._tuning.feedback_weight * rows.mean(axis=0)).astype(
+            np.float32
+        )
+        return widened
 
     def search(self, query: str, document: str | None = None, limit: int = 10) -> list[SearchHit]:
         """The passages that best answer ``query``, best first; empty when nothing matches.
@@ -638,9 +734,9 @@ class SearchEngine:
         slug = self._document_slug(document)
         analysed = self._analyse(query)
         tuning = self._tuning
-        meaning_passages, meaning_units = (
-            self._closeness(analysed.understood, slug) if tuning.meaning else ({}, {})
-        )
+        vector = self._query_vector(analysed.understood) if tuning.meaning else None
+        close = self._closeness(vector, slug)
+        meaning_passages, meaning_units = close.passages, close.units
         if not analysed.stems and not meaning_passages:
             return []
         passage_scores: dict[int, float] = {}
@@ -652,7 +748,40 @@ class SearchEngine:
             return self._fused(
                 analysed, passage_scores, unit_scores, meaning_passages, meaning_units, limit
             )
+        coverage: dict[int, float] = {}
+        hits = self._ranked(
+            analysed, passage_scores, unit_scores, meaning_passages, meaning_units, limit, coverage
+        )
+        if not tuning.feedback or vector is None or not hits or not meaning_passages:
+            return hits
+        # The first result is the query's own best match; the ones after it are ranked again
+        # with the query widened towards its closest passages (see Tuning.feedback).
+        wide = self._closeness(self._widened(vector, meaning_passages), slug, close.pool)
+        others = self._ranked(
+            analysed, passage_scores, unit_scores, wide.passages, wide.units, limit, coverage
+        )
+        first = hits[0]
+        rest = [hit for hit in others if hit.passage.ref != first.passage.ref][: limit - 1]
+        if rest and rest[0].score > first.score:
+            first = replace(first, score=rest[0].score)
+        return [first, *rest]
 
+    def _ranked(
+        self,
+        analysed: _Query,
+        word_passages: Mapping[int, float],
+        unit_scores: Mapping[int, float],
+        meaning_passages: Mapping[int, float],
+        meaning_units: Mapping[int, float],
+        limit: int,
+        coverage: dict[int, float],
+    ) -> list[SearchHit]:
+        """The words' scores and the closeness in meaning blended into the best ``limit``.
+
+        ``coverage`` keeps each passage's share of the query's words between the two rankings
+        of one search (see :attr:`Tuning.feedback`)."""
+        tuning = self._tuning
+        passage_scores = dict(word_passages)
         # Closeness in meaning joins the words' scores: a passage's own, and its section's
         # (which, like the section's match with the words, its later passages share less of).
         meaning_part: dict[int, float] = {}
@@ -673,7 +802,10 @@ class SearchEngine:
             unit = self._entries[index].unit
             words_part[index] = score / best_passage + unit_scores.get(unit, 0.0)
             if weights is not None and words_part[index]:
-                shares[index] = self._coverage(weights, index)
+                share = coverage.get(index)
+                if share is None:
+                    share = coverage[index] = self._coverage(weights, index)
+                shares[index] = share
                 words_part[index] *= 1.0 - tuning.coverage * (1.0 - shares[index])
         # How sure the words are: when some passage holds all of the query's words, its
         # meaning counts for less (a gist in the text's words); a paraphrase keeps it all.

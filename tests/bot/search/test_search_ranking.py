@@ -139,6 +139,30 @@ def test_a_search_for_a_notes_source_finds_the_paragraph_citing_it(
     assert not set(citing) & {hit.passage.ref for hit in unlent.search(query, limit=10)}
 
 
+def test_widening_the_query_finds_more_after_the_first_and_keeps_the_first(
+    search_library: Library, engine: SearchEngine
+) -> None:
+    narrow = SearchEngine.build(search_library, tuning=Tuning(feedback=0))
+    paraphrase = "police and armies get tireless digital spies that need no staff"
+    wanted = "anti-ai:artificial-intelligence-is-the-enemy-of-humanity"
+    assert wanted in top_units(engine, paraphrase)
+    assert wanted not in top_units(narrow, paraphrase)
+    for query in (
+        paraphrase,
+        "sledgehamer",
+        "labor unions lead to the creation of the weekend",
+        "afraid of a rogue superintelligence wiping us out",
+        "kids",
+        "Darwin among the Machines",
+    ):
+        widened = engine.search(query, limit=10)
+        assert widened[0].passage == narrow.search(query, limit=10)[0].passage
+        refs = [hit.passage.ref for hit in widened]
+        assert len(refs) == len(set(refs)) == 10
+        scores = [hit.score for hit in widened]
+        assert scores == sorted(scores, reverse=True)
+
+
 def test_suggest_offers_close_words_of_the_texts(engine: SearchEngine) -> None:
     suggestions = engine.suggest("hegemonny")
     assert "hegemony" in suggestions
@@ -162,3 +186,22 @@ def test_meaning_gives_way_when_some_passage_holds_every_word_of_the_query(
     assert ranked(gated, words) == ranked(no_meaning, words)
     paraphrase = "government as a short-lived manager of the handover"
     assert ranked(gated, paraphrase) != ranked(no_meaning, paraphrase)
+
+
+@pytest.mark.parametrize("document", [None, "anti-ai"])
+def test_the_widened_query_compared_with_a_pool_scores_as_if_compared_with_all(
+    engine: SearchEngine, document: str | None
+) -> None:
+    # The second ranking compares only the first query's closest passages; the scaling still
+    # needs the mean over every passage, which comes from the vectors' sum. With the pool
+    # holding every passage of the text, the two must agree.
+    vector = engine._query_vector("police and armies get tireless digital spies")
+    assert vector is not None
+    full = engine._closeness(vector, document)
+    pooled = engine._closeness(vector, document, full.pool)
+    assert len(full.pool) == sum(
+        1 for p in engine._entries if document is None or p.document == document
+    )
+    assert pooled.passages.keys() == full.passages.keys()
+    for index, value in full.passages.items():
+        assert pooled.passages[index] == pytest.approx(value, abs=1e-5)
