@@ -241,6 +241,15 @@ class _Closeness:
     """The passages closest to the query as a whole (:data:`SENTENCE_POOL` at most)."""
 
 
+@dataclass(slots=True)
+class _Memo:
+    """What one search's two rankings share: each passage's share of the query's words and
+    its likeness to the query character by character (the costliest of the words' parts)."""
+
+    coverage: dict[int, float] = field(default_factory=dict)
+    phrases: dict[int, float] = field(default_factory=dict)
+
+
 @dataclass(frozen=True, slots=True)
 class _Query:
     stems: tuple[str, ...]
@@ -748,17 +757,25 @@ class SearchEngine:
             return self._fused(
                 analysed, passage_scores, unit_scores, meaning_passages, meaning_units, limit
             )
-        coverage: dict[int, float] = {}
+        widen = bool(tuning.feedback and vector is not None and meaning_passages)
+        memo = _Memo()
         hits = self._ranked(
-            analysed, passage_scores, unit_scores, meaning_passages, meaning_units, limit, coverage
+            analysed,
+            passage_scores,
+            unit_scores,
+            meaning_passages,
+            meaning_units,
+            limit,
+            memo,
+            keep=1 if widen else limit,
         )
-        if not tuning.feedback or vector is None or not hits or not meaning_passages:
+        if not widen or not hits or vector is None:
             return hits
         # The first result is the query's own best match; the ones after it are ranked again
         # with the query widened towards its closest passages (see Tuning.feedback).
         wide = self._closeness(self._widened(vector, meaning_passages), slug, close.pool)
         others = self._ranked(
-            analysed, passage_scores, unit_scores, wide.passages, wide.units, limit, coverage
+            analysed, passage_scores, unit_scores, wide.passages, wide.units, limit, memo, limit
         )
         first = hits[0]
         rest = [hit for hit in others if hit.passage.ref != first.passage.ref][: limit - 1]
@@ -774,12 +791,14 @@ class SearchEngine:
         meaning_passages: Mapping[int, float],
         meaning_units: Mapping[int, float],
         limit: int,
-        coverage: dict[int, float],
+        memo: _Memo,
+        keep: int,
     ) -> list[SearchHit]:
-        """The words' scores and the closeness in meaning blended into the best ``limit``.
+        """The words' scores and the closeness in meaning blended into the best ``limit``, of
+        which the first ``keep`` are returned.
 
-        ``coverage`` keeps each passage's share of the query's words between the two rankings
-        of one search (see :attr:`Tuning.feedback`)."""
+        ``memo`` keeps what does not depend on the meaning between the two rankings of one
+        search (see :attr:`Tuning.feedback`)."""
         tuning = self._tuning
         passage_scores = dict(word_passages)
         # Closeness in meaning joins the words' scores: a passage's own, and its section's
@@ -802,9 +821,9 @@ class SearchEngine:
             unit = self._entries[index].unit
             words_part[index] = score / best_passage + unit_scores.get(unit, 0.0)
             if weights is not None and words_part[index]:
-                share = coverage.get(index)
+                share = memo.coverage.get(index)
                 if share is None:
-                    share = coverage[index] = self._coverage(weights, index)
+                    share = memo.coverage[index] = self._coverage(weights, index)
                 shares[index] = share
                 words_part[index] *= 1.0 - tuning.coverage * (1.0 - shares[index])
         # How sure the words are: when some passage holds all of the query's words, its
@@ -831,7 +850,10 @@ class SearchEngine:
             head = scored[: max(limit, 10)]
             lifted = []
             for value, index in head:
-                closeness = fuzz.partial_ratio(analysed.folded, self._entries[index].folded)
+                closeness = memo.phrases.get(index)
+                if closeness is None:
+                    closeness = fuzz.partial_ratio(analysed.folded, self._entries[index].folded)
+                    memo.phrases[index] = closeness
                 bonus = tuning.phrase_weight * max(0.0, (closeness - 70.0) / 30.0)
                 words_part[index] += bonus
                 lifted.append((value + bonus, index))
@@ -855,7 +877,7 @@ class SearchEngine:
         def by_meaning(index: int) -> bool:
             return meaning_part.get(index, 0.0) > words_part[index]
 
-        return self._hits(analysed, final[:limit], by_meaning, via_note)
+        return self._hits(analysed, final[:keep], by_meaning, via_note)
 
     def _lend_from_notes(
         self, scored: list[tuple[float, int]], words_part: dict[int, float]
