@@ -75,7 +75,8 @@ class SearchHit:
     """Found more by meaning than by the query's words: a reader is told why it is there."""
     via_note: str | None = None
     """The label of the note whose match with the query's words raised this paragraph more
-    than its own text did: the reader is told which note brought it."""
+    than its own text did: the reader is told which note brought it, and ``terms`` is the
+    label alone, so that the snippet shows the paragraph where it cites the note."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -1040,6 +1041,9 @@ class SearchEngine:
             )
             meant = by_meaning(index)
             note = None if meant or via_note is None else via_note.get(index)
+            if note is not None:
+                # Its own words matched less than its note did: the snippet shows the citation.
+                terms = [note]
             hits.append(SearchHit(entry.passage, round(value, 6), tuple(terms), meant, note))
         return hits
 

@@ -117,6 +117,20 @@ async def test_search_bolds_the_words_pages_and_links_to_paragraphs(
     assert REF_SHAPE.match(ref) and await _is_highlighted(page, ref)
 
 
+async def test_search_says_why_a_result_sharing_no_word_is_there(web: WebWorld, page: Page) -> None:
+    # Note 12 quotes a headline; the paragraph citing it comes next, brought by the note.
+    await page.goto(web.url("/search?q=A+Debate+About+A.I.+Plays+Out+on+the+Subway+Walls"))
+    results = page.locator("#main ol.results > li")
+    assert "Note 12" in await results.nth(0).inner_text()
+    marks = await page.locator("#main ol.results .meaning").all_inner_texts()
+    assert marks and marks[0] == "↳ through its note 12", marks
+    assert await results.nth(1).locator("strong").all_inner_texts() == ["12"]
+    await audit(page, "search-through-a-note", full_page=False)
+    await page.goto(web.url("/search?q=kids"))
+    marks = await page.locator("#main ol.results .meaning").all_inner_texts()
+    assert marks and all(mark == "≈ found by meaning" for mark in marks), marks
+
+
 async def test_bad_addresses_and_queries_get_a_clear_page(web: WebWorld, page: Page) -> None:
     response = await page.goto(web.url("/texts/no-such-text"))
     assert response is not None and response.status == 404

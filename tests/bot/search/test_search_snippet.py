@@ -117,6 +117,7 @@ def test_a_paragraph_brought_by_its_note_names_the_note(engine: SearchEngine) ->
     assert "12" in brought[0].passage.notes  # type: ignore[union-attr]
     assert result_mark(brought[0]) == "↳ through its note 12"
     assert result_snippet(brought[0]).startswith("*↳ through its note 12* · ")
+    assert "\\[**12**\\]" in result_snippet(brought[0])  # the window is where it cites the note
     assert all(hit.via_note is None for hit in engine.search("sledgehamer computer", limit=3))
 
 
