@@ -242,6 +242,14 @@ class _Closeness:
     """The passages closest to the query as a whole (:data:`SENTENCE_POOL` at most)."""
 
 
+@dataclass(frozen=True, slots=True)
+class _Words:
+    """The query's words' scores: BM25 of the passages (raw) and of the units (scaled)."""
+
+    passages: dict[int, float]
+    units: dict[int, float]
+
+
 @dataclass(slots=True)
 class _Memo:
     """What one search's two rankings share: each passage's share of the query's words and
@@ -746,38 +754,23 @@ class SearchEngine:
         tuning = self._tuning
         vector = self._query_vector(analysed.understood) if tuning.meaning else None
         close = self._closeness(vector, slug)
-        meaning_passages, meaning_units = close.passages, close.units
-        if not analysed.stems and not meaning_passages:
+        if not analysed.stems and not close.passages:
             return []
-        passage_scores: dict[int, float] = {}
-        unit_scores: dict[int, float] = {}
+        words = _Words({}, {})
         if analysed.stems and tuning.words:
-            passage_scores, unit_scores = self._word_scores(analysed, slug)
+            words = self._word_scores(analysed, slug)
 
-        if tuning.fusion == "rrf" and (meaning_passages or meaning_units):
-            return self._fused(
-                analysed, passage_scores, unit_scores, meaning_passages, meaning_units, limit
-            )
-        widen = bool(tuning.feedback and vector is not None and meaning_passages)
+        if tuning.fusion == "rrf" and (close.passages or close.units):
+            return self._fused(analysed, words, close, limit)
+        widen = bool(tuning.feedback and vector is not None and close.passages)
         memo = _Memo()
-        hits = self._ranked(
-            analysed,
-            passage_scores,
-            unit_scores,
-            meaning_passages,
-            meaning_units,
-            limit,
-            memo,
-            keep=1 if widen else limit,
-        )
+        hits = self._ranked(analysed, words, close, limit, memo, keep=1 if widen else limit)
         if not widen or not hits or vector is None:
             return hits
         # The first result is the query's own best match; the ones after it are ranked again
         # with the query widened towards its closest passages (see Tuning.feedback).
-        wide = self._closeness(self._widened(vector, meaning_passages), slug, close.pool)
-        others = self._ranked(
-            analysed, passage_scores, unit_scores, wide.passages, wide.units, limit, memo, limit
-        )
+        wide = self._closeness(self._widened(vector, close.passages), slug, close.pool)
+        others = self._ranked(analysed, words, wide, limit, memo, keep=limit)
         first = hits[0]
         rest = [hit for hit in others if hit.passage.ref != first.passage.ref][: limit - 1]
         if rest and rest[0].score > first.score:
@@ -785,15 +778,7 @@ class SearchEngine:
         return [first, *rest]
 
     def _ranked(
-        self,
-        analysed: _Query,
-        word_passages: Mapping[int, float],
-        unit_scores: Mapping[int, float],
-        meaning_passages: Mapping[int, float],
-        meaning_units: Mapping[int, float],
-        limit: int,
-        memo: _Memo,
-        keep: int,
+        self, analysed: _Query, words: _Words, close: _Closeness, limit: int, memo: _Memo, keep: int
     ) -> list[SearchHit]:
         """The words' scores and the closeness in meaning blended into the best ``limit``, of
         which the first ``keep`` are returned.
@@ -801,7 +786,8 @@ class SearchEngine:
         ``memo`` keeps what does not depend on the meaning between the two rankings of one
         search (see :attr:`Tuning.feedback`)."""
         tuning = self._tuning
-        passage_scores = dict(word_passages)
+        passage_scores, unit_scores = dict(words.passages), words.units
+        meaning_passages, meaning_units = close.passages, close.units
         # Closeness in meaning joins the words' scores: a passage's own, and its section's
         # (which, like the section's match with the words, its later passages share less of).
         meaning_part: dict[int, float] = {}
@@ -939,9 +925,7 @@ class SearchEngine:
             self._terms[unit_index] = terms
         return terms
 
-    def _word_scores(
-        self, analysed: _Query, slug: str | None
-    ) -> tuple[dict[int, float], dict[int, float]]:
+    def _word_scores(self, analysed: _Query, slug: str | None) -> _Words:
         """BM25 of the passages (raw) and of the units (scaled, the best at ``section_weight``,
         plus the match with headings and topics), for the query's words."""
         tuning = self._tuning
@@ -969,7 +953,7 @@ class SearchEngine:
                         unit_scores.get(unit_index, 0.0)
                         + tuning.context_weight * value / best_context
                     )
-        return passage_scores, unit_scores
+        return _Words(passage_scores, unit_scores)
 
     def _represent(
         self, units: Iterable[int], passage_scores: dict[int, float], closeness: Mapping[int, float]
@@ -985,17 +969,13 @@ class SearchEngine:
                 passage_scores[chosen] = 0.0
 
     def _fused(
-        self,
-        analysed: _Query,
-        passage_scores: dict[int, float],
-        unit_scores: dict[int, float],
-        meaning_passages: Mapping[int, float],
-        meaning_units: Mapping[int, float],
-        limit: int,
+        self, analysed: _Query, words: _Words, close: _Closeness, limit: int
     ) -> list[SearchHit]:
         """Reciprocal rank fusion of the words' ranking and the meaning's (measured against
         blending in ``bench/search.py``)."""
         tuning = self._tuning
+        passage_scores, unit_scores = dict(words.passages), words.units
+        meaning_passages, meaning_units = close.passages, close.units
         self._represent(unit_scores, passage_scores, meaning_passages)
         best = max(passage_scores.values(), default=0.0) or 1.0
         words_rank = sorted(
