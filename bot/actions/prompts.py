@@ -385,6 +385,7 @@ def queue_run(db: Database, documents: DocumentLookup, *, now: datetime) -> Runn
             state=rendered.state,
             now=now,
             audit=audit,
+            plan_sections=rendered.plan_sections,
         )
 
     return claim

@@ -18,6 +18,7 @@ from bot.errors import BotError
 from bot.i18n import N_, _, ngettext
 from bot.library.model import Document, Paragraph, Section
 from bot.plural import count_text
+from bot.streaks.group import sections_posted
 from bot.text import visible_text
 
 ContentKind = Literal["question", "questions", "reading"]
@@ -309,6 +310,10 @@ class PostOptions:
 class Rendered:
     payload: PostPayload
     state: dict[str, Any] = field(default_factory=dict)
+    plan_sections: frozenset[tuple[str, str]] | None = None
+    """For a section-by-section plan, every (document, section) posted once this is: stored
+    with the claim, for the group's reading page
+    (:func:`bot.storage.group_reading.write_plan_sections`)."""
 
 
 def render(
@@ -339,9 +344,14 @@ def render(
 
     assert content.document is not None and content.start is not None
     document = documents(content.document)
+    plan_sections = None
     if content.unit == "section":
         mark, title, paragraphs = _next_section(document, content, state)
         new_state["next"] = _section_after(document, mark.section)
+        posted = sections_posted(
+            _readable_sections(document), content.start, new_state["next"], started=True
+        )
+        plan_sections = frozenset((document.slug, section) for section in posted)
     else:
         mark, title, paragraphs, following = _next_paragraphs(document, content, state)
         new_state["next"] = following
@@ -364,6 +374,7 @@ def render(
             reading=mark,
         ),
         new_state,
+        plan_sections,
     )
 
 

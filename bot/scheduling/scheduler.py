@@ -339,6 +339,7 @@ class Scheduler:
             now=now,
             late=late,
             owner=self.instance,
+            plan_sections=rendered.plan_sections,
         )
         if run is not None:
             self._mine.add(run.id)
@@ -361,6 +362,7 @@ class Scheduler:
             now=self.clock(),
             owner=self.instance,
             audit=audit,
+            plan_sections=rendered.plan_sections,
         )
         self._mine.add(run.id)
         self._spawn(run, resumed=False)

@@ -11,10 +11,10 @@ plan, never the log nor a row per reader.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date
 
-from bot.storage.database import Database
+from bot.storage.database import Connection, Database
 from bot.streaks.group import PlanStanding, standing_from_counts
 
 
@@ -136,23 +136,35 @@ async def plan_standing(
 async def _state_sections(
     db: Database, schedule_id: int, guild_id: int, wanted: set[tuple[str, str]]
 ) -> None:
-    """Store a plan's posted sections; 0011's triggers recount its readers from reading_firsts."""
     async with db.transaction() as conn:
-        cursor = await conn.execute(
-            "SELECT document, section FROM plan_sections WHERE schedule_id = ?", [schedule_id]
+        await write_plan_sections(conn, schedule_id, guild_id, wanted)
+
+
+async def write_plan_sections(
+    conn: Connection, schedule_id: int, guild_id: int, wanted: Collection[tuple[str, str]]
+) -> None:
+    """Store a plan's posted sections (document, section), in the caller's transaction; 0011's
+    triggers recount its readers from reading_firsts.
+
+    The scheduler calls it in the transaction that claims a plan's post, so the group's
+    reading page finds them stored; the page still states them itself when they differ (a plan
+    edited since, or posted before this was kept)."""
+    cursor = await conn.execute(
+        "SELECT document, section FROM plan_sections WHERE schedule_id = ?", [schedule_id]
+    )
+    stored = {(row["document"], row["section"]) for row in await cursor.fetchall()}
+    wanted = set(wanted)
+    for document, section in sorted(stored - wanted):
+        await conn.execute(
+            "DELETE FROM plan_sections WHERE schedule_id = ? AND document = ? AND section = ?",
+            [schedule_id, document, section],
         )
-        stored = {(row["document"], row["section"]) for row in await cursor.fetchall()}
-        for document, section in sorted(stored - wanted):
-            await conn.execute(
-                "DELETE FROM plan_sections WHERE schedule_id = ? AND document = ? AND section = ?",
-                [schedule_id, document, section],
-            )
-        for document, section in sorted(wanted - stored):
-            await conn.execute(
-                "INSERT INTO plan_sections (schedule_id, guild_id, document, section) "
-                "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                [schedule_id, guild_id, document, section],
-            )
+    for document, section in sorted(wanted - stored):
+        await conn.execute(
+            "INSERT INTO plan_sections (schedule_id, guild_id, document, section) "
+            "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            [schedule_id, guild_id, document, section],
+        )
 
 
 async def private_members(db: Database) -> set[int]:
@@ -165,4 +177,4 @@ async def private_members(db: Database) -> set[int]:
     return {int(row["user_id"]) for row in rows}
 
 
-__all__ = ["first_reads", "plan_standing", "private_members", "readers_of"]
+__all__ = ["first_reads", "plan_standing", "private_members", "readers_of", "write_plan_sections"]

@@ -15,7 +15,7 @@ only once the owner's heartbeat is stale, so a run being posted is never posted 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
@@ -29,6 +29,7 @@ from bot.sharding import Shards
 from bot.storage.audit import Audit
 from bot.storage.changes import changed
 from bot.storage.database import Connection, Database, Row
+from bot.storage.group_reading import write_plan_sections
 from bot.storage.processes import STALE_BEATS, live_condition
 
 Status = Literal["active", "paused", "finished"]
@@ -564,6 +565,7 @@ async def claim_run(
     late: bool = False,
     expected: datetime | None = None,
     owner: str | None = None,
+    plan_sections: Collection[tuple[str, str]] | None = None,
 ) -> Run | None:
     """Claim the firing at ``due_at`` and advance the schedule, atomically.
 
@@ -578,6 +580,9 @@ async def claim_run(
     Two processes may try at once (a rolling restart runs both): the schedule row is locked
     first (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, the write lock on SQLite), so the second
     finds it taken or already advanced and returns None.
+
+    ``plan_sections``: a section plan's posted sections with this post, stored with the claim
+    (:func:`bot.storage.group_reading.write_plan_sections`).
     """
     async with db.transaction() as conn:
         async with conn.execute(
@@ -611,7 +616,11 @@ async def claim_run(
                 wanted,
             ),
         )
-        return None if run_id is None else await _fetch_run(conn, run_id)
+        if run_id is None:
+            return None
+        if plan_sections is not None:
+            await write_plan_sections(conn, schedule.id, schedule.guild_id, plan_sections)
+        return await _fetch_run(conn, run_id)
 
 
 async def finish_plan(
@@ -665,6 +674,7 @@ async def claim_manual_run(
     now: datetime,
     owner: str | None = None,
     audit: Audit | None = None,
+    plan_sections: Collection[tuple[str, str]] | None = None,
 ) -> Run:
     """A run-now firing: posts the next content without moving the regular timetable.
 
@@ -684,6 +694,8 @@ async def claim_manual_run(
             raise ScheduleStateError(
                 _("Prompt #{id} was just run: wait a second and try again.").format(id=schedule.id)
             )
+        if plan_sections is not None:
+            await write_plan_sections(conn, schedule.id, schedule.guild_id, plan_sections)
         await _audited(conn, audit, schedule, schedule, now)
         return await _fetch_run(conn, run_id)
 

@@ -15,6 +15,7 @@ from bot.scheduling import scheduler as sched
 from bot.scheduling.content import PostOptions, PostPayload, questions_content, reading_content
 from bot.scheduling.recurrence import build_recurrence
 from bot.scheduling.scheduler import PostForbidden, PostRequest, PostResult, Scheduler
+from bot.storage import group_reading
 from bot.storage import prompts as store
 from bot.storage.database import Database
 from bot.storage.guild_settings import set_setting
@@ -345,6 +346,43 @@ async def test_reading_plan_posts_sections_in_order_then_finishes(
     assert "What \\*struck\\* you?" in first.content and "The \\*Doc\\*" in first.content
     assert (await store.get_schedule(db, GUILD, schedule.id)).status == "finished"
     assert any("finished" in text for _, text in poster.dm_notices)
+
+
+async def test_a_section_plan_stores_what_it_posted_with_each_claim(
+    db: Database, poster: FakePoster, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rule = build_recurrence("daily", "Europe/Berlin", now=START, at="18:00")
+    plan = reading_content(document(), "one", "section", 1, None)
+    schedule = await store.create_schedule(
+        db, store.NewSchedule(GUILD, CHANNEL, CREATOR, plan, rule), START
+    )
+
+    async def stored() -> set[tuple[str, str]]:
+        rows = await db.fetchall(
+            "SELECT document, section FROM plan_sections WHERE schedule_id = ?", [schedule.id]
+        )
+        return {(row["document"], row["section"]) for row in rows}
+
+    s = scheduler(db, poster, clock)
+    assert await stored() == set()
+    clock.now = DUE
+    await tick(s)
+    assert await stored() == {("doc", "one")}
+    clock.now = DUE + timedelta(minutes=5)
+    await s.run_now(await store.get_schedule(db, GUILD, schedule.id))
+    await s.drain()
+    assert await stored() == {("doc", "one"), ("doc", "two")}
+    assert len(poster.sent) == 2
+
+    # The group's reading page finds them stored: loading it writes nothing.
+    async def page_writes(*args: object) -> None:
+        raise AssertionError("the reading page wrote the plan's sections")
+
+    monkeypatch.setattr(group_reading, "_state_sections", page_writes)
+    standing = await group_reading.plan_standing(
+        db, GUILD, "doc", ["one", "two"], schedule_id=schedule.id, named=10
+    )
+    assert standing.due == ("one", "two")
 
 
 async def test_reading_plan_by_paragraphs_crosses_sections(
