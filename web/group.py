@@ -227,7 +227,10 @@ async def correct(request: web.Request, mod: Moderating) -> web.StreamResponse:
         if present
         else _("Member {member} was removed from meeting #{id}.")
     )
-    await flash(request, done.format(member=member_id, id=meeting_id))
+    # Named as on the meeting's roster; the id stays, since it is what the moderator typed.
+    name = (await names_of(request, mod.guild_id, [member_id])).get(member_id)
+    member = f"{name} ({member_id})" if name else str(member_id)
+    await flash(request, done.format(member=member, id=meeting_id))
     raise web.HTTPSeeOther(back)
 
 

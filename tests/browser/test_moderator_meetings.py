@@ -32,7 +32,9 @@ async def test_a_correction_in_the_browser_reaches_the_audit_log_and_discord(
     await page.get_by_label("Reason (kept in the audit log)").fill("came without pressing")
     await page.get_by_role("button", name="Save correction").click()
     notice = page.locator("p.notice[role=status]")
-    assert f"Member {member.id} was added to meeting #{meeting_id}" in await notice.inner_text()
+    said = await notice.inner_text()
+    shown = member.nick or member.user.global_name or member.user.username
+    assert f"Member {shown} ({member.id}) was added to meeting #{meeting_id}" in said
     assert await page.locator("table.roster tbody tr", has_text=str(member.id)).count() == 1
     await audit(page, "mod-meeting")
 

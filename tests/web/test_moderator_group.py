@@ -121,8 +121,9 @@ async def test_pages_name_members_escaped_and_show_ids_discord_cannot_name(
 
 
 async def test_correction_is_audited_with_its_reason(
-    client: Client, discord: FakeDiscord, sqlite_db: Database
+    client: Client, discord: FakeDiscord, sqlite_db: Database, members: FakeMembership
 ) -> None:
+    members.names = {CAROL: "<i>Carol</i>"}
     meeting = await _meeting(sqlite_db, GUILD_A, "Chapter Two", members=())
     await sign_in(client, discord, ALICE)
     token = await csrf_of(client, f"/mod/{GUILD_A}/meetings/{meeting}")
@@ -131,7 +132,8 @@ async def test_correction_is_audited_with_its_reason(
         data={"csrf_token": token, "member": f"<@{CAROL}>", "present": "yes", "reason": "late"},
     )
     assert posted.status == 200
-    assert f"Member {CAROL} was added to meeting #{meeting}" in await posted.text()
+    notice = await posted.text()
+    assert f"Member &lt;i&gt;Carol&lt;/i&gt; ({CAROL}) was added to meeting #{meeting}" in notice
     present = await meeting_store.attendance_of(sqlite_db, meeting)
     assert [a.member_id for a in present] == [CAROL]
     audit = await (await client.get(f"/mod/{GUILD_A}/audit?action=attendance")).text()
