@@ -72,3 +72,19 @@ async def db(database_url: str) -> AsyncIterator[Database]:
         yield database
     finally:
         await database.close()
+
+
+@pytest.fixture(scope="module")
+def pseudo_locale(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The pseudo-locale's catalog, built from the real one and served as an extra language
+    for the module's tests (see ``tests/pseudo.py``)."""
+    from bot import i18n
+    from tests.pseudo import PSEUDO, build
+
+    directory = build(tmp_path_factory.mktemp("pseudo"))
+    monkey = pytest.MonkeyPatch()
+    monkey.setenv(i18n.EXTRA_ENV, str(directory))
+    i18n._loaded.pop(PSEUDO, None)
+    yield PSEUDO
+    monkey.undo()
+    i18n._loaded.pop(PSEUDO, None)

@@ -716,19 +716,10 @@ async def update(request: web.Request, mod: Moderating) -> web.StreamResponse:
     check = channel_check(layout)
     documents = context.library.document
     try:
-        if posted.get("action") == "preview":  # every check of a save, and nothing stored
-            would = await actions.preview_edit(
-                context.db,
-                mod.actor,
-                schedule.id,
-                changes,
-                documents=documents,
-                check_channel=check,
-                now=now,
-            )
-            preview = await _edit_preview(request, mod, would, layout)
-            return await _form_page(request, mod, values, schedule=schedule, preview=preview)
-        updated = await actions.edit_prompt(
+        previewing = posted.get("action") == "preview"
+        # A preview makes every check of a save and stores nothing.
+        edit = actions.preview_edit if previewing else actions.edit_prompt
+        updated = await edit(
             context.db,
             mod.actor,
             schedule.id,
@@ -737,6 +728,9 @@ async def update(request: web.Request, mod: Moderating) -> web.StreamResponse:
             check_channel=check,
             now=now,
         )
+        if previewing:
+            preview = await _edit_preview(request, mod, updated, layout)
+            return await _form_page(request, mod, values, schedule=schedule, preview=preview)
     except FieldError as refused:
         return await _form_page(
             request, mod, values, schedule=schedule, errors=refused.errors, status=400

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import gettext
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,7 +14,7 @@ from babel.messages.pofile import read_po
 
 from bot import i18n
 from bot.plural import count_text
-from tests.pseudo import PSEUDO, TEMPLATE, build, english_words
+from tests.pseudo import TEMPLATE, english_words
 
 SHIPPED = [language for language in i18n.SHIPPED if language != i18n.DEFAULT]
 _PLACEHOLDER = re.compile(r"\{[a-z_]*\}|%\([a-z_]+\)s")
@@ -177,17 +176,6 @@ def test_a_compiled_catalog_reads_as_its_source_and_gives_way_when_older(
 
 
 # --- the pseudo-locale ---------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def pseudo_locale(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    directory = build(tmp_path_factory.mktemp("pseudo"))
-    monkey = pytest.MonkeyPatch()
-    monkey.setenv(i18n.EXTRA_ENV, str(directory))
-    i18n._loaded.pop(PSEUDO, None)
-    yield PSEUDO
-    monkey.undo()
-    i18n._loaded.pop(PSEUDO, None)
 
 
 def test_the_pseudo_locale_leaves_no_answer_in_plain_english(pseudo_locale: str) -> None:

@@ -12,6 +12,7 @@ import hashlib
 import secrets
 from collections.abc import AsyncIterator, Collection
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -25,6 +26,7 @@ from bot.library import Library, load_library
 from bot.membership import MemberAccess, Named, ServerLayout
 from bot.search import SearchEngine
 from bot.storage import Database
+from bot.storage import meetings as meeting_store
 from tests.conftest import REPO_ROOT
 from web import WebContext, create_app
 
@@ -247,3 +249,36 @@ async def csrf_of(client: TestClient[web.Request, web.Application], page: str = 
     match = re.search(r'name="csrf_token" value="([^"]+)"', html)
     assert match is not None, html
     return match[1]
+
+
+async def make_meeting(
+    db: Database,
+    guild: int,
+    title: str,
+    *,
+    members: tuple[int, ...],
+    now: datetime,
+    ended: bool = True,
+) -> int:
+    """A meeting started two hours before ``now``, ``members`` checked in an hour before, and
+    (``ended``) ended half an hour before: what the moderators' pages list."""
+    started = await meeting_store.start_meeting(
+        db,
+        guild_id=guild,
+        title=title,
+        at=now - timedelta(hours=2),
+        text_channel_id=None,
+        voice_channel_id=None,
+        started_by_id=None,
+    )
+    for member in members:
+        await meeting_store.check_in(db, guild, started.id, member, at=now - timedelta(hours=1))
+    if ended:
+        await meeting_store.end_meeting(
+            db,
+            guild,
+            started.id,
+            at=now - timedelta(minutes=30),
+            voice_threshold=timedelta(minutes=5),
+        )
+    return started.id

@@ -31,6 +31,7 @@ from tests.web.conftest import (
     FakeDiscord,
     FakeMembership,
     csrf_of,
+    make_meeting,
     sign_in,
 )
 
@@ -40,21 +41,7 @@ PAGES = ("meetings", "reading", "audit", "attendance?member=1", "meetings/export
 
 
 async def _meeting(db: Database, guild: int, title: str, *, members: tuple[int, ...]) -> int:
-    started = await meeting_store.start_meeting(
-        db,
-        guild_id=guild,
-        title=title,
-        at=NOW - timedelta(hours=2),
-        text_channel_id=None,
-        voice_channel_id=None,
-        started_by_id=None,
-    )
-    for member in members:
-        await meeting_store.check_in(db, guild, started.id, member, at=NOW - timedelta(hours=1))
-    await meeting_store.end_meeting(
-        db, guild, started.id, at=NOW - timedelta(minutes=30), voice_threshold=timedelta(minutes=5)
-    )
-    return started.id
+    return await make_meeting(db, guild, title, members=members, now=NOW)
 
 
 def _main(html: str) -> str:

@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import html as html_lib
 import re
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from html.parser import HTMLParser
 
 import pytest
@@ -27,12 +26,20 @@ from bot.actions import Actor
 from bot.actions.meetings import correct_attendance
 from bot.library import Library
 from bot.storage import Database
-from bot.storage import meetings as meeting_store
 from bot.storage import prompts as prompt_store
 from bot.storage.reading_log import record_reading
 from bot.streaks.progress import readable_sections
-from tests.pseudo import PSEUDO, VOCABULARY, build
-from tests.web.conftest import ALICE, CAROL, CHANNEL_A, GUILD_A, FakeDiscord, csrf_of, sign_in
+from tests.pseudo import VOCABULARY
+from tests.web.conftest import (
+    ALICE,
+    CAROL,
+    CHANNEL_A,
+    GUILD_A,
+    FakeDiscord,
+    csrf_of,
+    make_meeting,
+    sign_in,
+)
 
 Client = TestClient[web.Request, web.Application]
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -102,38 +109,8 @@ def english_left(page: str, data: list[str]) -> list[str]:
     return found
 
 
-@pytest.fixture
-def pseudo_locale(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    directory = build(tmp_path_factory.mktemp("pseudo-web"))
-    monkey = pytest.MonkeyPatch()
-    monkey.setenv(i18n.EXTRA_ENV, str(directory))
-    i18n._loaded.pop(PSEUDO, None)
-    yield PSEUDO
-    monkey.undo()
-    i18n._loaded.pop(PSEUDO, None)
-
-
 async def _meeting(db: Database, title: str, *, members: tuple[int, ...], ended: bool) -> int:
-    started = await meeting_store.start_meeting(
-        db,
-        guild_id=GUILD_A,
-        title=title,
-        at=NOW - timedelta(hours=2),
-        text_channel_id=None,
-        voice_channel_id=None,
-        started_by_id=None,
-    )
-    for member in members:
-        await meeting_store.check_in(db, GUILD_A, started.id, member, at=NOW - timedelta(hours=1))
-    if ended:
-        await meeting_store.end_meeting(
-            db,
-            GUILD_A,
-            started.id,
-            at=NOW - timedelta(minutes=30),
-            voice_threshold=timedelta(minutes=5),
-        )
-    return started.id
+    return await make_meeting(db, GUILD_A, title, members=members, now=NOW, ended=ended)
 
 
 async def test_no_moderator_page_is_left_in_plain_english(
