@@ -770,15 +770,24 @@ class SearchEngine:
         # The first result is the query's own best match; the ones after it are ranked again
         # with the query widened towards its closest passages (see Tuning.feedback).
         wide = self._closeness(self._widened(vector, close.passages), slug, close.pool)
-        others = self._ranked(analysed, words, wide, limit, memo, keep=limit)
         first = hits[0]
+        others = self._ranked(
+            analysed, words, wide, limit, memo, keep=limit, shown=self._positions[first.passage.ref]
+        )
         rest = [hit for hit in others if hit.passage.ref != first.passage.ref][: limit - 1]
         if rest and rest[0].score > first.score:
             first = replace(first, score=rest[0].score)
         return [first, *rest]
 
     def _ranked(
-        self, analysed: _Query, words: _Words, close: _Closeness, limit: int, memo: _Memo, keep: int
+        self,
+        analysed: _Query,
+        words: _Words,
+        close: _Closeness,
+        limit: int,
+        memo: _Memo,
+        keep: int,
+        shown: int | None = None,
     ) -> list[SearchHit]:
         """The words' scores and the closeness in meaning blended into the best ``limit``, of
         which the first ``keep`` are returned.
@@ -851,8 +860,12 @@ class SearchEngine:
         # A section's score belongs first to its best passage; later passages of the same section
         # keep only part of it, so that the next results can show other sections.
         seen: Counter[int] = Counter()
+        if shown is not None:
+            seen[self._entries[shown].unit] += 1
         final: list[tuple[float, int]] = []
         for value, index in scored:
+            if index == shown:
+                continue
             unit = self._entries[index].unit
             if seen[unit]:
                 unit_part = unit_scores.get(unit, 0.0) + unit_meaning.get(unit, 0.0)

@@ -163,6 +163,24 @@ def test_widening_the_query_finds_more_after_the_first_and_keeps_the_first(
         assert scores == sorted(scores, reverse=True)
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        "the author admits the ideas will sound radical but says they come from love",
+        "when bosses replace staff with machines the owners get richer, not the workers",
+    ],
+)
+def test_the_results_after_the_first_know_its_section_is_shown(
+    engine: SearchEngine, query: str
+) -> None:
+    # The results after the first are ranked again, widened; that ranking has to count the
+    # first result's section as shown, so that its other paragraphs keep only part of the
+    # section's score, as in a single ranking. It did not: each query was answered first by two
+    # paragraphs of one section (To Wage War Against AI; Labor Unions).
+    hits = engine.search(query, limit=3)
+    assert unit(hits[0].passage) != unit(hits[1].passage)
+
+
 def test_suggest_offers_close_words_of_the_texts(engine: SearchEngine) -> None:
     suggestions = engine.suggest("hegemonny")
     assert "hegemony" in suggestions
