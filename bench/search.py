@@ -38,6 +38,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+# One BLAS thread, as the bot runs (bot/__main__.py): OpenBLAS's threads cost CPU for no gain on
+# products this small. Set before numpy is imported.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 import numpy as np
 from rapidfuzz import fuzz, process
 
@@ -445,8 +449,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     from bot.search.vectors import StaticEmbedder
 
     unmapped = StaticEmbedder(mapped=False)
-    words = {"meaning": False, "note_share": 0.0}
-    old = {"note_share": 0.0, "feedback": 0}  # the versions before had neither
+    words = {"meaning": False, "note_share": 0.0, "token_weight": 0.0, "words_doubt": 0.0}
+    # The versions before had none of these: notes lending, widening, pieces, doubt.
+    old = {"note_share": 0.0, "feedback": 0, "token_weight": 0.0, "words_doubt": 0.0}
+    unpieced = {"token_weight": 0.0, "words_doubt": 0.0}  # the version before this one
     static_alone = {"words": False, "phrase": False}
     for with_index in (True, False):
         index = {} if with_index else {"topics": False}
@@ -517,22 +523,53 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         report("passages ahead, w 1.5, no gate", engine_searcher(ahead_before), cases, False)
         unlent = SearchEngine.build(library, tuning=Tuning(**index, **old))
-        report("no widening, notes lend nothing (before)", engine_searcher(unlent), cases, False)
+        report("no widening, notes lend nothing", engine_searcher(unlent), cases, False)
         for share in (0.5, 1.0):
             lending = SearchEngine.build(
-                library, tuning=Tuning(note_share=share, feedback=0, **index)
+                library, tuning=Tuning(note_share=share, feedback=0, **index, **unpieced)
             )
             report(f"no widening, notes lend {share}", engine_searcher(lending), cases, False)
-        narrow = SearchEngine.build(library, tuning=Tuning(feedback=0, **index))
+        narrow = SearchEngine.build(library, tuning=Tuning(feedback=0, **index, **unpieced))
         report("no widening, notes lend 0.3", engine_searcher(narrow), cases, False)
         for count, weight in ((3, 0.7), (5, 0.5), (5, 1.0), (8, 0.7)):
             wide = SearchEngine.build(
-                library, tuning=Tuning(feedback=count, feedback_weight=weight, **index)
+                library,
+                tuning=Tuning(feedback=count, feedback_weight=weight, **index, **unpieced),
             )
             report(f"widened by {count} at {weight}", engine_searcher(wide), cases, False)
+        unpieced_engine = SearchEngine.build(library, tuning=Tuning(**index, **unpieced))
+        report(
+            "notes, widening: no pieces, no doubt (before)",
+            engine_searcher(unpieced_engine),
+            cases,
+            False,
+        )
+        pieces_alone = SearchEngine.build(
+            library,
+            tuning=Tuning(
+                token_weight=1.0, token_pool=100_000, sentences=False, feedback=0, **static_alone
+            ),
+        )
+        report("word pieces matched alone (no words)", engine_searcher(pieces_alone), cases, False)
+        doubt_only = SearchEngine.build(library, tuning=Tuning(token_weight=0.0, **index))
+        report("  + words doubted, no pieces", engine_searcher(doubt_only), cases, False)
+        pieces_only = SearchEngine.build(library, tuning=Tuning(words_doubt=0.0, **index))
+        report("  + pieces 0.2, words not doubted", engine_searcher(pieces_only), cases, False)
+        for share in (0.1, 0.3, 0.5):
+            shared = SearchEngine.build(library, tuning=Tuning(token_weight=share, **index))
+            report(f"  + doubt, pieces {share}", engine_searcher(shared), cases, False)
+        for doubt in (0.4, 0.8):
+            doubting = SearchEngine.build(library, tuning=Tuning(words_doubt=doubt, **index))
+            report(f"  + pieces 0.2, doubt {doubt}", engine_searcher(doubting), cases, False)
+        for pool in (40, 60):
+            pooled = SearchEngine.build(library, tuning=Tuning(token_pool=pool, **index))
+            report(f"  + pieces of the {pool} closest", engine_searcher(pooled), cases, False)
         default = SearchEngine.build(library, tuning=Tuning(**index))
         report(
-            "engine (default: passages ahead, gate)", engine_searcher(default), cases, args.misses
+            "engine (default: + word pieces, words doubted)",
+            engine_searcher(default),
+            cases,
+            args.misses,
         )
         for part, subset in (("first 91", cases[:FIRST_SET]), ("added", cases[FIRST_SET:])):
             report(f"  default, {part} queries only", engine_searcher(default), subset, False)
@@ -550,8 +587,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             library, tuning=Tuning(meaning_weight=1.5, meaning_gate=0, **index, **old), cache=False
         )
         report("  table's passages, w 1.5 (before)", engine_searcher(previous), heldout, False)
-        report("  no widening, no notes lent (before)", engine_searcher(unlent), heldout, False)
+        report("  no widening, no notes lent", engine_searcher(unlent), heldout, False)
         report("  no widening, notes lend 0.3", engine_searcher(narrow), heldout, False)
+        report("  no pieces, no doubt (before)", engine_searcher(unpieced_engine), heldout, False)
+        report("  word pieces matched alone", engine_searcher(pieces_alone), heldout, False)
         report("  engine (default)", engine_searcher(default), heldout, args.misses)
     default = SearchEngine.build(library)
 

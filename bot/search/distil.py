@@ -27,11 +27,7 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 
-from bot.search.vectors import DATA, TABLE, TABLE_META, TOKENIZER, zipf_weights
-
-PROJECTION: Final = DATA / "minilm-projection.npy"
-"""float32, the PCA's mean (row 0) and components (the other rows), kept so that any row of
-the table can be rebuilt and checked alone."""
+from bot.search.vectors import DATA, PROJECTION, TABLE, TABLE_META, TOKENIZER, zipf_weights
 
 Array = npt.NDArray[np.float32]
 
@@ -175,6 +171,32 @@ class MiniLM:
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
         result: npt.NDArray[Any] = (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
         return result
+
+    def token_states(self, texts: Sequence[str], batch: int = 16) -> list[Array]:
+        """Each text's word pieces as the model read them: their last hidden states, without
+        [CLS], [SEP] and the pieces that are punctuation alone (nothing to match on their own).
+        """
+        encoded = self.tokenizer.encode_batch(list(texts))
+        states: list[Array] = [np.zeros((0, 0), np.float32)] * len(encoded)
+        order = sorted(range(len(encoded)), key=lambda i: len(encoded[i].ids))
+        for start in range(0, len(order), batch):
+            chunk = order[start : start + batch]
+            length = max(len(encoded[i].ids) for i in chunk)
+            ids = np.zeros((len(chunk), length), dtype=np.int64)
+            mask = np.zeros((len(chunk), length), dtype=np.float32)
+            for row, i in enumerate(chunk):
+                ids[row, : len(encoded[i].ids)] = encoded[i].ids
+                mask[row, : len(encoded[i].ids)] = 1.0
+            hidden = self.hidden(ids, mask)
+            for row, i in enumerate(chunk):
+                tokens = encoded[i].tokens
+                keep = [
+                    n
+                    for n, token in enumerate(tokens)
+                    if token not in ("[CLS]", "[SEP]") and any(ch.isalnum() for ch in token)
+                ]
+                states[i] = hidden[row, keep]
+        return states
 
     def token_outputs(self, token_ids: Sequence[int], batch: int = 1024) -> Array:
         """The pooled output of ``[CLS] token [SEP]`` for each word piece: the table's raw rows."""

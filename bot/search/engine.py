@@ -41,7 +41,13 @@ from bot import i18n
 from bot.errors import BotError, EmptyQuery, UnknownDocument
 from bot.library.model import NOTE_SECTION, Document, Footnote, Paragraph, Passage
 from bot.search.text import is_english_word, strip_markup, tokens, words
-from bot.search.vectors import Embedder, Vectors, default_embedder, document_vectors
+from bot.search.vectors import (
+    Embedder,
+    TokenStates,
+    Vectors,
+    default_embedder,
+    document_vectors,
+)
 
 MAX_QUERY_CHARS: Final = 1000
 """Longer queries are refused with a sentence rather than searched slowly."""
@@ -141,6 +147,23 @@ class Tuning:
     """With search by meaning, how much the words' score is scaled by the share of the query's
     words (weighted by rarity) that the passage or its section contains: the words' scores are
     relative to the best match, so one word in common would otherwise count as much as all."""
+    token_weight: float = 0.2
+    """Share of a passage's closeness in meaning that comes from matching the query's word
+    pieces one by one with the passage's own as the transformer read them (late interaction,
+    :class:`~bot.search.vectors.TokenStates`), the rest from the passage's vector as a whole.
+    Alone, it finds more paraphrases than the passages' vectors alone (Recall@3 0.83 against
+    0.76 on the development set, 0.81 against 0.71 on the held-out one); in the engine 0.1 to 0.7
+    were measured, and 0.15 to 0.25 do about as well. Texts embedded by the table alone have no
+    pieces kept and keep their vectors' closeness whole."""
+    token_pool: int = 20
+    """Only the passages this close as a whole have their pieces matched: matching costs a
+    product of 256 numbers per piece of each (about 1 ms for 60 passages), and a passage far
+    from the query seldom holds what it asks (20 to 80 measured: the same within a query)."""
+    words_doubt: float = 0.6
+    """How much the words' part shrinks when no passage holds most of the query's words: it is
+    scaled by ``1 - words_doubt * (1 - share)``, ``share`` as for :attr:`meaning_gate`. The words
+    a paraphrase has in common with a passage are mostly incidental ("people", "future"), and
+    with the pieces matched, its meaning is the surer guide (0.3 to 0.7 measured)."""
     feedback: int = 5
     """After the first result, rank the others with the query's vector widened towards this
     many passages closest to it in meaning (pseudo-relevance feedback; 0: off). A paraphrase's
@@ -196,7 +219,84 @@ class _Meaning:
     passage_docs: npt.NDArray[np.int32]
     unit_docs: npt.NDArray[np.int32]
     doc_index: dict[str, int]
+    tokens: _Pieces
+    """Each passage's word pieces in context, by entry index (none for a table-embedded text)."""
+    headings: _Pieces
+    """Each section's heading's word pieces, by unit index: a passage is read under its heading."""
 
+
+@dataclass(frozen=True, slots=True)
+class _Pieces:
+    """Word-piece states of a library (see :class:`TokenStates`): each document's rows as kept
+    (memory-mapped), and where each owner's run of rows is."""
+
+    parts: tuple[npt.NDArray[np.int8], ...]
+    scales: tuple[npt.NDArray[np.float32], ...]
+    part: npt.NDArray[np.intp]
+    """The document (index into ``parts``) of each owner's rows."""
+    firsts: npt.NDArray[np.intp]
+    """Where each owner's rows start in its document's."""
+    counts: npt.NDArray[np.intp]
+
+    @staticmethod
+    def of(states: Sequence[TokenStates], offsets: Sequence[int], owners: int) -> _Pieces:
+        """Each document's states, its owners shifted by its offset, for ``owners`` in all."""
+        part = np.zeros(owners, np.intp)
+        firsts = np.zeros(owners, np.intp)
+        counts = np.zeros(owners, np.intp)
+        for number, (state, offset) in enumerate(zip(states, offsets, strict=True)):
+            if not len(state.owners):
+                continue
+            own = np.bincount(state.owners).astype(np.intp)
+            counts[offset : offset + len(own)] = own
+            firsts[offset : offset + len(own)] = np.concatenate([[0], np.cumsum(own)[:-1]])
+            part[offset : offset + len(own)] = number
+        return _Pieces(
+            tuple(s.rows for s in states), tuple(s.scales for s in states), part, firsts, counts
+        )
+
+    @property
+    def empty(self) -> bool:
+        return not self.counts.any()
+
+    def best(self, owners: npt.NDArray[np.intp], pieces: Vectors) -> Vectors:
+        """For each of ``owners``, each query piece's best cosine with its rows (-1 when it has
+        none): ``len(pieces)`` x ``len(owners)``."""
+        out = np.full((len(pieces), len(owners)), -1.0, dtype=np.float32)
+        if not len(pieces):
+            return out
+        # A few owners at a time, so that the rows made float for the product stay small (a
+        # whole pool's at once held 5 MB more after a few searches).
+        group: list[int] = []
+        rows = 0
+        for position in np.flatnonzero(self.counts[owners] > 0):
+            group.append(int(position))
+            rows += int(self.counts[owners[position]])
+            if rows >= PIECE_CHUNK:
+                self._best_into(out, owners, group, pieces)
+                group, rows = [], 0
+        if group:
+            self._best_into(out, owners, group, pieces)
+        return out
+
+    def _best_into(
+        self, out: Vectors, owners: npt.NDArray[np.intp], positions: list[int], pieces: Vectors
+    ) -> None:
+        runs = [
+            (int(self.part[o]), int(self.firsts[o]), int(self.counts[o])) for o in owners[positions]
+        ]
+        rows = np.concatenate([self.parts[p][f : f + c] for p, f, c in runs])
+        scales = np.concatenate([self.scales[p][f : f + c] for p, f, c in runs])
+        # The int8 rows are scaled after the product: a column of products costs less than a
+        # row of 256 numbers.
+        products = rows.astype(np.float32) @ pieces.T
+        products *= scales[:, None]
+        starts = np.concatenate([[0], np.cumsum([c for _, _, c in runs])[:-1]])
+        out[:, positions] = np.maximum.reduceat(products, starts, axis=0).T
+
+
+PIECE_CHUNK: Final = 1024
+"""Rows of word pieces compared with a query in one product (1 MB as float32)."""
 
 SENTENCE_POOL: Final = 400
 """Passages whose sentences are compared with a query, the closest as a whole first."""
@@ -304,9 +404,17 @@ def _embed_library(
     passage_docs: list[int] = []
     unit_docs: list[int] = []
     doc_index: dict[str, int] = {}
+    tokens: list[TokenStates] = []
+    headings: list[TokenStates] = []
+    token_offsets: list[int] = []
+    heading_offsets: list[int] = []
     for number, (slug, document) in enumerate(documents.items()):
         doc_index[slug] = number
         vectors = document_vectors(document, embedder, cache=cache)
+        tokens.append(vectors.tokens)
+        token_offsets.append(len(passage_docs))
+        headings.append(vectors.headings)
+        heading_offsets.append(len(unit_docs))
         notes = len(document.footnotes)
         owners.append(vectors.owners + len(passage_docs))
         passages.append(vectors.passages)
@@ -333,6 +441,8 @@ def _embed_library(
         passage_docs=np.asarray(passage_docs, dtype=np.int32),
         unit_docs=np.asarray(unit_docs, dtype=np.int32),
         doc_index=doc_index,
+        tokens=_Pieces.of(tokens, token_offsets, len(passage_docs)),
+        headings=_Pieces.of(headings, heading_offsets, len(unit_docs)),
     )
 
 
@@ -366,6 +476,7 @@ class SearchEngine:
                     if note is not None:
                         self._citing[note].append(index)
         self._units = units
+        self._entry_units = np.asarray([entry.unit for entry in entries], dtype=np.intp)
         self._documents = dict(documents)
         self._db = connection
         self._lock = threading.Lock()
@@ -654,13 +765,18 @@ class SearchEngine:
         return query if query.any() else None
 
     def _closeness(
-        self, query: Vectors | None, slug: str | None, pool: npt.NDArray[np.intp] | None = None
+        self,
+        query: Vectors | None,
+        slug: str | None,
+        pool: npt.NDArray[np.intp] | None = None,
+        text: str = "",
     ) -> _Closeness:
         """How close in meaning to ``query`` the closest passages and units are (see
         :func:`_closeness`), each best few by index; empty without search by meaning.
 
         With ``pool``, only those passages are compared (the mean of all is still exact): what
-        the widened query needs, since its closest passages are among the first query's.
+        the widened query needs, since its closest passages are among the first query's. With
+        ``text`` (the query's words), its word pieces are matched too (:meth:`_with_pieces`).
         """
         meaning = self._meaning
         if meaning is None or query is None:
@@ -687,11 +803,48 @@ class SearchEngine:
                 pool = np.argpartition(-ranked, SENTENCE_POOL)[:SENTENCE_POOL]
             if passage_mask is not None:
                 pool = pool[passage_mask[pool]]
-            passages = _top(_closeness(similarity, passage_mask, tuning.scale), count)
+            scaled = _closeness(similarity, passage_mask, tuning.scale)
+            if text and tuning.token_weight:
+                scaled = self._with_pieces(scaled, text, passage_mask)
+            passages = _top(scaled, count)
         units: dict[int, float] = {}
         if tuning.meaning_section_weight:
             units = _top(_closeness(meaning.units @ query, unit_mask, tuning.scale), count)
         return _Closeness(passages, units, pool)
+
+    def _with_pieces(
+        self, scaled: Vectors, text: str, mask: npt.NDArray[np.bool_] | None
+    ) -> Vectors:
+        """``scaled`` closeness with a share (:attr:`Tuning.token_weight`) taken from matching
+        the query's word pieces one by one with the closest passages' and their headings': each
+        query piece's best cosine with a piece of the passage, weighted by the query pieces'
+        Zipf weights, rescaled over the pool as :func:`_closeness` rescales cosines."""
+        meaning = self._meaning
+        assert meaning is not None
+        pieces_of = getattr(meaning.embedder, "pieces", None)
+        if pieces_of is None or meaning.tokens.empty:
+            return scaled
+        pieces, weights = pieces_of(text)
+        if not len(pieces) or float(weights.sum()) <= 0.0:
+            return scaled
+        tuning = self._tuning
+        ranked = scaled if mask is None else np.where(mask, scaled, -np.inf)
+        count = min(tuning.token_pool, len(ranked))
+        pool = np.argpartition(-ranked, count - 1)[:count]
+        if mask is not None:
+            pool = pool[mask[pool]]
+        pool = pool[meaning.tokens.counts[pool] > 0]
+        if not len(pool):
+            return scaled
+        best = meaning.tokens.best(pool, pieces)
+        # A passage is read under its heading: the heading's pieces count as the passage's own.
+        units, inverse = np.unique(self._entry_units[pool], return_inverse=True)
+        best = np.maximum(best, meaning.headings.best(units, pieces)[:, inverse])
+        matched = _closeness((weights @ best / float(weights.sum())).astype(np.float32), None)
+        blended = scaled.copy()
+        blended[meaning.tokens.counts > 0] *= 1.0 - tuning.token_weight
+        blended[pool] += tuning.token_weight * matched
+        return blended
 
     def _pooled_closeness(
         self, query: Vectors, slug: str | None, pool: npt.NDArray[np.intp], sentences: bool
@@ -753,7 +906,7 @@ class SearchEngine:
         analysed = self._analyse(query)
         tuning = self._tuning
         vector = self._query_vector(analysed.understood) if tuning.meaning else None
-        close = self._closeness(vector, slug)
+        close = self._closeness(vector, slug, text=analysed.understood)
         if not analysed.stems and not close.passages:
             return []
         words = _Words({}, {})
@@ -826,7 +979,13 @@ class SearchEngine:
         # meaning counts for less (a gist in the text's words); a paraphrase keeps it all.
         gate = 1.0
         if tuning.meaning_gate and shares:
-            gate = 1.0 - tuning.meaning_gate * max(shares.values()) ** tuning.gate_power
+            sure = max(shares.values())
+            gate = 1.0 - tuning.meaning_gate * sure**tuning.gate_power
+            # and the converse: when no passage holds most of them, the words matched are
+            # mostly incidental to what was asked (see Tuning.words_doubt).
+            doubt = 1.0 - tuning.words_doubt * (1.0 - sure)
+            for index in words_part:
+                words_part[index] *= doubt
         for index in passage_scores:
             unit = self._entries[index].unit
             meaning_value = meaning_part.get(index, 0.0) + unit_meaning.get(unit, 0.0)

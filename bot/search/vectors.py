@@ -15,6 +15,10 @@ embedded by the table is compared with either. A text whose kept vectors do not 
 or edited) is embedded by the table alone when the engine is built, at start-up, which keeps
 start-up fast and needs no model; it is then searched as well as before the transformer's
 vectors existed, until they are embedded ahead again.
+
+Embedded ahead, a text also keeps its passages' word pieces as the transformer read them
+(:class:`TokenStates`, in ``vectors/<slug>.pieces.npy``, memory-mapped), for matching a query's
+pieces one by one.
 """
 
 from __future__ import annotations
@@ -25,11 +29,12 @@ import logging
 import os
 import re
 import tempfile
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, Protocol
+from typing import TYPE_CHECKING, Any, BinaryIO, Final, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -50,8 +55,12 @@ MAP: Final = DATA / "minilm-map.npy"
 """float32, table dimensions x the model's: static means to the model's sentence space
 (:mod:`bot.search.fitmap`)."""
 MAP_META: Final = DATA / "minilm-map.json"
+PROJECTION: Final = DATA / "minilm-projection.npy"
+"""float32, the table's PCA: its mean (row 0) and components (the other rows). The passages'
+word pieces as the transformer read them in context are projected by it too, into the space of
+the table's rows (:class:`TokenStates`)."""
 VECTORS_DIR: Final = "vectors"
-FORMAT: Final = 2
+FORMAT: Final = 3
 """Bump when what a cached vector means changes (what text is embedded, how)."""
 PASSAGE_BLEND: Final = 1.0
 """A passage's (and a heading's) kept vector: this much of the transformer's, the rest the
@@ -65,6 +74,8 @@ TRANSFORMER: Final = "all-MiniLM-L6-v2@1110a243fdf4706b3f48f1d95db1a4f5529b4d41"
 """The model whose passage vectors are kept; part of their cache key."""
 
 SIF_COEFFICIENT: Final = 1e-4
+TOKEN_DIMENSIONS: Final = 256
+"""The table's dimensions, which the passages' word pieces are projected to as well."""
 
 Vectors = npt.NDArray[np.float32]
 
@@ -130,6 +141,7 @@ class StaticEmbedder:
         self._path = table
         self._fd = os.open(table, os.O_RDONLY)
         self.dimensions = int(shape[1])
+        self._vocabulary = int(shape[0])
         self._row_bytes = self.dimensions * 2
         self.tokenizer: Tokenizer = Tokenizer.from_file(str(tokenizer))
         self.tokenizer.no_padding()
@@ -181,6 +193,23 @@ class StaticEmbedder:
         result: npt.NDArray[Any] = self.embed([text])[0]
         return result
 
+    def pieces(self, text: str) -> tuple[Vectors, npt.NDArray[np.float32]]:
+        """The text's word pieces one by one: each row of the table at unit length (its Zipf
+        weight divided out), and the weights, for matching against the passages' word pieces
+        (:class:`TokenStates`)."""
+        ids = self.tokenizer.encode(text, add_special_tokens=False).ids
+        if not ids:
+            return np.zeros((0, TOKEN_DIMENSIONS), np.float32), np.zeros(0, np.float32)
+        weights = _zipf(self._vocabulary)[np.asarray(ids)]
+        rows = self._rows(ids) / weights[:, None]
+        rows /= np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
+        return rows.astype(np.float32), weights
+
+
+@cache
+def _zipf(size: int) -> npt.NDArray[np.float32]:
+    return zipf_weights(size)
+
 
 def _file_digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
@@ -208,6 +237,48 @@ class DocumentVectors:
     """True when they were computed now rather than read from the cache."""
     ahead: bool = False
     """True when the transformer embedded the passages (ahead of time), False for the table's."""
+    tokens: TokenStates = field(default_factory=lambda: TokenStates.empty())
+    """Each passage's word pieces as the transformer read them (none for the table's vectors)."""
+    headings: TokenStates = field(default_factory=lambda: TokenStates.empty())
+    """The same for each section's heading, by section row."""
+
+
+@dataclass(frozen=True, slots=True)
+class TokenStates:
+    """Word pieces as the transformer read them in their text, for matching a query's pieces
+    one by one (late interaction): the model's last hidden state of each piece, projected into
+    the table's space and kept as int8 with a scale a row. A paraphrase shares a few ideas with
+    a passage, each in other words; a piece's state in context knows what it stands for there,
+    so "server farms" can meet "data centers" although the two means of the passages differ.
+
+    Rows are in owner order (passage or section row within the document); punctuation pieces are
+    left out (they carry no meaning of their own to match)."""
+
+    rows: npt.NDArray[np.int8]
+    scales: npt.NDArray[np.float32]
+    owners: npt.NDArray[np.int32]
+
+    @staticmethod
+    def empty() -> TokenStates:
+        return TokenStates(
+            np.zeros((0, TOKEN_DIMENSIONS), np.int8),
+            np.zeros(0, np.float32),
+            np.zeros(0, np.int32),
+        )
+
+    @staticmethod
+    def of(states: Sequence[npt.NDArray[np.float32]]) -> TokenStates:
+        """Quantised from each owner's hidden states (owner = index in ``states``)."""
+        if not any(len(part) for part in states):
+            return TokenStates.empty()
+        projection = np.load(PROJECTION, allow_pickle=False).astype(np.float32)
+        stacked = np.concatenate([part for part in states if len(part)])
+        projected = (stacked - projection[0]) @ projection[1:].T
+        projected /= np.maximum(np.linalg.norm(projected, axis=1, keepdims=True), 1e-12)
+        scales = np.maximum(np.abs(projected).max(axis=1), 1e-12) / 127.0
+        rows = np.round(projected / scales[:, None]).astype(np.int8)
+        owners = np.repeat(np.arange(len(states), dtype=np.int32), [len(p) for p in states])
+        return TokenStates(rows, scales.astype(np.float32), owners)
 
 
 _SENTENCE_END: Final = re.compile(r"(?<=[.!?;:])\s+(?=\S)")
@@ -263,16 +334,55 @@ def cache_path(document: Document) -> Path | None:
 
 
 _ARRAYS: Final = ("passages", "sections", "sentences", "owners")
+_TOKEN_ARRAYS: Final = {"tokens": "token", "headings": "heading"}
+PIECES_SUFFIX: Final = ".pieces.npy"
+"""The passages' word-piece rows, beside ``<slug>.npz`` in a file of their own, memory-mapped:
+5 MB for the two texts, of which a search reads the few passages it matches, and which the
+kernel can drop and read again rather than the process holding them."""
+
+
+def pieces_path(path: Path) -> Path:
+    """The pieces' file that goes with the kept vectors at ``path``."""
+    return path.with_name(path.stem + PIECES_SUFFIX)
+
+
+def _digest_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        for block in iter(lambda: file.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def read_kept(path: Path, keys: Mapping[str, bool]) -> DocumentVectors | None:
-    """The kept vectors when their key is one of ``keys`` (key → embedded ahead or not)."""
+    """The kept vectors when their key is one of ``keys`` (key → embedded ahead or not), and
+    the pieces' file is the one they were written with (its digest is in the vectors' file)."""
     try:
         with np.load(path, allow_pickle=False) as data:
             key = str(data["key"])
             if key not in keys:
                 return None
             arrays = {name: data[name] for name in _ARRAYS}
+            small = {
+                name: data[name] for name in data.files if name.startswith(("token_", "heading_"))
+            }
+            pieces_digest = str(data["pieces_sha256"])
+        rows = {"heading": small["heading_rows"]}
+        pieces = pieces_path(path)
+        if pieces_digest:
+            if _digest_of(pieces) != pieces_digest:
+                return None
+            rows["token"] = np.load(pieces, mmap_mode="r", allow_pickle=False)
+        else:
+            rows["token"] = np.zeros((0, TOKEN_DIMENSIONS), np.int8)
+        states = {
+            field_name: TokenStates(
+                rows[prefix],
+                small[f"{prefix}_scales"].astype(np.float32, copy=False),
+                small[f"{prefix}_owners"].astype(np.int32, copy=False),
+            )
+            for field_name, prefix in _TOKEN_ARRAYS.items()
+        }
     except (OSError, KeyError, ValueError):
         return None
     return DocumentVectors(
@@ -282,15 +392,24 @@ def read_kept(path: Path, keys: Mapping[str, bool]) -> DocumentVectors | None:
         arrays["owners"].astype(np.int32),
         embedded=False,
         ahead=keys[key],
+        tokens=states["tokens"],
+        headings=states["headings"],
     )
 
 
 def _write(path: Path, key: str, vectors: DocumentVectors) -> None:
-    """Written to a temporary file and renamed, so a killed process never leaves half a file."""
+    """Written to temporary files and renamed, the pieces first, so a killed process never
+    leaves half a file, and vectors never name pieces that are not there (a mismatch is read
+    as stale, and embedded again)."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".npz.tmp")
-        with os.fdopen(handle, "wb") as file:
+        pieces_digest = ""
+        if len(vectors.tokens.rows):
+            pieces = pieces_path(path)
+            with _replacing(pieces) as file:
+                np.save(file, np.ascontiguousarray(vectors.tokens.rows), allow_pickle=False)
+            pieces_digest = _digest_of(pieces)
+        with _replacing(path) as file:
             np.savez(
                 file,
                 key=np.array(key),
@@ -298,12 +417,30 @@ def _write(path: Path, key: str, vectors: DocumentVectors) -> None:
                 sections=vectors.sections.astype(np.float16),
                 sentences=vectors.sentences.astype(np.float16),
                 owners=vectors.owners,
+                pieces_sha256=np.array(pieces_digest),
+                token_scales=vectors.tokens.scales,
+                token_owners=vectors.tokens.owners,
+                heading_rows=vectors.headings.rows,
+                heading_scales=vectors.headings.scales,
+                heading_owners=vectors.headings.owners,
             )
-        os.chmod(temporary, 0o644)  # mkstemp's file is private; the seeds are not
-        os.replace(temporary, path)
     except OSError as exc:
         # A read-only checkout still searches by meaning; it only embeds again next time.
         log.warning("could not keep the vectors of %s in %s: %s", path.stem, path.parent, exc)
+
+
+@contextmanager
+def _replacing(path: Path) -> Iterator[BinaryIO]:
+    """A file written beside ``path`` and renamed over it once complete."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            yield file
+        os.chmod(temporary, 0o644)  # mkstemp's file is private; the seeds are not
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 def embedded_ahead(document: Document, embedder: Embedder | None = None) -> bool:
@@ -319,6 +456,10 @@ class SentenceModel(Protocol):
     """What embedding ahead needs of the transformer (:class:`bot.search.distil.MiniLM`)."""
 
     def embed(self, texts: Sequence[str]) -> Vectors: ...
+
+    def token_states(self, texts: Sequence[str]) -> list[Vectors]:
+        """Each text's word pieces' last hidden states, punctuation and [CLS]/[SEP] left out."""
+        ...
 
 
 def document_vectors(
@@ -381,6 +522,10 @@ def embed_document(
     # Stored as float16 in the cache: round now too, so a fresh and a cached vector are equal.
     passage_vectors = _half(embed(passages, PASSAGE_BLEND))
     heading_vectors = embed(headings, PASSAGE_BLEND)
+    tokens = headings_states = TokenStates.empty()
+    if model is not None:
+        tokens = TokenStates.of(model.token_states(passages))
+        headings_states = TokenStates.of(model.token_states(headings))
     return DocumentVectors(
         passages=passage_vectors,
         sections=_half(_section_vectors(document, passage_vectors, heading_vectors)),
@@ -388,6 +533,8 @@ def embed_document(
         owners=np.asarray(owners, dtype=np.int32),
         embedded=True,
         ahead=model is not None,
+        tokens=tokens,
+        headings=headings_states,
     )
 
 

@@ -143,8 +143,8 @@ def test_widening_the_query_finds_more_after_the_first_and_keeps_the_first(
     search_library: Library, engine: SearchEngine
 ) -> None:
     narrow = SearchEngine.build(search_library, tuning=Tuning(feedback=0))
-    paraphrase = "police and armies get tireless digital spies that need no staff"
-    wanted = "anti-ai:artificial-intelligence-is-the-enemy-of-humanity"
+    paraphrase = "software meant to liberate us ends up spying on us"
+    wanted = "technocommunist:the-world-on-the-edge-of-a-new-epoch"
     assert wanted in top_units(engine, paraphrase)
     assert wanted not in top_units(narrow, paraphrase)
     for query in (
@@ -204,6 +204,27 @@ def test_meaning_gives_way_when_some_passage_holds_every_word_of_the_query(
     assert ranked(gated, words) == ranked(no_meaning, words)
     paraphrase = "government as a short-lived manager of the handover"
     assert ranked(gated, paraphrase) != ranked(no_meaning, paraphrase)
+
+
+def test_the_words_count_for_less_when_no_passage_holds_most_of_them(
+    search_library: Library,
+) -> None:
+    # The converse of the gate: a query whose every word one passage holds keeps its words'
+    # whole score; a paraphrase's few words in common are doubted.
+    sure = SearchEngine.build(search_library, tuning=Tuning(words_doubt=0.0))
+
+    def ranked(engine: SearchEngine, query: str) -> list[tuple[str, float]]:
+        return [(hit.passage.ref, hit.score) for hit in engine.search(query, limit=10)]
+
+    words = "labor unions lead to the creation of the weekend"
+    doubting = SearchEngine.build(search_library)
+    assert ranked(doubting, words) == ranked(sure, words)
+    paraphrase = (
+        "being laid off by machines doesn't give you leisure, it throws you into insecure gigs"
+    )
+    wanted = "anti-ai:mobilization-against-ai"
+    assert wanted in top_units(doubting, paraphrase)
+    assert wanted not in top_units(sure, paraphrase)
 
 
 @pytest.mark.parametrize("document", [None, "anti-ai"])

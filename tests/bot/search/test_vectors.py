@@ -6,21 +6,26 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from bot.library import load_library
+from bot.library import Footnote, Library, Paragraph, Passage, load_library
 from bot.search import SearchEngine, Tuning, fitmap
+from bot.search.ahead import same_vectors
 from bot.search.distil import UPSTREAM_SHA256, MiniLM, model_dir, rebuild_rows
+from bot.search.engine import _Pieces
 from bot.search.vectors import (
     MAP,
     MAP_META,
     TABLE,
     TABLE_META,
+    TOKEN_DIMENSIONS,
     TOKENIZER,
     StaticEmbedder,
+    TokenStates,
     cache_path,
     document_vectors,
     embed_document,
@@ -29,6 +34,13 @@ from bot.search.vectors import (
 )
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
+
+
+def _unit(passage: Passage) -> str:
+    if isinstance(passage, Footnote):
+        return f"{passage.document}:note:{passage.label}"
+    assert isinstance(passage, Paragraph)
+    return f"{passage.document}:{passage.section}"
 
 
 @pytest.fixture(scope="module")
@@ -139,6 +151,13 @@ def test_the_committed_vectors_are_current_and_the_transformers() -> None:
         assert not kept.embedded and kept.ahead and embedded_ahead(document), (
             f"seeds/vectors/{document.slug}.npz is stale: run python -m bot.search.ahead"
         )
+        # Every passage's and heading's word pieces are kept, in owner order, as int8.
+        passages = len(list(document.passages()))
+        sections = len(list(document.walk()))
+        for states, owners in ((kept.tokens, passages), (kept.headings, sections)):
+            assert states.rows.dtype == np.int8 and states.rows.shape[1] == TOKEN_DIMENSIONS
+            assert np.array_equal(np.unique(states.owners), np.arange(owners))
+            assert np.all(np.diff(states.owners) >= 0)
 
 
 def test_the_kept_vectors_are_what_the_transformer_makes_of_the_text(model: MiniLM) -> None:
@@ -147,10 +166,69 @@ def test_the_kept_vectors_are_what_the_transformer_makes_of_the_text(model: Mini
     kept = document_vectors(document)
     fresh = embed_document(document, StaticEmbedder(), model)
     table_only = embed_document(document, StaticEmbedder())
-    for name in ("passages", "sections", "sentences"):
-        assert np.allclose(getattr(kept, name), getattr(fresh, name), atol=2e-3), name
-    # The transformer's share is there: its passages are not the table's alone.
+    assert same_vectors(kept, fresh)
+    # The transformer's share is there: its passages are not the table's alone, and only it
+    # reads the word pieces in context.
     assert np.abs(kept.passages - table_only.passages).max() > 0.05
+    assert len(kept.tokens.rows) and not len(table_only.tokens.rows)
+    # The check can fail: a row's pieces one step off in many coordinates differ.
+    rows = np.clip(kept.tokens.rows.astype(np.int16) + 2, -127, 127).astype(np.int8)
+    assert not same_vectors(replace(kept, tokens=replace(kept.tokens, rows=rows)), fresh)
+
+
+def test_the_pieces_are_mapped_from_their_file_and_a_changed_file_is_stale(
+    tmp_path: Path,
+) -> None:
+    seeds = _copy_seeds(tmp_path)
+    document = load_library(seeds).documents["technocommunist"]
+    kept = document_vectors(document)
+    assert kept.ahead and isinstance(kept.tokens.rows, np.memmap)
+    pieces = seeds / "vectors" / "technocommunist.pieces.npy"
+    data = bytearray(pieces.read_bytes())
+    data[-1] ^= 0xFF
+    pieces.write_bytes(bytes(data))
+    # The vectors name their pieces by digest: these are not the ones they were kept with.
+    assert not embedded_ahead(document)
+
+
+def test_the_pieces_best_match_is_each_query_pieces_closest_row() -> None:
+    rng = np.random.default_rng(7)
+    states = [rng.normal(size=(n, 384)).astype(np.float32) for n in (3, 0, 5, 1)]
+    kept = TokenStates.of(states)
+    pieces = _Pieces.of([kept], [0], owners=4)
+    query = rng.normal(size=(2, TOKEN_DIMENSIONS)).astype(np.float32)
+    owners = np.array([2, 0, 1, 3])
+    best = pieces.best(owners, query)
+    rows = kept.rows * kept.scales[:, None]
+    for column, owner in enumerate(owners):
+        own = rows[kept.owners == owner]
+        expected = (query @ own.T).max(axis=1) if len(own) else np.full(2, -1.0)
+        assert np.allclose(best[:, column], expected, atol=1e-5)
+
+
+def test_a_text_the_table_embedded_keeps_its_vectors_closeness_whole(
+    search_library: Library,
+) -> None:
+    # Without the transformer's pieces (a new text, embedded at start-up) nothing is matched
+    # piece by piece, and the pieces' share takes nothing from the vectors' closeness.
+    table_only = SearchEngine.build(search_library, cache=False)
+    without = SearchEngine.build(search_library, cache=False, tuning=Tuning(token_weight=0.0))
+    for query in ("a shrinking elite growing ever mightier", "sledgehamer computer"):
+        assert [(h.passage.ref, h.score) for h in table_only.search(query)] == [
+            (h.passage.ref, h.score) for h in without.search(query)
+        ]
+
+
+def test_matching_word_pieces_finds_a_paraphrase_the_vectors_alone_miss(
+    engine: SearchEngine, search_library: Library
+) -> None:
+    # "... a diminishing number of people with an ever-increasing amount of power": no word in
+    # common, and the paragraphs' vectors put three other sections first.
+    query = "a shrinking elite growing ever mightier"
+    wanted = "anti-ai:artificial-intelligence-is-the-enemy-of-humanity"
+    vectors_only = SearchEngine.build(search_library, tuning=Tuning(token_weight=0.0))
+    assert wanted not in [_unit(h.passage) for h in vectors_only.search(query, limit=3)]
+    assert wanted in [_unit(h.passage) for h in engine.search(query, limit=3)]
 
 
 def test_a_seed_edited_in_one_paragraph_re_embeds_that_text_only(tmp_path: Path) -> None:
