@@ -20,14 +20,17 @@ import argparse
 import hashlib
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 import numpy.typing as npt
 
 from bot.search.vectors import DATA, PROJECTION, TABLE, TABLE_META, TOKENIZER, zipf_weights
+
+if TYPE_CHECKING:
+    from tokenizers import Encoding
 
 Array = npt.NDArray[np.float32]
 
@@ -144,6 +147,24 @@ class MiniLM:
             )
         return x.astype(np.float32)
 
+    def _batches(
+        self, texts: Sequence[str], batch: int
+    ) -> Iterator[tuple[list[int], list[Encoding], npt.NDArray[np.int64], Array]]:
+        """The texts encoded and padded a batch at a time: which texts, their encodings, ids
+        and mask (1 for real tokens). Texts of similar length go together, so that little of
+        each batch is padding."""
+        encoded = self.tokenizer.encode_batch(list(texts))
+        order = sorted(range(len(encoded)), key=lambda i: len(encoded[i].ids))
+        for start in range(0, len(order), batch):
+            chunk = order[start : start + batch]
+            length = max(len(encoded[i].ids) for i in chunk)
+            ids = np.zeros((len(chunk), length), dtype=np.int64)
+            mask = np.zeros((len(chunk), length), dtype=np.float32)
+            for row, i in enumerate(chunk):
+                ids[row, : len(encoded[i].ids)] = encoded[i].ids
+                mask[row, : len(encoded[i].ids)] = 1.0
+            yield chunk, [encoded[i] for i in chunk], ids, mask
+
     def pooled(self, ids: npt.NDArray[np.int64], mask: npt.NDArray[np.float32]) -> Array:
         """Mean of the hidden states over the real tokens, as sentence-transformers pools."""
         hidden = self.hidden(ids, mask)
@@ -155,18 +176,8 @@ class MiniLM:
 
     def embed(self, texts: Sequence[str], batch: int = 16) -> Array:
         """Sentence embeddings, unit length: the model as sentence-transformers runs it."""
-        encoded = self.tokenizer.encode_batch(list(texts))
-        # Texts of similar length together, so that little of each batch is padding.
-        order = sorted(range(len(encoded)), key=lambda i: len(encoded[i].ids))
         pooled = np.zeros((len(texts), self.weights["embeddings.LayerNorm.bias"].shape[0]))
-        for start in range(0, len(order), batch):
-            chunk = order[start : start + batch]
-            length = max(len(encoded[i].ids) for i in chunk)
-            ids = np.zeros((len(chunk), length), dtype=np.int64)
-            mask = np.zeros((len(chunk), length), dtype=np.float32)
-            for row, i in enumerate(chunk):
-                ids[row, : len(encoded[i].ids)] = encoded[i].ids
-                mask[row, : len(encoded[i].ids)] = 1.0
+        for chunk, _, ids, mask in self._batches(texts, batch):
             pooled[chunk] = self.pooled(ids, mask)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
         result: npt.NDArray[Any] = (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
@@ -176,20 +187,11 @@ class MiniLM:
         """Each text's word pieces as the model read them: their last hidden states, without
         [CLS], [SEP] and the pieces that are punctuation alone (nothing to match on their own).
         """
-        encoded = self.tokenizer.encode_batch(list(texts))
-        states: list[Array] = [np.zeros((0, 0), np.float32)] * len(encoded)
-        order = sorted(range(len(encoded)), key=lambda i: len(encoded[i].ids))
-        for start in range(0, len(order), batch):
-            chunk = order[start : start + batch]
-            length = max(len(encoded[i].ids) for i in chunk)
-            ids = np.zeros((len(chunk), length), dtype=np.int64)
-            mask = np.zeros((len(chunk), length), dtype=np.float32)
-            for row, i in enumerate(chunk):
-                ids[row, : len(encoded[i].ids)] = encoded[i].ids
-                mask[row, : len(encoded[i].ids)] = 1.0
+        states: list[Array] = [np.zeros((0, 0), np.float32)] * len(texts)
+        for chunk, encoded, ids, mask in self._batches(texts, batch):
             hidden = self.hidden(ids, mask)
             for row, i in enumerate(chunk):
-                tokens = encoded[i].tokens
+                tokens = encoded[row].tokens
                 keep = [
                     n
                     for n, token in enumerate(tokens)
