@@ -927,7 +927,7 @@ class SearchEngine:
         others = self._ranked(
             analysed, words, wide, limit, memo, keep=limit, shown=self._positions[first.passage.ref]
         )
-        rest = [hit for hit in others if hit.passage.ref != first.passage.ref][: limit - 1]
+        rest = others[: limit - 1]  # the first is not among them (shown)
         if rest and rest[0].score > first.score:
             first = replace(first, score=rest[0].score)
         return [first, *rest]
