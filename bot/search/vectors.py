@@ -212,7 +212,13 @@ def _zipf(size: int) -> npt.NDArray[np.float32]:
 
 
 def _file_digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    """Read a megabyte at a time: the pieces' file is hashed at every start, and holding all of
+    it at once would only raise the process's memory for nothing."""
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        for block in iter(lambda: file.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 @cache
@@ -334,7 +340,6 @@ def cache_path(document: Document) -> Path | None:
 
 
 _ARRAYS: Final = ("passages", "sections", "sentences", "owners")
-_TOKEN_ARRAYS: Final = {"tokens": "token", "headings": "heading"}
 PIECES_SUFFIX: Final = ".pieces.npy"
 """The passages' word-piece rows, beside ``<slug>.npz`` in a file of their own, memory-mapped:
 5 MB for the two texts, of which a search reads the few passages it matches, and which the
@@ -346,14 +351,6 @@ def pieces_path(path: Path) -> Path:
     return path.with_name(path.stem + PIECES_SUFFIX)
 
 
-def _digest_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as file:
-        for block in iter(lambda: file.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def read_kept(path: Path, keys: Mapping[str, bool]) -> DocumentVectors | None:
     """The kept vectors when their key is one of ``keys`` (key → embedded ahead or not), and
     the pieces' file is the one they were written with (its digest is in the vectors' file)."""
@@ -363,26 +360,18 @@ def read_kept(path: Path, keys: Mapping[str, bool]) -> DocumentVectors | None:
             if key not in keys:
                 return None
             arrays = {name: data[name] for name in _ARRAYS}
-            small = {
-                name: data[name] for name in data.files if name.startswith(("token_", "heading_"))
-            }
-            pieces_digest = str(data["pieces_sha256"])
-        rows = {"heading": small["heading_rows"]}
-        pieces = pieces_path(path)
-        if pieces_digest:
-            if _digest_of(pieces) != pieces_digest:
-                return None
-            rows["token"] = np.load(pieces, mmap_mode="r", allow_pickle=False)
-        else:
-            rows["token"] = np.zeros((0, TOKEN_DIMENSIONS), np.int8)
-        states = {
-            field_name: TokenStates(
-                rows[prefix],
-                small[f"{prefix}_scales"].astype(np.float32, copy=False),
-                small[f"{prefix}_owners"].astype(np.int32, copy=False),
+            headings = TokenStates(
+                data["heading_rows"], data["heading_scales"], data["heading_owners"]
             )
-            for field_name, prefix in _TOKEN_ARRAYS.items()
-        }
+            token_scales, token_owners = data["token_scales"], data["token_owners"]
+            pieces_digest = str(data["pieces_sha256"])
+        rows = np.zeros((0, TOKEN_DIMENSIONS), np.int8)
+        if pieces_digest:
+            pieces = pieces_path(path)
+            if _file_digest(pieces) != pieces_digest:
+                return None
+            rows = np.load(pieces, mmap_mode="r", allow_pickle=False)
+        tokens = TokenStates(rows, token_scales, token_owners)
     except (OSError, KeyError, ValueError):
         return None
     return DocumentVectors(
@@ -392,8 +381,8 @@ def read_kept(path: Path, keys: Mapping[str, bool]) -> DocumentVectors | None:
         arrays["owners"].astype(np.int32),
         embedded=False,
         ahead=keys[key],
-        tokens=states["tokens"],
-        headings=states["headings"],
+        tokens=tokens,
+        headings=headings,
     )
 
 
@@ -408,7 +397,7 @@ def _write(path: Path, key: str, vectors: DocumentVectors) -> None:
             pieces = pieces_path(path)
             with _replacing(pieces) as file:
                 np.save(file, np.ascontiguousarray(vectors.tokens.rows), allow_pickle=False)
-            pieces_digest = _digest_of(pieces)
+            pieces_digest = _file_digest(pieces)
         with _replacing(path) as file:
             np.savez(
                 file,
